@@ -1,0 +1,253 @@
+"""``python -m carsite <group> <command>``: database, queries, demo data and the server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from . import seed as seed_module
+from .database import runner
+from .db import tools
+from .db.migrate import MigrationError, dump_schema, new_migration
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(queries_group)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(serve_command)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+# -- db --------------------------------------------------------------------------------------------------------------
+
+db_group = AppGroup("db", help="Migrations and the schema.")
+
+
+@db_group.command("migrate")
+@click.option("--to", "target", type=int, help="Stop after this version.")
+def migrate_command(target: int | None) -> None:
+    """Apply pending migrations."""
+    try:
+        done = runner(current_app, echo=click.echo).migrate(target)
+    except MigrationError as exc:
+        _fail(str(exc))
+    click.echo(f"{len(done)} migration(s) applied." if done else "Nothing to apply: the database is current.")
+
+
+@db_group.command("status")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything is pending, changed or missing.")
+def status_command(exit_code: bool) -> None:
+    """List migrations as applied, pending, changed or missing."""
+    try:
+        rows = runner(current_app).status()
+    except MigrationError as exc:
+        _fail(str(exc))
+    for row in rows:
+        when = f"  {row.applied_at:%Y-%m-%d %H:%M}" if row.applied_at else ""
+        click.echo(f"{row.version:04d}  {row.state:<8} {row.name}{when}")
+        if row.detail:
+            click.echo(f"      {row.detail}")
+    not_current = [r for r in rows if r.state != "applied"]
+    click.echo(f"{len(rows) - len(not_current)} applied, {len(not_current)} not current.")
+    if exit_code and not_current:
+        sys.exit(1)
+
+
+@db_group.command("rollback")
+@click.option("--steps", default=1, show_default=True, type=click.IntRange(1), help="How many to undo.")
+def rollback_command(steps: int) -> None:
+    """Undo the newest applied migration(s) with their .down.sql files."""
+    try:
+        undone = runner(current_app, echo=click.echo).rollback(steps)
+    except MigrationError as exc:
+        _fail(str(exc))
+    click.echo(f"{len(undone)} migration(s) rolled back.")
+
+
+@db_group.command("new")
+@click.argument("summary", nargs=-1, required=True)
+def new_command(summary: tuple[str, ...]) -> None:
+    """Create the next numbered migration file."""
+    try:
+        path = new_migration(Path(current_app.config["MIGRATIONS_DIR"]), " ".join(summary))
+    except MigrationError as exc:
+        _fail(str(exc))
+    click.echo(f"created {path.parent.name}/{path.name}")
+
+
+@db_group.command("dump-schema")
+@click.option("--output", default=None, help="File to write (default schema/schema.sql); - for stdout.")
+def dump_schema_command(output: str | None) -> None:
+    """Write the migrated schema (pg_dump --schema-only, cleaned) to schema/schema.sql."""
+    try:
+        text = dump_schema(current_app.config["DATABASE_URL"])
+    except MigrationError as exc:
+        _fail(str(exc))
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    path = Path(output) if output else Path(current_app.config["MIGRATIONS_DIR"]).parent / "schema" / "schema.sql"
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {path}")
+
+
+@db_group.command("url")
+def url_command() -> None:
+    """Print the database URL (e.g. for psql)."""
+    click.echo(current_app.config["DATABASE_URL"])
+
+
+# -- queries ---------------------------------------------------------------------------------------------------------
+
+queries_group = AppGroup("queries", help="The named SQL queries.")
+
+
+@queries_group.command("check")
+def check_command() -> None:
+    """Prepare every named query against the database; list failures with file:line."""
+    database = current_app.extensions["carsite.db"]
+    failures = tools.check(current_app.config["DATABASE_URL"], database.queries)
+    for failure in failures:
+        click.echo(str(failure), err=True)
+    click.echo(f"{len(database.queries) - len(failures)} of {len(database.queries)} queries prepared.")
+    if failures:
+        sys.exit(1)
+
+
+@queries_group.command("explain")
+@click.argument("name")
+@click.argument("params", nargs=-1)
+@click.option("--analyze", is_flag=True, help="Run it (in a rolled-back transaction) and show real timings.")
+def explain_command(name: str, params: tuple[str, ...], analyze: bool) -> None:
+    """Print the plan of NAME for parameters given as key=value (values parse as JSON when they can)."""
+    database = current_app.extensions["carsite.db"]
+    values = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            _fail(f"parameters are key=value, got {item!r}")
+        values[key] = tools.parse_value(value)
+    try:
+        query = database.queries[name]
+        click.echo(tools.explain(current_app.config["DATABASE_URL"], query, values, analyze))
+    except Exception as exc:  # a DBA tool: show the reason, not a traceback
+        _fail(str(exc))
+
+
+# -- seed ------------------------------------------------------------------------------------------------------------
+
+
+@click.command("seed")
+@click.option("--cars", "count", type=click.IntRange(0), default=0, help="Also generate this many random cars.")
+def seed_command(count: int) -> None:
+    """Load the demo accounts and cars (idempotent); --cars N adds N generated cars for benchmarks."""
+    try:
+        added = seed_module.demo(echo=click.echo)
+        click.echo(f"demo data: {added} car(s) added" if added else "demo data already present")
+        if count:
+            started = time.perf_counter()
+            seed_module.generate(count, progress=seed_module.print_progress)
+            click.echo(f"generated {count:,} cars in {time.perf_counter() - started:.1f} s")
+    except seed_module.SeedRefused as exc:
+        _fail(str(exc))
+
+
+# -- serve -----------------------------------------------------------------------------------------------------------
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
+@click.option("--processes", default=None, type=click.IntRange(1, 64), help="Processes (default: CPU cores).")
+def serve_command(host: str, port: int, threads: int, processes: int | None) -> None:
+    """Serve the site with waitress: several processes share one listening socket."""
+    app = current_app._get_current_object()
+    if "carsite.embedded" in app.extensions:
+        done = runner(app, echo=click.echo).migrate()
+        if done:
+            click.echo(f"applied {len(done)} migration(s) to the embedded database")
+    processes = processes or os.cpu_count() or 1
+    sock = socket.create_server((host, port), reuse_port=False, backlog=1024)
+    shown = sock.getsockname()
+    click.echo(f"carsite listening on http://{shown[0]}:{shown[1]}/ ({processes} process(es) × {threads} threads)")
+    sys.stdout.flush()
+    if processes == 1:
+        _serve(app, sock, threads)
+        return
+    # Each child opens its own pool after the fork: pool threads and sockets must not cross a fork.
+    app.extensions["carsite.db"].close()
+    supervise(sock, processes, threads, app.config["DATABASE_URL"])
+
+
+def _serve(app: Flask, sock: socket.socket, threads: int) -> None:
+    import waitress
+
+    waitress.serve(app, sockets=[sock], threads=threads, ident="carsite", channel_timeout=60,
+                   connection_limit=1000, clear_untrusted_proxy_headers=True)
+
+
+def supervise(sock: socket.socket, processes: int, threads: int, database_url: str) -> None:
+    """Fork the workers, restart one that dies, stop all on SIGTERM or SIGINT."""
+    children: dict[int, float] = {}
+    stopping = False
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            code = 0
+            try:
+                from . import create_app
+
+                _serve(create_app({"DATABASE_URL": database_url}), sock, threads)
+            except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        children[pid] = time.monotonic()
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(processes):
+        spawn()
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        started = children.pop(pid, None)
+        if not stopping and started is not None:
+            click.echo(f"worker {pid} exited ({status}); starting another", err=True)
+            if time.monotonic() - started < 1:
+                time.sleep(1)  # a worker that dies at once must not spin
+            spawn()
+    sock.close()

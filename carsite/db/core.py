@@ -1,0 +1,341 @@
+"""The Database: a psycopg pool plus named queries, result shapes, transactions and error translation."""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from . import errors
+from .queries import Query, QueryRegistry
+
+log = logging.getLogger("carsite.db")
+
+ISOLATION = {
+    "read committed": psycopg.IsolationLevel.READ_COMMITTED,
+    "repeatable read": psycopg.IsolationLevel.REPEATABLE_READ,
+    "serializable": psycopg.IsolationLevel.SERIALIZABLE,
+}
+# Connection-level failures: the server went away, is shutting down or refuses connections for now.
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_current: contextvars.ContextVar[psycopg.Connection | None] = contextvars.ContextVar("carsite_db_conn", default=None)
+_recorders: contextvars.ContextVar[tuple[list[str], ...]] = contextvars.ContextVar("carsite_db_recorders", default=())
+
+
+class QueryStats:
+    """Counters for one named query."""
+
+    __slots__ = ("calls", "errors", "total_ms", "max_ms")
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.errors = 0
+        self.total_ms = 0.0
+        self.max_ms = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        mean = self.total_ms / self.calls if self.calls else 0.0
+        return {"calls": self.calls, "errors": self.errors, "total_ms": round(self.total_ms, 3),
+                "mean_ms": round(mean, 3), "max_ms": round(self.max_ms, 3)}
+
+
+class Database:
+    """Run named queries over a connection pool.
+
+    Outside ``transaction()`` each call runs alone in autocommit mode (reads need no BEGIN/COMMIT); inside, all
+    calls of the thread share one connection and nested blocks become savepoints.
+    """
+
+    def __init__(self, conninfo: str, queries: QueryRegistry, *, min_size: int = 2, max_size: int = 10,
+                 timeout: float = 5.0, connect_timeout: int = 5, max_idle: float = 300.0,
+                 max_lifetime: float = 1800.0, statement_timeout_ms: int = 30_000, slow_query_ms: float = 250.0,
+                 application_name: str = "carsite", open: bool = True) -> None:
+        self.queries = queries
+        self.slow_query_ms = slow_query_ms
+        self._stats: dict[str, QueryStats] = {}
+        self._stats_lock = threading.Lock()
+        self._heal_lock = threading.Lock()
+        self.pool = ConnectionPool(
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            max_idle=max_idle,
+            max_lifetime=max_lifetime,
+            name=application_name,
+            open=False,
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                "cursor_factory": psycopg.RawCursor,
+                "application_name": application_name,
+                "connect_timeout": connect_timeout,
+                "options": f"-c statement_timeout={int(statement_timeout_ms)}",
+            },
+        )
+        if open:
+            self.open()
+
+    def open(self, wait: bool = False, timeout: float = 10.0) -> None:
+        self.pool.open(wait=wait, timeout=timeout)
+
+    def close(self) -> None:
+        self.pool.close()
+
+    # -- result shapes ---------------------------------------------------------------------------------------
+
+    def one(self, name: str, /, **params: Any) -> dict[str, Any]:
+        """Return exactly one row; NoResult when there is none, TooManyRows when there are more."""
+        return self._run(name, params, _shape_one)
+
+    def optional(self, name: str, /, **params: Any) -> dict[str, Any] | None:
+        """Return the row, or None when there is none; TooManyRows when there are more."""
+        return self._run(name, params, _shape_optional)
+
+    def all(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Return every row (possibly none)."""
+        return self._run(name, params, _shape_all)
+
+    def scalar(self, name: str, /, **params: Any) -> Any:
+        """Return the first column of exactly one row; NoResult when there is no row."""
+        row = self._run(name, params, _shape_one)
+        return next(iter(row.values()))
+
+    def execute(self, name: str, /, **params: Any) -> int:
+        """Run a statement and return the number of rows it affected (or returned)."""
+        return self._run(name, params, _shape_rowcount)
+
+    def _run(self, name: str, params: dict[str, Any], shape: Callable[[psycopg.Cursor, Query], Any]) -> Any:
+        query = self.queries[name]
+        args = query.bind(params)
+        for recorder in _recorders.get():
+            recorder.append(name)
+        conn = _current.get()
+        started = time.perf_counter()
+        failed = True
+        try:
+            if conn is not None:
+                result = self._execute(conn, query, args, shape)
+            else:
+                with self._connection() as conn:
+                    result = self._execute(conn, query, args, shape)
+            failed = False
+            return result
+        finally:
+            self._count(query, (time.perf_counter() - started) * 1000.0, failed)
+
+    def _execute(self, conn: psycopg.Connection, query: Query, args: tuple[Any, ...],
+                 shape: Callable[[psycopg.Cursor, Query], Any]) -> Any:
+        try:
+            return shape(conn.execute(query.sql, args), query)
+        except psycopg.Error as exc:
+            raise self._translate(exc, query) from exc
+
+    # -- connections and transactions ------------------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        try:
+            with self.pool.connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise errors.DatabaseUnavailable(f"no database connection within {self.pool.timeout:g} s: {exc}") from exc
+        except psycopg.OperationalError as exc:
+            # Raised while connecting or when the connection broke outside a query (e.g. at COMMIT).
+            raise self._translate(exc, None) from exc
+
+    def transaction(self, isolation: str | None = None, *, retries: int = 0, read_only: bool = False) -> Transaction:
+        """Group calls in one transaction: ``with db.transaction():`` or, to retry, ``@db.transaction(retries=3)``.
+
+        Nested blocks are savepoints. Retries (decorator form only) rerun the whole function on serialization
+        failure or deadlock, with exponential backoff and jitter.
+        """
+        if isolation is not None and isolation not in ISOLATION:
+            raise ValueError(f"isolation must be one of {', '.join(ISOLATION)}")
+        return Transaction(self, isolation, retries, read_only)
+
+    @contextmanager
+    def _transaction(self, isolation: str | None, read_only: bool) -> Iterator[None]:
+        outer = _current.get()
+        if outer is not None:
+            if isolation is not None and outer.isolation_level != ISOLATION[isolation]:
+                raise errors.DatabaseError("a nested transaction cannot change the isolation level")
+            try:
+                with outer.transaction():
+                    yield
+            except psycopg.Error as exc:
+                raise self._translate(exc, None) from exc
+            return
+        with self._connection() as conn:
+            conn.isolation_level = ISOLATION[isolation] if isolation else None
+            conn.read_only = read_only or None
+            token = _current.set(conn)
+            try:
+                with conn.transaction():
+                    yield
+            except psycopg.Error as exc:
+                # Errors at COMMIT (serialization failures under SERIALIZABLE surface here).
+                raise self._translate(exc, None) from exc
+            finally:
+                _current.reset(token)
+                if not conn.broken:
+                    conn.isolation_level = None
+                    conn.read_only = None
+
+    @staticmethod
+    def in_transaction() -> bool:
+        return _current.get() is not None
+
+    # -- errors, healing, statistics -------------------------------------------------------------------------
+
+    def _translate(self, exc: psycopg.Error, query: Query | None) -> errors.DatabaseError:
+        sqlstate = exc.sqlstate
+        where = f"{query.name} ({query.location})" if query else "transaction"
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        message = f"{where}: {first_line}"
+        cls = errors.BY_SQLSTATE.get(sqlstate or "")
+        if cls is None:
+            unavailable = isinstance(exc, psycopg.OperationalError) and (
+                sqlstate is None or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES))
+            cls = errors.DatabaseUnavailable if unavailable else errors.QueryError
+        if cls is errors.DatabaseUnavailable:
+            self.heal()
+        return cls(message, query=query.name if query else None, location=query.location if query else None,
+                   sqlstate=sqlstate, constraint=getattr(exc.diag, "constraint_name", None))
+
+    def heal(self) -> None:
+        """Drop broken idle connections after a failure, so a restarted server costs at most one request.
+
+        psycopg_pool's ``check=`` callback backs off when several idle connections are stale and can reach the
+        pool timeout; ``pool.check()`` tests each idle connection once and replaces the broken ones.
+        """
+        if not self._heal_lock.acquire(blocking=False):
+            return
+        try:
+            log.warning("database connection failed; checking the pool's idle connections")
+            self.pool.check()
+        except Exception:  # the check itself must never turn a 503 into a 500
+            log.exception("pool check failed")
+        finally:
+            self._heal_lock.release()
+
+    def _count(self, query: Query, elapsed_ms: float, failed: bool) -> None:
+        with self._stats_lock:
+            stats = self._stats.get(query.name)
+            if stats is None:
+                stats = self._stats[query.name] = QueryStats()
+            stats.calls += 1
+            stats.errors += failed
+            stats.total_ms += elapsed_ms
+            if elapsed_ms > stats.max_ms:
+                stats.max_ms = elapsed_ms
+        if elapsed_ms >= self.slow_query_ms:
+            log.warning("slow query %s (%s) took %.1f ms", query.name, query.location, elapsed_ms)
+
+    def stats(self) -> dict[str, Any]:
+        """Pool counters (psycopg_pool's get_stats) and per-query calls, errors and timings."""
+        with self._stats_lock:
+            per_query = {name: s.as_dict() for name, s in sorted(self._stats.items())}
+        return {"pool": self.pool.get_stats(), "queries": per_query}
+
+    @staticmethod
+    @contextmanager
+    def record() -> Iterator[list[str]]:
+        """Collect the names of the queries run in this context (tests use it to count queries per page)."""
+        names: list[str] = []
+        token = _recorders.set((*_recorders.get(), names))
+        try:
+            yield names
+        finally:
+            _recorders.reset(token)
+
+
+class Transaction:
+    """What ``Database.transaction`` returns: a context manager, or a decorator that can retry."""
+
+    def __init__(self, db: Database, isolation: str | None, retries: int, read_only: bool) -> None:
+        if retries < 0:
+            raise ValueError("retries must be >= 0")
+        self._db = db
+        self._isolation = isolation
+        self._retries = retries
+        self._read_only = read_only
+        self._cm: Any = None
+
+    def __enter__(self) -> None:
+        if self._retries:
+            raise TypeError("a with-block cannot be rerun: use @db.transaction(retries=N) on a function")
+        self._cm = self._db._transaction(self._isolation, self._read_only)
+        self._cm.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> bool | None:
+        cm, self._cm = self._cm, None
+        return cm.__exit__(*exc_info)
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            attempt = 0
+            while True:
+                try:
+                    with self._db._transaction(self._isolation, self._read_only):
+                        return func(*args, **kwargs)
+                except errors.TransactionConflict:
+                    # Only the outermost transaction can be rerun; a nested one passes the conflict up.
+                    if attempt >= self._retries or Database.in_transaction():
+                        raise
+                    time.sleep(backoff(attempt))
+                    attempt += 1
+                    log.info("retrying %s after a transaction conflict (attempt %d)", func.__qualname__, attempt)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def backoff(attempt: int, base: float = 0.01, cap: float = 1.0) -> float:
+    """Full-jitter exponential backoff: a random delay up to base * 2**attempt, at most ``cap`` seconds."""
+    return random.uniform(0, min(cap, base * (2**attempt)))
+
+
+def _shape_one(cursor: psycopg.Cursor, query: Query) -> dict[str, Any]:
+    _needs_rows(cursor, query)
+    if cursor.rowcount != 1:
+        cls = errors.NoResult if cursor.rowcount == 0 else errors.TooManyRows
+        raise cls(f"{query.name} ({query.location}): expected one row, got {cursor.rowcount}",
+                  query=query.name, location=query.location)
+    return cursor.fetchone()
+
+
+def _shape_optional(cursor: psycopg.Cursor, query: Query) -> dict[str, Any] | None:
+    _needs_rows(cursor, query)
+    if cursor.rowcount > 1:
+        raise errors.TooManyRows(f"{query.name} ({query.location}): expected at most one row, got {cursor.rowcount}",
+                                 query=query.name, location=query.location)
+    return cursor.fetchone()
+
+
+def _shape_all(cursor: psycopg.Cursor, query: Query) -> list[dict[str, Any]]:
+    _needs_rows(cursor, query)
+    return cursor.fetchall()
+
+
+def _shape_rowcount(cursor: psycopg.Cursor, query: Query) -> int:
+    return cursor.rowcount
+
+
+def _needs_rows(cursor: psycopg.Cursor, query: Query) -> None:
+    if cursor.description is None:
+        raise errors.QueryError(f"{query.name} ({query.location}) returns no rows; call execute() instead",
+                                query=query.name, location=query.location)

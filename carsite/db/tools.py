@@ -1,0 +1,49 @@
+"""DBA tools over the named queries: prepare them all (like sqlc's db-prepare) and explain one."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from .queries import Query, QueryRegistry
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    query: Query
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.query.location}: {self.query.name}: {self.message}"
+
+
+def check(conninfo: str, registry: QueryRegistry) -> list[CheckFailure]:
+    """Ask the server to parse and plan-check every query without running it; return the failures."""
+    failures = []
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        for query in registry:
+            result = conn.pgconn.prepare(b"", query.sql.encode())
+            if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
+                message = (result.error_message or b"").decode(errors="replace").strip()
+                failures.append(CheckFailure(query, " ".join(message.split())))
+    return failures
+
+
+def parse_value(text: str) -> Any:
+    """key=value arguments: JSON when it parses (numbers, null, lists), otherwise the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def explain(conninfo: str, query: Query, params: dict[str, Any], analyze: bool = False) -> str:
+    """The plan of one named query for the given parameters. With analyze it runs, inside a rolled-back transaction."""
+    options = "ANALYZE, BUFFERS, " if analyze else ""
+    with psycopg.connect(conninfo, cursor_factory=psycopg.RawCursor) as conn:
+        rows = conn.execute(f"EXPLAIN ({options}VERBOSE OFF, SETTINGS) {query.sql}", query.bind(params)).fetchall()
+        conn.rollback()
+    return "\n".join(row[0] for row in rows)
