@@ -6,12 +6,13 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import seed as seed_module
 from .database import runner
@@ -151,6 +152,7 @@ def explain_command(name: str, params: tuple[str, ...], analyze: bool) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--cars", "count", type=click.IntRange(0), default=0, help="Also generate this many random cars.")
 def seed_command(count: int) -> None:
     """Load the demo accounts and cars (idempotent); --cars N adds N generated cars for benchmarks."""
@@ -169,6 +171,7 @@ def seed_command(count: int) -> None:
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
@@ -200,29 +203,51 @@ def _serve(app: Flask, sock: socket.socket, threads: int) -> None:
                    connection_limit=1000, clear_untrusted_proxy_headers=True)
 
 
+def _worker(parent: int, sock: socket.socket, threads: int, database_url: str) -> None:
+    """Run one waitress worker in a forked child; never returns."""
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    code = 0
+    try:
+        from . import create_app
+
+        _serve(create_app({"DATABASE_URL": database_url}), sock, threads)
+    except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose supervisor died (even by SIGKILL) stops too, instead of serving on as an orphan."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def supervise(sock: socket.socket, processes: int, threads: int, database_url: str) -> None:
     """Fork the workers, restart one that dies, stop all on SIGTERM or SIGINT."""
     children: dict[int, float] = {}
     stopping = False
+    parent = os.getpid()
 
     def spawn() -> None:
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            code = 0
-            try:
-                from . import create_app
-
-                _serve(create_app({"DATABASE_URL": database_url}), sock, threads)
-            except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
-                import traceback
-
-                traceback.print_exc()
-                code = 1
-            finally:
-                os._exit(code)
-        children[pid] = time.monotonic()
+        # Signals wait while forking and registering, so stop() always sees every worker it must end.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        try:
+            if stopping:
+                return
+            pid = os.fork()
+            if pid == 0:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+                _worker(parent, sock, threads, database_url)
+            children[pid] = time.monotonic()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
     def stop(signum: int, frame: object) -> None:
         nonlocal stopping

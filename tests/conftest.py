@@ -64,17 +64,13 @@ def pg_server():
 
 
 @pytest.fixture(scope="session")
-def database_url(pg_server: PgServer) -> str:
-    """The suite's main database, built from the migrations by carsite's runner."""
-    if os.environ.get("CARSITE_TEST_DATABASE_URL"):
-        url = pg_server.url
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP SCHEMA public CASCADE")
-            conn.execute("CREATE SCHEMA public")
-    else:
-        url = pg_server.url_for(pg_server.create_database("carsite_test"))
+def database_url(pg_server: PgServer):
+    """The suite's main database: new for every run, built from the migrations by carsite's runner."""
+    name = pg_server.create_database("carsite_test")
+    url = pg_server.url_for(name)
     Runner(url, ROOT / "migrations").migrate()
-    return url
+    yield url
+    pg_server.drop_database(name)
 
 
 @pytest.fixture

