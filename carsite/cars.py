@@ -43,11 +43,23 @@ def index() -> str:
     make = request.args.get("make", "").strip()[:40] or None
     cursor = request.args.get("cursor")
     after_created_at, after_id = decode_cursor(cursor) if cursor else (None, None)
-    rows = db.all("cars.available_page", make=make, text=text, after_created_at=after_created_at,
-                  after_id=after_id, limit=PAGE_SIZE + 1)
+    rows = db.all(
+        "cars.available_page",
+        make=make,
+        text=text,
+        after_created_at=after_created_at,
+        after_id=after_id,
+        limit=PAGE_SIZE + 1,
+    )
     next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
-    return render_template("cars/index.html", cars=rows[:PAGE_SIZE], q=text or "", make=make,
-                           next_cursor=next_cursor, first_page=cursor is None)
+    return render_template(
+        "cars/index.html",
+        cars=rows[:PAGE_SIZE],
+        q=text or "",
+        make=make,
+        next_cursor=next_cursor,
+        first_page=cursor is None,
+    )
 
 
 @bp.get("/cars/<int:car_id>")
@@ -60,5 +72,6 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
     canonical = slugify(car["title"])
     if slug != canonical:
         return redirect(url_for("cars.show", car_id=car_id, slug=canonical), code=301)
-    return render_template("cars/show.html", car=car,
-                           canonical=url_for("cars.show", car_id=car_id, slug=canonical, _external=True))
+    return render_template(
+        "cars/show.html", car=car, canonical=url_for("cars.show", car_id=car_id, slug=canonical, _external=True)
+    )

@@ -199,8 +199,15 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
 def _serve(app: Flask, sock: socket.socket, threads: int) -> None:
     import waitress
 
-    waitress.serve(app, sockets=[sock], threads=threads, ident="carsite", channel_timeout=60,
-                   connection_limit=1000, clear_untrusted_proxy_headers=True)
+    waitress.serve(
+        app,
+        sockets=[sock],
+        threads=threads,
+        ident="carsite",
+        channel_timeout=60,
+        connection_limit=1000,
+        clear_untrusted_proxy_headers=True,
+    )
 
 
 def _worker(parent: int, sock: socket.socket, threads: int, database_url: str) -> None:
@@ -211,7 +218,7 @@ def _worker(parent: int, sock: socket.socket, threads: int, database_url: str) -
         from . import create_app
 
         _serve(create_app({"DATABASE_URL": database_url}), sock, threads)
-    except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
+    except BaseException:
         import traceback
 
         traceback.print_exc()

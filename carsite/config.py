@@ -52,8 +52,10 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     if production:
         key = app.config.get("SECRET_KEY")
         if not key or str(key).lower() in PLACEHOLDER_KEYS or len(str(key)) < 32:
-            raise ConfigError("CARSITE_ENV=production needs CARSITE_SECRET_KEY: a random string of 32+ characters "
-                              "(python -c 'import secrets; print(secrets.token_hex(32))')")
+            raise ConfigError(
+                "CARSITE_ENV=production needs CARSITE_SECRET_KEY: a random string of 32+ characters "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
         if not app.config.get("DATABASE_URL"):
             raise ConfigError("CARSITE_ENV=production needs DATABASE_URL (postgresql://user:password@host/db)")
         app.config["EMBEDDED_DEMO_DATA"] = False

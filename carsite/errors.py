@@ -23,9 +23,17 @@ CONSTRAINT_MESSAGES: dict[str, tuple[int, str, str | None]] = {
     "reviews_car_id_user_id_key": (409, "You have already reviewed this car.", None),
     "orders_car_id_live_key": (409, "This car has already been reserved or sold.", None),
 }
-TITLES = {400: "Bad request", 403: "Forbidden", 404: "Page not found", 405: "Method not allowed",
-          409: "Conflict", 413: "Too large", 429: "Too many requests", 500: "Something went wrong",
-          503: "Temporarily unavailable"}
+TITLES = {
+    400: "Bad request",
+    403: "Forbidden",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    429: "Too many requests",
+    500: "Something went wrong",
+    503: "Temporarily unavailable",
+}
 
 
 class BadRequest(HTTPException):
@@ -45,14 +53,22 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def error_response(status: int, message: str, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
     if wants_json():
         response = jsonify({"error": {"status": status, "message": message, "field": field}})
     else:
-        response = Response(render_template("error.html", status=status, title=TITLES.get(status, "Error"),
-                                            message=message, request_id=g.get("request_id")),
-                            mimetype="text/html")
+        response = Response(
+            render_template(
+                "error.html",
+                status=status,
+                title=TITLES.get(status, "Error"),
+                message=message,
+                request_id=g.get("request_id"),
+            ),
+            mimetype="text/html",
+        )
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -70,8 +86,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(QueryTimeout)
     def database_down(exc: Exception) -> Response:
         log.error("database unavailable (request %s): %s", g.get("request_id"), exc)
-        return error_response(503, "The site is briefly unavailable. Please try again in a minute.",
-                              headers={"Retry-After": "30"})
+        return error_response(
+            503, "The site is briefly unavailable. Please try again in a minute.", headers={"Retry-After": "30"}
+        )
 
     @app.errorhandler(IntegrityError)
     def integrity(exc: IntegrityError) -> Response:

@@ -37,8 +37,11 @@ def readyz() -> tuple[Response, int]:
     pending = sorted(v for v in files if v not in applied)
     changed = sorted(v for v in files if v in applied and applied[v] != files[v])
     unknown = sorted(v for v in applied if v not in files)
-    body = {"status": "ready", "database": "ok",
-            "migrations": {"applied": len(applied), "pending": pending, "changed": changed, "unknown": unknown}}
+    body = {
+        "status": "ready",
+        "database": "ok",
+        "migrations": {"applied": len(applied), "pending": pending, "changed": changed, "unknown": unknown},
+    }
     if pending or changed or unknown:
         body["status"] = "migrations not current"
         return jsonify(body), 503

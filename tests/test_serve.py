@@ -30,7 +30,11 @@ def served(clean_db, tmp_path):
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "carsite", "serve", "--port", "0", "--processes", "2", "--threads", "2"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     try:
         deadline = time.monotonic() + 30
@@ -87,5 +91,5 @@ def test_workers_exit_when_the_supervisor_is_killed(served):
     assert len(workers) == 2
     process.kill()  # SIGKILL: no handler runs, the workers are orphaned
     process.wait(10)
-    gone, alive = psutil.wait_procs(workers, timeout=10)
+    _gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == []

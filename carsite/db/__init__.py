@@ -29,10 +29,33 @@ from .errors import (
 from .queries import ParameterError, Query, QueryFileError, QueryRegistry, UnknownQuery
 
 __all__ = [
-    "CheckViolation", "Database", "DatabaseError", "DatabaseUnavailable", "ForeignKeyViolation", "IntegrityError",
-    "NoResult", "NotNullViolation", "ParameterError", "Query", "QueryError", "QueryFileError", "QueryRegistry",
-    "QueryTimeout", "TooManyRows", "Transaction", "TransactionConflict", "UniqueViolation", "UnknownQuery",
-    "all", "backoff", "current", "execute", "one", "optional", "scalar", "transaction",
+    "CheckViolation",
+    "Database",
+    "DatabaseError",
+    "DatabaseUnavailable",
+    "ForeignKeyViolation",
+    "IntegrityError",
+    "NoResult",
+    "NotNullViolation",
+    "ParameterError",
+    "Query",
+    "QueryError",
+    "QueryFileError",
+    "QueryRegistry",
+    "QueryTimeout",
+    "TooManyRows",
+    "Transaction",
+    "TransactionConflict",
+    "UniqueViolation",
+    "UnknownQuery",
+    "all",
+    "backoff",
+    "current",
+    "execute",
+    "one",
+    "optional",
+    "scalar",
+    "transaction",
 ]
 
 
@@ -90,7 +113,7 @@ class _AppTransaction:
     def __exit__(self, *exc_info: Any) -> bool | None:
         return self._active.pop().__exit__(*exc_info)
 
-    def __call__(self, func):  # noqa: ANN001, ANN204 - a plain decorator
+    def __call__(self, func):
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             return self._make()(func)(*args, **kwargs)

@@ -30,6 +30,7 @@ ISOLATION = {
 UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P")
 
 F = TypeVar("F", bound=Callable[..., Any])
+TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
 
 _current: contextvars.ContextVar[psycopg.Connection | None] = contextvars.ContextVar("carsite_db_conn", default=None)
 _recorders: contextvars.ContextVar[tuple[list[str], ...]] = contextvars.ContextVar("carsite_db_recorders", default=())
@@ -38,7 +39,7 @@ _recorders: contextvars.ContextVar[tuple[list[str], ...]] = contextvars.ContextV
 class QueryStats:
     """Counters for one named query."""
 
-    __slots__ = ("calls", "errors", "total_ms", "max_ms")
+    __slots__ = ("calls", "errors", "max_ms", "total_ms")
 
     def __init__(self) -> None:
         self.calls = 0
@@ -48,8 +49,13 @@ class QueryStats:
 
     def as_dict(self) -> dict[str, float]:
         mean = self.total_ms / self.calls if self.calls else 0.0
-        return {"calls": self.calls, "errors": self.errors, "total_ms": round(self.total_ms, 3),
-                "mean_ms": round(mean, 3), "max_ms": round(self.max_ms, 3)}
+        return {
+            "calls": self.calls,
+            "errors": self.errors,
+            "total_ms": round(self.total_ms, 3),
+            "mean_ms": round(mean, 3),
+            "max_ms": round(self.max_ms, 3),
+        }
 
 
 class Database:
@@ -59,10 +65,22 @@ class Database:
     calls of the thread share one connection and nested blocks become savepoints.
     """
 
-    def __init__(self, conninfo: str, queries: QueryRegistry, *, min_size: int = 2, max_size: int = 10,
-                 timeout: float = 5.0, connect_timeout: int = 5, max_idle: float = 300.0,
-                 max_lifetime: float = 1800.0, statement_timeout_ms: int = 30_000, slow_query_ms: float = 250.0,
-                 application_name: str = "carsite", open: bool = True) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        queries: QueryRegistry,
+        *,
+        min_size: int = 2,
+        max_size: int = 10,
+        timeout: float = 5.0,
+        connect_timeout: int = 5,
+        max_idle: float = 300.0,
+        max_lifetime: float = 1800.0,
+        statement_timeout_ms: int = 30_000,
+        slow_query_ms: float = 250.0,
+        application_name: str = "carsite",
+        start: bool = True,
+    ) -> None:
         self.queries = queries
         self.slow_query_ms = slow_query_ms
         self._stats: dict[str, QueryStats] = {}
@@ -86,7 +104,7 @@ class Database:
                 "options": f"-c statement_timeout={int(statement_timeout_ms)}",
             },
         )
-        if open:
+        if start:
             self.open()
 
     def open(self, wait: bool = False, timeout: float = 10.0) -> None:
@@ -130,15 +148,23 @@ class Database:
             if conn is not None:
                 result = self._execute(conn, query, args, shape)
             else:
-                with self._connection() as conn:
-                    result = self._execute(conn, query, args, shape)
+                try:
+                    with self.pool.connection() as conn:
+                        result = self._execute(conn, query, args, shape)
+                except (PoolTimeout, psycopg.OperationalError) as exc:
+                    raise self._connection_error(exc) from exc
             failed = False
             return result
         finally:
             self._count(query, (time.perf_counter() - started) * 1000.0, failed)
 
-    def _execute(self, conn: psycopg.Connection, query: Query, args: tuple[Any, ...],
-                 shape: Callable[[psycopg.Cursor, Query], Any]) -> Any:
+    def _execute(
+        self,
+        conn: psycopg.Connection,
+        query: Query,
+        args: tuple[Any, ...],
+        shape: Callable[[psycopg.Cursor, Query], Any],
+    ) -> Any:
         try:
             return shape(conn.execute(query.sql, args), query)
         except psycopg.Error as exc:
@@ -146,16 +172,11 @@ class Database:
 
     # -- connections and transactions ------------------------------------------------------------------------
 
-    @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection]:
-        try:
-            with self.pool.connection() as conn:
-                yield conn
-        except PoolTimeout as exc:
-            raise errors.DatabaseUnavailable(f"no database connection within {self.pool.timeout:g} s: {exc}") from exc
-        except psycopg.OperationalError as exc:
-            # Raised while connecting or when the connection broke outside a query (e.g. at COMMIT).
-            raise self._translate(exc, None) from exc
+    def _connection_error(self, exc: Exception) -> errors.DatabaseError:
+        """Translate a failure to get or keep a connection (pool timeout, connect error, break at COMMIT)."""
+        if isinstance(exc, PoolTimeout):
+            return errors.DatabaseUnavailable(f"no database connection within {self.pool.timeout:g} s: {exc}")
+        return self._translate(exc, None)
 
     def transaction(self, isolation: str | None = None, *, retries: int = 0, read_only: bool = False) -> Transaction:
         """Group calls in one transaction: ``with db.transaction():`` or, to retry, ``@db.transaction(retries=3)``.
@@ -179,21 +200,22 @@ class Database:
             except psycopg.Error as exc:
                 raise self._translate(exc, None) from exc
             return
-        with self._connection() as conn:
-            conn.isolation_level = ISOLATION[isolation] if isolation else None
-            conn.read_only = read_only or None
-            token = _current.set(conn)
-            try:
-                with conn.transaction():
-                    yield
-            except psycopg.Error as exc:
-                # Errors at COMMIT (serialization failures under SERIALIZABLE surface here).
-                raise self._translate(exc, None) from exc
-            finally:
-                _current.reset(token)
-                if not conn.broken:
-                    conn.isolation_level = None
-                    conn.read_only = None
+        try:
+            with self.pool.connection() as conn:
+                conn.isolation_level = ISOLATION[isolation] if isolation else None
+                conn.read_only = read_only or None
+                token = _current.set(conn)
+                try:
+                    with conn.transaction():
+                        yield
+                finally:
+                    _current.reset(token)
+                    if not conn.broken:
+                        conn.isolation_level = None
+                        conn.read_only = None
+        except (PoolTimeout, psycopg.Error) as exc:
+            # Errors at COMMIT (serialization failures under SERIALIZABLE surface here) or from the pool.
+            raise self._connection_error(exc) from exc
 
     @staticmethod
     def in_transaction() -> bool:
@@ -209,12 +231,18 @@ class Database:
         cls = errors.BY_SQLSTATE.get(sqlstate or "")
         if cls is None:
             unavailable = isinstance(exc, psycopg.OperationalError) and (
-                sqlstate is None or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES))
+                sqlstate is None or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
+            )
             cls = errors.DatabaseUnavailable if unavailable else errors.QueryError
         if cls is errors.DatabaseUnavailable:
             self.heal()
-        return cls(message, query=query.name if query else None, location=query.location if query else None,
-                   sqlstate=sqlstate, constraint=getattr(exc.diag, "constraint_name", None))
+        return cls(
+            message,
+            query=query.name if query else None,
+            location=query.location if query else None,
+            sqlstate=sqlstate,
+            constraint=getattr(exc.diag, "constraint_name", None),
+        )
 
     def heal(self) -> None:
         """Drop broken idle connections after a failure, so a restarted server costs at most one request.
@@ -313,16 +341,22 @@ def _shape_one(cursor: psycopg.Cursor, query: Query) -> dict[str, Any]:
     _needs_rows(cursor, query)
     if cursor.rowcount != 1:
         cls = errors.NoResult if cursor.rowcount == 0 else errors.TooManyRows
-        raise cls(f"{query.name} ({query.location}): expected one row, got {cursor.rowcount}",
-                  query=query.name, location=query.location)
+        raise cls(
+            f"{query.name} ({query.location}): expected one row, got {cursor.rowcount}",
+            query=query.name,
+            location=query.location,
+        )
     return cursor.fetchone()
 
 
 def _shape_optional(cursor: psycopg.Cursor, query: Query) -> dict[str, Any] | None:
     _needs_rows(cursor, query)
     if cursor.rowcount > 1:
-        raise errors.TooManyRows(f"{query.name} ({query.location}): expected at most one row, got {cursor.rowcount}",
-                                 query=query.name, location=query.location)
+        raise errors.TooManyRows(
+            f"{query.name} ({query.location}): expected at most one row, got {cursor.rowcount}",
+            query=query.name,
+            location=query.location,
+        )
     return cursor.fetchone()
 
 
@@ -336,6 +370,11 @@ def _shape_rowcount(cursor: psycopg.Cursor, query: Query) -> int:
 
 
 def _needs_rows(cursor: psycopg.Cursor, query: Query) -> None:
-    if cursor.description is None:
-        raise errors.QueryError(f"{query.name} ({query.location}) returns no rows; call execute() instead",
-                                query=query.name, location=query.location)
+    # The result status, not cursor.description: description builds a Column object per column on every access.
+    result = cursor.pgresult
+    if result is None or result.status != TUPLES_OK:
+        raise errors.QueryError(
+            f"{query.name} ({query.location}) returns no rows; call execute() instead",
+            query=query.name,
+            location=query.location,
+        )

@@ -108,8 +108,12 @@ class EmbeddedServer:
 
     def _pg_ctl(self, *args: str) -> None:
         package = _package()
-        package.pg_ctl(["-w", "-l", str(self.data_dir / "log"), *args], pgdata=self.data_dir,
-                       user=self._server.system_user, timeout=60)
+        package.pg_ctl(
+            ["-w", "-l", str(self.data_dir / "log"), *args],
+            pgdata=self.data_dir,
+            user=self._server.system_user,
+            timeout=60,
+        )
 
     def restart(self) -> None:
         """Restart the server (fast shutdown: open connections are cut, as in a real restart)."""

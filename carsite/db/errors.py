@@ -8,8 +8,15 @@ class DatabaseError(Exception):
 
     sqlstate: str | None = None
 
-    def __init__(self, message: str, *, query: str | None = None, location: str | None = None,
-                 sqlstate: str | None = None, constraint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        query: str | None = None,
+        location: str | None = None,
+        sqlstate: str | None = None,
+        constraint: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.query = query
         self.location = location

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import itertools
 import re
 import shutil
 import socket
@@ -110,7 +111,7 @@ def _header_comments(tokens: list[Token]) -> list[Token]:
 
 def _has_begin_atomic(tokens: list[Token]) -> bool:
     words = [t.text.upper() for t in tokens if t.kind == "word"]
-    return any(a == "BEGIN" and b == "ATOMIC" for a, b in zip(words, words[1:]))
+    return any(a == "BEGIN" and b == "ATOMIC" for a, b in itertools.pairwise(words))
 
 
 def discover(directory: Path) -> list[Migration]:
@@ -129,7 +130,9 @@ def discover(directory: Path) -> list[Migration]:
             raise MigrationError(f"{path.name}: duplicate migration number {version:04d} (also {target[version].name})")
         target[version] = path
     for version, path in downs.items():
-        if version not in ups or FILE_NAME.fullmatch(ups[version].name).group(2) != FILE_NAME.fullmatch(path.name).group(2):
+        if version not in ups or FILE_NAME.fullmatch(ups[version].name).group(2) != FILE_NAME.fullmatch(
+            path.name
+        ).group(2):
             raise MigrationError(f"{path.name}: no matching up migration")
     expected = 1
     migrations = []
@@ -153,8 +156,9 @@ def _error_line(statement: Statement, exc: psycopg.Error) -> int:
 class Runner:
     """Apply, inspect and roll back migrations of one database."""
 
-    def __init__(self, conninfo: str, directory: Path, *, lock_timeout: float = 120.0,
-                 echo: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, conninfo: str, directory: Path, *, lock_timeout: float = 120.0, echo: Callable[[str], None] | None = None
+    ) -> None:
         self.conninfo = conninfo
         self.directory = directory
         self.lock_timeout = lock_timeout
@@ -233,9 +237,15 @@ class Runner:
 
     def _record(self, conn: psycopg.Connection, migration: Migration, started: float) -> None:
         conn.execute(
-            "INSERT INTO schema_migrations (version, name, checksum, duration_ms, applied_by) VALUES (%s, %s, %s, %s, %s)",
-            (migration.version, migration.name, migration.checksum,
-             round((time.perf_counter() - started) * 1000), self.applied_by),
+            "INSERT INTO schema_migrations (version, name, checksum, duration_ms, applied_by)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (
+                migration.version,
+                migration.name,
+                migration.checksum,
+                round((time.perf_counter() - started) * 1000),
+                self.applied_by,
+            ),
         )
 
     def _run_statements(self, conn: psycopg.Connection, script: Script) -> None:
@@ -247,8 +257,10 @@ class Runner:
                 message = str(exc).strip().splitlines()[0]
                 hint = ""
                 if script.no_transaction:
-                    hint = (" (no-transaction migration: statements before this one stay applied; a failed"
-                            " CREATE INDEX CONCURRENTLY leaves an INVALID index to drop before retrying)")
+                    hint = (
+                        " (no-transaction migration: statements before this one stay applied; a failed"
+                        " CREATE INDEX CONCURRENTLY leaves an INVALID index to drop before retrying)"
+                    )
                 raise MigrationError(f"{script.path.name}:{line} (statement {number}): {message}{hint}") from exc
 
     def rollback(self, steps: int = 1) -> list[Migration]:
@@ -284,17 +296,30 @@ def compare(migrations: list[Migration], applied: dict[int, tuple[str, str, obje
         if record is None:
             rows.append(StatusRow(migration.version, migration.name, "pending"))
         elif record[1] != migration.checksum:
-            rows.append(StatusRow(
-                migration.version, migration.name, "changed", record[2],
-                f"{migration.file_name} changed after it was applied "
-                f"(recorded checksum {record[1][:12]}, file now {migration.checksum[:12]}); "
-                "write a new migration instead of editing an applied one"))
+            rows.append(
+                StatusRow(
+                    migration.version,
+                    migration.name,
+                    "changed",
+                    record[2],
+                    f"{migration.file_name} changed after it was applied "
+                    f"(recorded checksum {record[1][:12]}, file now {migration.checksum[:12]}); "
+                    "write a new migration instead of editing an applied one",
+                )
+            )
         else:
             rows.append(StatusRow(migration.version, migration.name, "applied", record[2]))
     for version, (name, _checksum, applied_at) in sorted(applied.items()):
         if version not in by_version:
-            rows.append(StatusRow(version, name, "missing", applied_at,
-                                  f"{version:04d}_{name}.sql was applied but its file is missing"))
+            rows.append(
+                StatusRow(
+                    version,
+                    name,
+                    "missing",
+                    applied_at,
+                    f"{version:04d}_{name}.sql was applied but its file is missing",
+                )
+            )
     return rows
 
 
@@ -339,7 +364,9 @@ def dump_schema(conninfo: str) -> str:
     """Return ``pg_dump --schema-only`` cleaned of version-specific noise, so it diffs stably."""
     result = subprocess.run(
         [pg_dump_path(), "--schema-only", "--no-owner", "--no-privileges", "--no-tablespaces", "--dbname", conninfo],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode:
         raise MigrationError(f"pg_dump failed: {result.stderr.strip()}")

@@ -166,7 +166,9 @@ class QueryRegistry:
             for query in parse_file(file.read_text(encoding="utf-8"), shown, namespace):
                 if query.name in queries:
                     first = queries[query.name]
-                    raise QueryFileError(shown, query.line, f"duplicate query name {query.name!r} (first at {first.location})")
+                    raise QueryFileError(
+                        shown, query.line, f"duplicate query name {query.name!r} (first at {first.location})"
+                    )
                 queries[query.name] = query
         return cls(queries)
 
