@@ -189,6 +189,8 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
     click.echo(f"carsite listening on http://{shown[0]}:{shown[1]}/ ({processes} process(es) × {threads} threads)")
     sys.stdout.flush()
     if processes == 1:
+        # SIGTERM (systemd's stop) exits through atexit, which stops an embedded server this process started.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         _serve(app, sock, threads)
         return
     # Each child opens its own pool after the fork: pool threads and sockets must not cross a fork.

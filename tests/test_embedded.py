@@ -39,3 +39,43 @@ def test_first_start_creates_migrates_and_seeds_later_starts_reuse(tmp_path, mon
     finally:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_serve_stops_the_embedded_server_it_started_on_sigterm(tmp_path):
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from carsite.db.embedded import running_pid
+
+    from .conftest import ROOT
+
+    data_dir = tmp_path / "pg"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(CARSITE_EMBEDDED_DATA_DIR=str(data_dir), CARSITE_EMBEDDED_DEMO_DATA="false")
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "carsite", "serve", "--port", "0", "--processes", "1"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not re.search(r"listening on", log_path.read_text()):
+            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.1)
+        assert running_pid(data_dir) is not None
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+        assert running_pid(data_dir) is None
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        shutil.rmtree(data_dir, ignore_errors=True)

