@@ -6,8 +6,12 @@ import logging
 from typing import Any
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
-from . import config, database, errors, web
+from . import access, config, database, errors, web
+from .ratelimit import limiter
+
+csrf = CSRFProtect()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -18,11 +22,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     database.init_app(app)
     web.init_app(app)
     errors.init_app(app)
+    csrf.init_app(app)
+    access.init_app(app)
+    limiter.init_app(app)
 
-    from . import cars, cli, main
+    from . import account, admin, auth, cars, cli, main
 
-    app.register_blueprint(main.bp)
-    app.register_blueprint(cars.bp)
+    for blueprint in (main.bp, cars.bp, auth.bp, account.bp, admin.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app
 

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from . import db
+from .access import public
 from .errors import BadRequest
 
 bp = Blueprint("cars", __name__)
@@ -37,6 +38,7 @@ def decode_cursor(value: str) -> tuple[datetime, int]:
 
 
 @bp.get("/cars")
+@public
 def index() -> str:
     """Available cars, newest first, a page at a time (keyset: stable while new cars arrive)."""
     text = request.args.get("q", "").strip()[:100] or None
@@ -64,6 +66,7 @@ def index() -> str:
 
 @bp.get("/cars/<int:car_id>")
 @bp.get("/cars/<int:car_id>/<slug>")
+@public
 def show(car_id: int, slug: str | None = None) -> str | Response:
     """One car; 404 when unknown or not yet published; a wrong or missing slug redirects to the canonical URL."""
     car = db.optional("cars.car_by_id", car_id=car_id)

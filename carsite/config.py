@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -32,6 +34,30 @@ DEFAULTS: dict[str, Any] = {
     "EMBEDDED_DEMO_DATA": True,
     "SITE_NAME": "carsite",
     "LOG_LEVEL": "INFO",
+    # Links in emails are built from BASE_URL only, never from the request's Host header.
+    "BASE_URL": "http://127.0.0.1:8000",
+    # Host names the site answers to (Flask's TRUSTED_HOSTS); production defaults to BASE_URL's host.
+    "TRUSTED_HOSTS": None,
+    # How many reverse proxies in front set X-Forwarded-For / -Proto (0: trust no such header).
+    "PROXY_COUNT": 0,
+    # Sessions: a browser session lasts SESSION_HOURS at most; "remember me" REMEMBER_DAYS.
+    "SESSION_HOURS": 12,
+    "REMEMBER_DAYS": 14,
+    "VERIFY_EMAIL_HOURS": 48,
+    "RESET_PASSWORD_MINUTES": 60,
+    # Mail: SMTP when MAIL_SERVER is set (required in production), else .eml files in MAIL_DIR (instance/mail).
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 587,
+    "MAIL_STARTTLS": True,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "carsite <no-reply@carsite.test>",
+    "MAIL_DIR": None,
+    # Uploads live outside the web root and are served by carsite with safe headers.
+    "UPLOAD_DIR": None,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "AVATAR_MAX_BYTES": 2 * 1024 * 1024,
+    "RATELIMIT_ENABLED": True,
 }
 
 
@@ -49,6 +75,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     production = app.config["ENV"] == "production"
     app.config["PRODUCTION"] = production
+    _cookies(app.config, production)
     if production:
         key = app.config.get("SECRET_KEY")
         if not key or str(key).lower() in PLACEHOLDER_KEYS or len(str(key)) < 32:
@@ -58,9 +85,34 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
             )
         if not app.config.get("DATABASE_URL"):
             raise ConfigError("CARSITE_ENV=production needs DATABASE_URL (postgresql://user:password@host/db)")
+        if not str(app.config.get("BASE_URL", "")).startswith("https://"):
+            raise ConfigError("CARSITE_ENV=production needs CARSITE_BASE_URL, the site's https:// address")
+        if not app.config.get("MAIL_SERVER"):
+            raise ConfigError("CARSITE_ENV=production needs CARSITE_MAIL_SERVER (SMTP host) to send account emails")
         app.config["EMBEDDED_DEMO_DATA"] = False
+        if not app.config.get("TRUSTED_HOSTS"):
+            app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname]
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _cookies(config: dict[str, Any], production: bool) -> None:
+    """HttpOnly and SameSite=Lax everywhere; Secure and the __Host- prefix in production (served over https)."""
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_DURATION=timedelta(days=float(config["REMEMBER_DAYS"])),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(config["SESSION_HOURS"])),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; the session itself expires
+    )
+    if production:
+        config.update(SESSION_COOKIE_NAME="__Host-session", REMEMBER_COOKIE_NAME="__Host-remember")
+    else:
+        config.update(SESSION_COOKIE_NAME="carsite_session", REMEMBER_COOKIE_NAME="carsite_remember")
 
 
 def _instance_secret(instance: Path) -> str:

@@ -6,11 +6,13 @@ from flask import Blueprint, current_app, jsonify, render_template
 from werkzeug.wrappers import Response
 
 from . import db
+from .access import public
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@public
 def index() -> str:
     """The home page: search box, newest cars, browse by make."""
     newest = db.all("cars.available_page", make=None, text=None, after_created_at=None, after_id=None, limit=8)
@@ -19,12 +21,14 @@ def index() -> str:
 
 
 @bp.get("/healthz")
+@public
 def healthz() -> Response:
     """Liveness: the process answers. Touches no database."""
     return jsonify({"status": "ok"})
 
 
 @bp.get("/readyz")
+@public
 def readyz() -> tuple[Response, int]:
     """Readiness: 200 when the database answers and every migration is applied unchanged, else 503."""
     files = {m.version: m.checksum for m in current_app.extensions["carsite.migrations"]}

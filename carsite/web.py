@@ -7,7 +7,10 @@ import secrets
 from decimal import Decimal
 
 from flask import Flask, current_app, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
+
+from .access import loaded_user
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 CSP = (
@@ -36,6 +39,10 @@ LABELS = {
 
 
 def init_app(app: Flask) -> None:
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        # Behind a reverse proxy: take the client address and scheme from exactly that many proxies' headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.before_request(_start)
     app.after_request(_headers)
     app.jinja_env.filters["money"] = money
@@ -57,6 +64,10 @@ def _headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if loaded_user() is not None and request.endpoint != "static":
+        # Pages for a logged-in person must not be kept by browsers or shared caches (ASVS 8.2.1).
+        headers["Cache-Control"] = "no-store, private"
+        headers.add("Vary", "Cookie")
     request_id = g.get("request_id")
     if request_id:
         headers["X-Request-Id"] = request_id

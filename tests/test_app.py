@@ -250,6 +250,14 @@ def test_stylesheet_is_served(client):
         ({"ENV": "production", "SECRET_KEY": None}, "needs CARSITE_SECRET_KEY"),
         ({"ENV": "production", "SECRET_KEY": "change-me"}, "needs CARSITE_SECRET_KEY"),
         ({"ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": None}, "needs DATABASE_URL"),
+        (
+            {"ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql:///x", "BASE_URL": "http://x"},
+            "needs CARSITE_BASE_URL",
+        ),
+        (
+            {"ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql:///x", "BASE_URL": "https://x"},
+            "needs CARSITE_MAIL_SERVER",
+        ),
     ],
 )
 def test_production_refuses_to_start_without_secret_or_database(overrides, message, monkeypatch):
@@ -260,8 +268,8 @@ def test_production_refuses_to_start_without_secret_or_database(overrides, messa
 
 
 def test_production_sends_hsts_and_never_loads_demo_data(make_app):
-    app = make_app(ENV="production", SECRET_KEY="k" * 40)
-    response = app.test_client().get("/healthz")
+    app = make_app(ENV="production", SECRET_KEY="k" * 40, BASE_URL="https://cars.example", MAIL_SERVER="smtp.example")
+    response = app.test_client().get("/healthz", base_url="https://cars.example")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     with app.app_context(), pytest.raises(seed.SeedRefused):
         seed.demo()

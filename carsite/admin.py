@@ -1,0 +1,147 @@
+"""Admin pages: accounts (search, roles, deactivation, deletion) and the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from . import db, images
+from .access import audit, role_required
+from .cars import decode_cursor, encode_cursor
+from .errors import BadRequest
+from .forms import ConfirmForm, RoleForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+ROLES = ("user", "seller", "admin")
+
+
+def target(user_id: int) -> dict:
+    account = db.optional("users.user_by_id", user_id=user_id)
+    if account is None:
+        abort(404, "There is no such account.")
+    return account
+
+
+def guard_last_admin(user_id: int) -> None:
+    """Refuse changes that would leave the site without an active admin."""
+    if target(user_id)["role"] == "admin" and db.scalar("users.count_active_admins", except_id=user_id) == 0:
+        abort(409, "This is the last active admin account; make another admin first.")
+
+
+@bp.get("/users")
+@role_required("admin")
+def users() -> str:
+    """Accounts newest first, searchable by name or email, filterable by role."""
+    text = request.args.get("q", "").strip()[:100] or None
+    role = request.args.get("role") or None
+    if role is not None and role not in ROLES:
+        raise BadRequest("role must be user, seller or admin.", field="role")
+    cursor = request.args.get("cursor")
+    after_created_at, after_id = decode_cursor(cursor) if cursor else (None, None)
+    rows = db.all(
+        "users.admin_page",
+        text=text,
+        role=role,
+        after_created_at=after_created_at,
+        after_id=after_id,
+        limit=PAGE_SIZE + 1,
+    )
+    next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
+    return render_template(
+        "admin/users.html", users=rows[:PAGE_SIZE], q=text or "", role=role, next_cursor=next_cursor, roles=ROLES
+    )
+
+
+@bp.get("/users/<int:user_id>")
+@role_required("admin")
+def user(user_id: int) -> str:
+    """One account with its live sessions and recent audit events."""
+    account = target(user_id)
+    return render_template(
+        "admin/user.html",
+        account=account,
+        role_form=RoleForm(role=account["role"]),
+        action_form=ConfirmForm(),
+        sessions=db.all("sessions.live_sessions", user_id=user_id),
+        events=db.all("audit.page", action=None, subject_id=user_id, before_id=None, limit=20),
+    )
+
+
+@bp.post("/users/<int:user_id>/role")
+@role_required("admin")
+def set_role(user_id: int) -> Response:
+    """Change an account's role."""
+    form = RoleForm()
+    if not form.validate_on_submit():
+        raise BadRequest("role must be user, seller or admin.", field="role")
+    if form.role.data != "admin":
+        guard_last_admin(user_id)
+    row = db.optional("users.set_role", user_id=user_id, role=form.role.data)
+    if row is None:
+        abort(404, "There is no such account.")
+    if row["previous"] != form.role.data:
+        audit("role.change", subject_id=user_id, old=row["previous"], new=form.role.data)
+        flash(f"The role is now {form.role.data}.", "success")
+    return redirect(url_for("admin.user", user_id=user_id), code=303)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@role_required("admin")
+def deactivate(user_id: int) -> Response:
+    """Switch an account off: it is logged out everywhere at once and cannot log in."""
+    if user_id == current_user.id:
+        abort(409, "You cannot deactivate your own account.")
+    guard_last_admin(user_id)
+    with db.transaction():
+        if db.optional("users.set_active", user_id=user_id, active=False) is None:
+            abort(404, "There is no such account.")
+        db.execute("sessions.revoke_user_sessions", user_id=user_id)
+        audit("account.deactivate", subject_id=user_id)
+    flash("The account is deactivated and logged out everywhere.", "success")
+    return redirect(url_for("admin.user", user_id=user_id), code=303)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@role_required("admin")
+def reactivate(user_id: int) -> Response:
+    """Switch an account back on."""
+    if db.optional("users.set_active", user_id=user_id, active=True) is None:
+        abort(404, "There is no such account, or it was deleted.")
+    audit("account.reactivate", subject_id=user_id)
+    flash("The account is active again.", "success")
+    return redirect(url_for("admin.user", user_id=user_id), code=303)
+
+
+@bp.post("/users/<int:user_id>/delete")
+@role_required("admin")
+def delete(user_id: int) -> Response:
+    """Delete an account softly: personal data scrubbed, sessions ended, its cars and orders kept consistent."""
+    if user_id == current_user.id:
+        abort(409, "You cannot delete your own account here.")
+    guard_last_admin(user_id)
+    with db.transaction():
+        row = db.optional("users.soft_delete", user_id=user_id)
+        if row is None:
+            abort(404, "There is no such account, or it was already deleted.")
+        db.execute("sessions.revoke_user_sessions", user_id=user_id)
+        audit("account.delete", subject_id=user_id)
+    images.remove("avatars", row["avatar"])
+    flash("The account is deleted; its personal data is gone.", "success")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit_log() -> str:
+    """Account events newest first, optionally of one action."""
+    action = request.args.get("action", "").strip()[:60] or None
+    before = request.args.get("before", "")
+    if before and not before.isdigit():
+        raise BadRequest("before must be an event number.", field="before")
+    rows = db.all(
+        "audit.page", action=action, subject_id=None, before_id=int(before) if before else None, limit=PAGE_SIZE + 1
+    )
+    older = rows[PAGE_SIZE - 1]["id"] if len(rows) > PAGE_SIZE else None
+    return render_template("admin/audit.html", events=rows[:PAGE_SIZE], action=action or "", older=older)

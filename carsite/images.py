@@ -1,0 +1,77 @@
+"""Uploaded images: proven by decoding, bounded, stripped of metadata, re-encoded, stored under server-made names."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import warnings
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+MAX_PIXELS = 40_000_000  # larger inputs are refused before decoding (decompression bombs)
+NAME = re.compile(r"[0-9a-f]{32}\.webp")
+
+
+class ImageRejected(ValueError):
+    """The upload is not an image we accept; the message says why, for the user."""
+
+
+def upload_dir(kind: str) -> Path:
+    base = current_app.config["UPLOAD_DIR"] or Path(current_app.instance_path) / "uploads"
+    folder = Path(base) / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def load(data: bytes) -> Image.Image:
+    """Decode an upload completely; ImageRejected for anything that is not a whole JPEG, PNG, WebP or GIF."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            if probe.format not in ALLOWED_FORMATS:
+                raise ImageRejected("Upload a JPEG, PNG, WebP or GIF image.")
+            if probe.width * probe.height > MAX_PIXELS:
+                raise ImageRejected("This image has too many pixels; upload one under 40 megapixels.")
+            probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except ImageRejected:
+        raise
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
+        raise ImageRejected("This file is not an image we can read; upload a JPEG, PNG, WebP or GIF.") from exc
+    return ImageOps.exif_transpose(image)
+
+
+def save_square(data: bytes, kind: str, size: int) -> str:
+    """Store a centred square crop as WebP (no metadata survives re-encoding); return the new file name."""
+    image = ImageOps.fit(load(data).convert("RGB"), (size, size), Image.Resampling.LANCZOS)
+    return _write(image, kind)
+
+
+def _write(image: Image.Image, kind: str) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, "WEBP", quality=85, method=4)
+    name = f"{secrets.token_hex(16)}.webp"
+    folder = upload_dir(kind)
+    temporary = folder / f".{name}.tmp"
+    temporary.write_bytes(buffer.getvalue())
+    os.replace(temporary, folder / name)  # readers never see half a file
+    return name
+
+
+def remove(kind: str, name: str | None) -> None:
+    if name and NAME.fullmatch(name):
+        (upload_dir(kind) / name).unlink(missing_ok=True)

@@ -1,0 +1,88 @@
+"""Helpers for tests that act as a person: CSRF tokens from pages, accounts, logging in, reading sent mail."""
+
+from __future__ import annotations
+
+import email
+import re
+from email.message import EmailMessage
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from carsite import db, security
+
+PASSWORD = "correct horse battery staple"
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token a page hands out to this client."""
+    html = client.get(path).get_data(as_text=True)
+    match = TOKEN.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def post(client: FlaskClient, path: str, data: dict | None = None, page: str | None = None, **kwargs):
+    """POST as a browser would: with the CSRF token of the page that holds the form."""
+    token = csrf(client, page or "/")
+    return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+
+def make_user(
+    app: Flask,
+    email_address: str = "ann@example.com",
+    *,
+    name: str = "Ann Example",
+    password: str = PASSWORD,
+    role: str = "user",
+    verified: bool = True,
+) -> int:
+    with app.app_context():
+        user_id = db.scalar(
+            "users.insert_user",
+            name=name,
+            email=email_address,
+            role=role,
+            phone=None,
+            address=None,
+            password_hash=security.hash_password(password),
+        )
+        if verified:
+            db.execute("users.mark_email_verified", user_id=user_id)
+    return user_id
+
+
+def login(
+    client: FlaskClient,
+    email_address: str = "ann@example.com",
+    password: str = PASSWORD,
+    remember: bool = False,
+    **kwargs,
+):
+    data = {"email": email_address, "password": password}
+    if remember:
+        data["remember"] = "y"
+    return post(client, "/login", data, page="/login", **kwargs)
+
+
+def mails(app: Flask) -> list[EmailMessage]:
+    folder = Path(app.config["MAIL_DIR"])
+    if not folder.exists():
+        return []
+    return [
+        email.message_from_bytes(p.read_bytes(), _class=EmailMessage, policy=email.policy.default)
+        for p in sorted(folder.glob("*.eml"))
+    ]
+
+
+def link_in(message: EmailMessage) -> str:
+    body = message.get_body(("plain",)).get_content()
+    match = re.search(r"https?://\S+", body)
+    assert match, body
+    return match.group(0)
+
+
+def path_of(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
