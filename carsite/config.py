@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -59,20 +60,26 @@ def error_response(
     if wants_json():
         response = jsonify({"error": {"status": status, "message": message, "field": field}})
     else:
-        response = Response(
-            render_template(
-                "error.html",
-                status=status,
-                title=TITLES.get(status, "Error"),
-                message=message,
-                request_id=g.get("request_id"),
-            ),
-            mimetype="text/html",
-        )
+        response = Response(html_page(status, message), mimetype="text/html")
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def html_page(status: int, message: str) -> str:
+    """The error page; a bare page when the site layout itself cannot render (e.g. an untrusted Host header)."""
+    title = TITLES.get(status, "Error")
+    try:
+        return render_template(
+            "error.html", status=status, title=title, message=message, request_id=g.get("request_id")
+        )
+    except Exception:  # the layout needs url_for, which needs a trusted host and a working app
+        log.debug("error page without layout", exc_info=True)
+        return (
+            f"<!doctype html><meta charset=utf-8><title>{escape(title)}</title>"
+            f"<h1>{status} {escape(title)}</h1><p>{escape(message)}</p>"
+        )
 
 
 def init_app(app: Flask) -> None:

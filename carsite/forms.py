@@ -6,7 +6,16 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from . import security
@@ -84,7 +93,9 @@ class AvatarForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[("user", "User"), ("seller", "Seller"), ("admin", "Admin")])
+    role = SelectField(
+        "Role", choices=[SelectChoice("user", "User"), SelectChoice("seller", "Seller"), SelectChoice("admin", "Admin")]
+    )
 
 
 class ConfirmForm(FlaskForm):

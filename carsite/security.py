@@ -32,7 +32,7 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     lowered = password.lower()
     if lowered in common_passwords() or len(set(lowered)) < 4:
         return "This password is too common or too easy to guess; choose another."
-    if email and lowered in (email.lower(), email.lower().split("@")[0]) or name and lowered == name.lower():
+    if (email and lowered in (email.lower(), email.lower().split("@")[0])) or (name and lowered == name.lower()):
         return "Do not use your email address or name as your password."
     return None
 

@@ -87,7 +87,7 @@ def clean_db(database_url: str) -> str:
 
 
 @pytest.fixture
-def make_app(clean_db: str):
+def make_app(clean_db: str, tmp_path: Path):
     apps = []
 
     def factory(**overrides):
@@ -97,6 +97,8 @@ def make_app(clean_db: str):
             "DATABASE_URL": clean_db,
             "DB_POOL_MIN": 1,
             "DB_POOL_MAX": 4,
+            "MAIL_DIR": str(tmp_path / "mail"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
             **overrides,
         }
         app = create_app(config)

@@ -26,7 +26,7 @@ def csrf(client: FlaskClient, path: str = "/login") -> str:
 
 def post(client: FlaskClient, path: str, data: dict | None = None, page: str | None = None, **kwargs):
     """POST as a browser would: with the CSRF token of the page that holds the form."""
-    token = csrf(client, page or "/")
+    token = csrf(client, page or "/forgot")
     return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
 
 

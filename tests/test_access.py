@@ -1,0 +1,149 @@
+"""Access rules for every route, CSRF on every state change, host checks, methods."""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import csrf, login, make_user
+
+ROLES = ("anonymous", "user", "seller", "admin")
+
+
+@pytest.fixture
+def world(make_app):
+    app = make_app(RATELIMIT_ENABLED=False)
+    victim = make_user(app, "victim@example.com", name="Victim")
+    clients = {"anonymous": app.test_client()}
+    for role in ROLES[1:]:
+        make_user(app, f"{role}@example.com", role=role)
+        clients[role] = app.test_client()
+        assert login(clients[role], f"{role}@example.com").status_code == 303
+    return app, clients, victim
+
+
+def routes(app):
+    """Every (endpoint, rule, method) the app answers, logout last (it ends the session)."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, rule, method))
+    return sorted(found, key=lambda item: (item[0] == "auth.logout", item[0], item[2]))
+
+
+def url_for_rule(rule, victim: int) -> str:
+    values = {}
+    for name, converter in rule._converters.items():
+        values[name] = victim if type(converter).__name__ == "IntegerConverter" else "x"
+    path = rule.build(values, append_unknown=False)[1]
+    return path
+
+
+def test_every_route_declares_an_access_rule(app):
+    missing = []
+    for endpoint, _rule, _method in routes(app):
+        if endpoint == "static":
+            continue
+        if not hasattr(app.view_functions[endpoint], "access"):
+            missing.append(endpoint)
+    assert missing == [], f"routes without an access rule: {missing}"
+
+
+def expected(rule: str, role: str) -> str:
+    if rule == "public":
+        return "allowed"
+    if role == "anonymous":
+        return "login"
+    if rule in ("user", "verified"):
+        return "allowed"
+    return "allowed" if role == rule else "forbidden"
+
+
+def test_access_matrix(world):
+    app, clients, victim = world
+    problems = []
+    for role in ROLES:
+        client = clients[role]
+        for endpoint, rule, method in routes(app):
+            if endpoint == "static":
+                continue
+            access = app.view_functions[endpoint].access
+            url = url_for_rule(rule, victim)
+            if method == "GET":
+                response = client.get(url)
+            else:
+                token = csrf(client, "/forgot")
+                response = client.open(url, method=method, data={"csrf_token": token})
+            location = response.headers.get("Location", "")
+            if response.status_code == 302 and location.startswith("/login"):
+                got = "login"
+            elif response.status_code in (401, 403):
+                got = "forbidden"
+            else:
+                got = "allowed"
+            want = expected(access, role)
+            if got != want:
+                problems.append(f"{role} {method} {url} ({access}): {response.status_code} {location}")
+            if response.status_code >= 500:
+                problems.append(f"{role} {method} {url}: server error {response.status_code}")
+    assert problems == []
+
+
+def post_routes(app):
+    return [(e, r, m) for e, r, m in routes(app) if m in ("POST", "PUT", "PATCH", "DELETE")]
+
+
+def test_every_state_change_needs_a_csrf_token(world):
+    app, clients, victim = world
+    checked = 0
+    for role in ("anonymous", "admin"):
+        client = clients[role]
+        for _endpoint, rule, method in post_routes(app):
+            url = url_for_rule(rule, victim)
+            missing = client.open(url, method=method, data={"email": "x@example.com"})
+            wrong = client.open(url, method=method, data={"csrf_token": "forged"})
+            for response in (missing, wrong):
+                assert response.status_code == 400, (role, method, url, response.status_code)
+                assert b"CSRF" in response.data
+            checked += 1
+    assert checked >= 2 * 10
+    assert clients["admin"].get("/account").status_code == 200  # nothing above logged the admin out
+
+
+def test_csrf_token_in_a_header_is_accepted_for_scripts(world):
+    _app, clients, _victim = world
+    client = clients["user"]
+    token = csrf(client, "/account")
+    response = client.post("/account/sessions/logout-others", headers={"X-CSRFToken": token})
+    assert response.status_code == 303
+
+
+def test_login_form_itself_is_csrf_protected(app):
+    make_user(app)
+    response = app.test_client().post("/login", data={"email": "ann@example.com", "password": "whatever it is"})
+    assert response.status_code == 400
+
+
+def test_untrusted_host_header_is_refused(make_app):
+    app = make_app(TRUSTED_HOSTS=["cars.example"])
+    client = app.test_client()
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/", headers={"Host": "cars.example"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("TRACE", "/login"), ("PUT", "/login"), ("DELETE", "/account"), ("PUT", "/register")]
+)
+def test_unexpected_methods_are_405(app, method, path):
+    assert app.test_client().open(path, method=method).status_code == 405
+
+
+def test_admin_pages_refuse_non_admins_and_send_visitors_to_login(world):
+    _app, clients, victim = world
+    for role in ("user", "seller"):
+        response = clients[role].get("/admin/users")
+        assert response.status_code == 403
+        assert b"You do not have access" in response.data
+    visitor = clients["anonymous"].get(f"/admin/users/{victim}")
+    assert visitor.status_code == 302
+    assert visitor.headers["Location"] == f"/login?next=/admin/users/{victim}"
+    assert clients["admin"].get(f"/admin/users/{victim}").status_code == 200
