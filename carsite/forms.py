@@ -89,7 +89,7 @@ class ProfileForm(FlaskForm):
 
 
 class AvatarForm(FlaskForm):
-    avatar = FileField("Photo", validators=[FileRequired("Choose an image file.")])
+    avatar = FileField("New photo", validators=[FileRequired("Choose an image file.")])
 
 
 class RoleForm(FlaskForm):

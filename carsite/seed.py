@@ -152,6 +152,7 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
                     address=None,
                     password_hash=generate_password_hash(DEMO_PASSWORD),
                 )
+                db.execute("users.mark_email_verified", user_id=user_id)
                 echo(f"created {role} {email}")
             else:
                 user_id = row["id"]
