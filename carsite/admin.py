@@ -8,9 +8,9 @@ from werkzeug.wrappers import Response
 
 from . import db, images
 from .access import audit, role_required
-from .cars import decode_cursor, encode_cursor
 from .errors import BadRequest
 from .forms import ConfirmForm, RoleForm
+from .paging import keyset_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -38,19 +38,9 @@ def users() -> str:
     role = request.args.get("role") or None
     if role is not None and role not in ROLES:
         raise BadRequest("role must be user, seller or admin.", field="role")
-    cursor = request.args.get("cursor")
-    after_created_at, after_id = decode_cursor(cursor) if cursor else (None, None)
-    rows = db.all(
-        "users.admin_page",
-        text=text,
-        role=role,
-        after_created_at=after_created_at,
-        after_id=after_id,
-        limit=PAGE_SIZE + 1,
-    )
-    next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
+    rows, next_cursor = keyset_page("users.admin_page", request.args.get("cursor"), PAGE_SIZE, text=text, role=role)
     return render_template(
-        "admin/users.html", users=rows[:PAGE_SIZE], q=text or "", role=role, next_cursor=next_cursor, roles=ROLES
+        "admin/users.html", users=rows, q=text or "", role=role, next_cursor=next_cursor, roles=ROLES
     )
 
 

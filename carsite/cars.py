@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-from datetime import datetime
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from . import db
 from .access import public
-from .errors import BadRequest
+from .paging import keyset_page
 
 bp = Blueprint("cars", __name__)
 PAGE_SIZE = 24
@@ -22,21 +19,6 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
 
-def encode_cursor(row: dict) -> str:
-    raw = f"{row['created_at'].isoformat()}|{row['id']}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(value: str) -> tuple[datetime, int]:
-    """Decode a cursor made by encode_cursor; BadRequest for anything else."""
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        created, car_id = raw.split("|")
-        return datetime.fromisoformat(created), int(car_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("The cursor is not valid; start again from the first page.", field="cursor") from None
-
-
 @bp.get("/cars")
 @public
 def index() -> str:
@@ -44,19 +26,10 @@ def index() -> str:
     text = request.args.get("q", "").strip()[:100] or None
     make = request.args.get("make", "").strip()[:40] or None
     cursor = request.args.get("cursor")
-    after_created_at, after_id = decode_cursor(cursor) if cursor else (None, None)
-    rows = db.all(
-        "cars.available_page",
-        make=make,
-        text=text,
-        after_created_at=after_created_at,
-        after_id=after_id,
-        limit=PAGE_SIZE + 1,
-    )
-    next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
+    rows, next_cursor = keyset_page("cars.available_page", cursor, PAGE_SIZE, make=make, text=text)
     return render_template(
         "cars/index.html",
-        cars=rows[:PAGE_SIZE],
+        cars=rows,
         q=text or "",
         make=make,
         next_cursor=next_cursor,
