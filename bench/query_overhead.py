@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from carsite import create_app, db
+from carsite.search import Search, run
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -34,10 +35,10 @@ def main() -> None:
     database = app.extensions["carsite.db"]
     query = database.queries["cars.car_by_id"]
     with app.app_context():
-        car_id = db.all("cars.available_page", make=None, text=None, after_created_at=None, after_id=None, limit=1)
-        if not car_id:
+        listed = run(Search(limit=1)).cars
+        if not listed:
             sys.exit("no cars: run `python -m carsite seed` first")
-        car_id = car_id[0]["id"]
+        car_id = listed[0]["id"]
 
         def plain() -> dict:
             with database.pool.connection() as conn:

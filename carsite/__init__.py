@@ -26,9 +26,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     access.init_app(app)
     limiter.init_app(app)
 
-    from . import account, admin, auth, cars, cli, main
+    from . import account, admin, api, auth, cars, cli, main
 
-    for blueprint in (main.bp, cars.bp, auth.bp, account.bp, admin.bp):
+    for blueprint in (main.bp, cars.bp, api.bp, auth.bp, account.bp, admin.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

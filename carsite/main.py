@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from . import db
 from .access import public
+from .search import Search, run
 
 bp = Blueprint("main", __name__)
 
@@ -15,7 +16,7 @@ bp = Blueprint("main", __name__)
 @public
 def index() -> str:
     """The home page: search box, newest cars, browse by make."""
-    newest = db.all("cars.available_page", make=None, text=None, after_created_at=None, after_id=None, limit=8)
+    newest = run(Search(limit=8)).cars
     makes = db.all("cars.makes_with_counts")
     return render_template("home.html", newest=newest, makes=makes)
 

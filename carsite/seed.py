@@ -104,6 +104,28 @@ MODELS: list[tuple[str, str, str, int]] = [
     ("Polestar", "2", "hatchback", 50000),
     ("Chevrolet", "Camaro", "coupe", 45000),
 ]
+CITIES = [
+    "Berlin",
+    "Hamburg",
+    "Munich",
+    "Cologne",
+    "Frankfurt",
+    "Stuttgart",
+    "Düsseldorf",
+    "Leipzig",
+    "Dresden",
+    "Hanover",
+    "Nuremberg",
+    "Bremen",
+    "Vienna",
+    "Zurich",
+    "Amsterdam",
+    "Rotterdam",
+    "Brussels",
+    "Antwerp",
+    "Lyon",
+    "Milan",
+]
 FUELS = ["petrol"] * 5 + ["diesel"] * 4 + ["hybrid"] * 2 + ["plug_in_hybrid", "lpg"]
 ELECTRIC = {"ID.4", "Ioniq 5", "Leaf", "Model 3", "Model Y", "2"}
 COLOURS = ["black", "white", "silver", "grey", "blue", "red", "green", "brown", "beige", "yellow", "orange"]
@@ -186,6 +208,8 @@ def demo_cars(seller_ids: list[int], count: int, rng: random.Random) -> dict[str
             "bodies",
             "colours",
             "created_ats",
+            "cities",
+            "conditions",
         )
     }
     for i in range(count):
@@ -213,6 +237,8 @@ def demo_cars(seller_ids: list[int], count: int, rng: random.Random) -> dict[str
         columns["bodies"].append(body)
         columns["colours"].append(rng.choice(COLOURS))
         columns["created_ats"].append(now - timedelta(minutes=rng.randint(1, 60 * 24 * 120)))
+        columns["cities"].append(rng.choice(CITIES))
+        columns["conditions"].append("new" if year >= 2026 and mileage < 2000 else "used")
     return columns
 
 
@@ -229,6 +255,7 @@ def generate(count: int, batch: int = 50_000, progress: Callable[[int, int], Non
         "models": [m[1] for m in MODELS],
         "bodies": [m[2] for m in MODELS],
         "base_prices": [m[3] for m in MODELS],
+        "cities": CITIES,
     }
     done = 0
     while done < count:

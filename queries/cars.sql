@@ -1,32 +1,21 @@
 -- name: car_by_id
--- One car with its seller's display name; no row when the id is unknown.
+-- One car with its seller's display name; no row when the id is unknown or the car was deleted.
 SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km,
-       c.transmission, c.body, c.colour, c.created_at, c.updated_at, c.seller_id,
+       c.transmission, c.body, c.colour, c.condition, c.city, c.created_at, c.updated_at, c.seller_id,
        u.name AS seller_name
   FROM cars c
   JOIN users u ON u.id = c.seller_id
- WHERE c.id = :car_id;
-
--- name: available_page
--- A page of available cars, newest first, after the keyset (created_at, id) when given, optionally of one make
--- and matching a text fragment in the title; an empty list when nothing matches.
-SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body, c.colour,
-       c.created_at
-  FROM cars c
- WHERE c.status = 'available'
-   AND (:make::text IS NULL OR c.make = :make)
-   AND (:text::text IS NULL OR c.title ILIKE '%' || :text || '%')
-   AND (:after_id::bigint IS NULL OR (c.created_at, c.id) < (:after_created_at::timestamptz, :after_id))
- ORDER BY c.created_at DESC, c.id DESC
- LIMIT :limit;
+ WHERE c.id = :car_id
+   AND c.deleted_at IS NULL;
 
 -- name: makes_with_counts
--- Each make with its number of available cars, most cars first; an empty list when nothing is for sale.
-SELECT make, count(*) AS cars
-  FROM cars
- WHERE status = 'available'
+-- Each make with its number of listed cars (from listing_counts, so cheap at any size), most first; an empty list
+-- when nothing is for sale.
+SELECT make, sum(cars)::bigint AS cars
+  FROM listing_counts
  GROUP BY make
- ORDER BY count(*) DESC, make;
+HAVING sum(cars) > 0
+ ORDER BY sum(cars) DESC, make;
 
 -- name: count_by_seller
 -- How many cars a seller has listed (any status); 0 when none.
@@ -35,18 +24,19 @@ SELECT count(*) FROM cars WHERE seller_id = :seller_id;
 -- name: insert_many
 -- Insert one car per array element (all arrays the same length), returning the new ids; used by the demo data.
 INSERT INTO cars (seller_id, title, description, price, status, make, model, year, fuel, mileage_km, transmission,
-                  body, colour, created_at)
+                  body, colour, created_at, city, condition)
 SELECT *
   FROM unnest(:seller_ids::bigint[], :titles::text[], :descriptions::text[], :prices::numeric[], :statuses::text[],
               :makes::text[], :models::text[], :years::smallint[], :fuels::text[], :mileages::integer[],
-              :transmissions::text[], :bodies::text[], :colours::text[], :created_ats::timestamptz[])
+              :transmissions::text[], :bodies::text[], :colours::text[], :created_ats::timestamptz[],
+              :cities::text[], :conditions::text[])
 RETURNING id;
 
 -- name: generate
 -- Insert :count random cars (set-based, for benchmarks) drawn from the given models and sellers; returns the
 -- number inserted. Model arrays are parallel: the i-th make, model, body and base price belong together.
 INSERT INTO cars (seller_id, title, description, price, status, make, model, year, fuel, mileage_km, transmission,
-                  body, colour, created_at)
+                  body, colour, created_at, city, condition)
 SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]))::int],
        concat_ws(' ', (:makes::text[])[r.m], (:models::text[])[r.m], nullif(r.trim_level, '')),
        format('%s %s from %s, %s km, %s owner(s).', (:makes::text[])[r.m], (:models::text[])[r.m], r.year,
@@ -62,11 +52,13 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
        (:bodies::text[])[r.m],
        (ARRAY['black', 'white', 'silver', 'grey', 'blue', 'red', 'green', 'brown', 'beige', 'yellow'])
            [1 + floor(r.c * 10)::int],
-       now() - r.age * interval '730 days'
+       now() - r.age * interval '730 days',
+       (:cities::text[])[1 + floor(r.s2 * cardinality(:cities::text[]))::int],
+       CASE WHEN r.year >= 2026 AND r.mileage < 2000 THEN 'new' ELSE 'used' END
   FROM (SELECT 1 + floor(random() * cardinality(:models::text[]))::int AS m,
                2006 + floor(random() * 21)::int AS year,
                (ARRAY['', 'Comfort', 'Sport', 'Premium', 'Base', 'Limited'])[1 + floor(random() * 6)::int] AS trim_level,
                floor(random() * 240000)::int AS mileage,
                random() AS s, random() AS o, random() AS p, random() AS st, random() AS f, random() AS t,
-               random() AS c, random() AS age
+               random() AS c, random() AS age, random() AS s2
           FROM generate_series(1, :count) AS g) AS r;

@@ -4,6 +4,64 @@
 --
 
 --
+-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+
+--
+-- Name: EXTENSION pg_trgm; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+--
+-- Name: count_listings(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.count_listings() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE listing_counts lc SET cars = lc.cars - o.n
+          FROM (SELECT make, model, fuel, body, transmission, colour, condition, count(*) AS n
+                  FROM old_rows WHERE status = 'available' AND deleted_at IS NULL
+                 GROUP BY 1, 2, 3, 4, 5, 6, 7) o
+         WHERE (lc.make, lc.model, lc.fuel, lc.body, lc.transmission, lc.colour, lc.condition)
+             = (o.make, o.model, o.fuel, o.body, o.transmission, o.colour, o.condition);
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        INSERT INTO listing_counts AS lc (make, model, fuel, body, transmission, colour, condition, cars)
+        SELECT make, model, fuel, body, transmission, colour, condition, count(*)
+          FROM new_rows WHERE status = 'available' AND deleted_at IS NULL
+         GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ON CONFLICT (make, model, fuel, body, transmission, colour, condition)
+        DO UPDATE SET cars = lc.cars + excluded.cars;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+--
+-- Name: record_car_prices(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.record_car_prices() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO car_price_history (car_id, price) SELECT id, price FROM new_rows;
+    ELSE
+        INSERT INTO car_price_history (car_id, price)
+        SELECT n.id, n.price FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n.price <> o.price;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+--
 -- Name: set_updated_at(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -46,6 +104,30 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: car_price_history; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.car_price_history (
+    id bigint NOT NULL,
+    car_id bigint NOT NULL,
+    price numeric(12,2) NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: car_price_history_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.car_price_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.car_price_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: cars; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -55,7 +137,7 @@ CREATE TABLE public.cars (
     title text NOT NULL,
     description text DEFAULT ''::text NOT NULL,
     price numeric(12,2) NOT NULL,
-    status text DEFAULT 'pending'::text NOT NULL,
+    status text DEFAULT 'draft'::text NOT NULL,
     make text NOT NULL,
     model text NOT NULL,
     year smallint NOT NULL,
@@ -66,17 +148,39 @@ CREATE TABLE public.cars (
     colour text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    condition text DEFAULT 'used'::text NOT NULL,
+    vin text,
+    city text DEFAULT ''::text NOT NULL,
+    postcode text,
+    features text[] DEFAULT '{}'::text[] NOT NULL,
+    specs jsonb DEFAULT '[]'::jsonb NOT NULL,
+    seo_title text,
+    seo_description text,
+    rejection_remark text,
+    featured boolean DEFAULT false NOT NULL,
+    deleted_at timestamp with time zone,
+    view_count bigint DEFAULT 0 NOT NULL,
+    search tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('simple'::regconfig, ((make || ' '::text) || model)), 'A'::"char") || setweight(to_tsvector('english'::regconfig, title), 'B'::"char")) || setweight(to_tsvector('english'::regconfig, description), 'C'::"char"))) STORED,
+    filter_tags text[] GENERATED ALWAYS AS (ARRAY[('fuel:'::text || fuel), ('body:'::text || body), ('colour:'::text || lower(colour)), ('transmission:'::text || transmission), ('condition:'::text || condition), ('city:'::text || lower(city))]) STORED,
     CONSTRAINT cars_body_check CHECK ((body = ANY (ARRAY['sedan'::text, 'hatchback'::text, 'estate'::text, 'suv'::text, 'coupe'::text, 'convertible'::text, 'van'::text, 'pickup'::text, 'minivan'::text, 'other'::text]))),
+    CONSTRAINT cars_city_check CHECK ((length(city) <= 80)),
     CONSTRAINT cars_colour_check CHECK (((length(btrim(colour)) >= 1) AND (length(btrim(colour)) <= 30))),
+    CONSTRAINT cars_condition_check CHECK ((condition = ANY (ARRAY['new'::text, 'used'::text]))),
     CONSTRAINT cars_description_check CHECK ((length(description) <= 20000)),
     CONSTRAINT cars_fuel_check CHECK ((fuel = ANY (ARRAY['petrol'::text, 'diesel'::text, 'hybrid'::text, 'plug_in_hybrid'::text, 'electric'::text, 'lpg'::text, 'cng'::text, 'hydrogen'::text, 'other'::text]))),
     CONSTRAINT cars_make_check CHECK (((length(btrim(make)) >= 1) AND (length(btrim(make)) <= 40))),
     CONSTRAINT cars_mileage_km_check CHECK (((mileage_km >= 0) AND (mileage_km <= 3000000))),
     CONSTRAINT cars_model_check CHECK (((length(btrim(model)) >= 1) AND (length(btrim(model)) <= 60))),
+    CONSTRAINT cars_postcode_check CHECK ((length(postcode) <= 12)),
     CONSTRAINT cars_price_check CHECK (((price > (0)::numeric) AND (price < (100000000)::numeric))),
-    CONSTRAINT cars_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'available'::text, 'reserved'::text, 'sold'::text]))),
+    CONSTRAINT cars_rejection_remark_check CHECK ((length(rejection_remark) <= 1000)),
+    CONSTRAINT cars_seo_description_check CHECK ((length(seo_description) <= 160)),
+    CONSTRAINT cars_seo_title_check CHECK ((length(seo_title) <= 70)),
+    CONSTRAINT cars_specs_check CHECK ((jsonb_typeof(specs) = 'array'::text)),
+    CONSTRAINT cars_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'pending'::text, 'rejected'::text, 'available'::text, 'reserved'::text, 'sold'::text, 'withdrawn'::text]))),
     CONSTRAINT cars_title_check CHECK (((length(btrim(title)) >= 3) AND (length(btrim(title)) <= 120))),
     CONSTRAINT cars_transmission_check CHECK ((transmission = ANY (ARRAY['manual'::text, 'automatic'::text, 'semi_automatic'::text]))),
+    CONSTRAINT cars_vin_check CHECK ((vin ~ '^[A-HJ-NPR-Z0-9]{17}$'::text)),
     CONSTRAINT cars_year_check CHECK (((year >= 1886) AND (year <= 2100)))
 );
 
@@ -149,6 +253,22 @@ ALTER TABLE public.inquiries ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: listing_counts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.listing_counts (
+    make text NOT NULL,
+    model text NOT NULL,
+    fuel text NOT NULL,
+    body text NOT NULL,
+    transmission text NOT NULL,
+    colour text NOT NULL,
+    condition text NOT NULL,
+    cars bigint NOT NULL,
+    CONSTRAINT listing_counts_cars_check CHECK ((cars >= 0))
 );
 
 --
@@ -345,6 +465,13 @@ ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
 --
+-- Name: car_price_history car_price_history_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.car_price_history
+    ADD CONSTRAINT car_price_history_pkey PRIMARY KEY (id);
+
+--
 -- Name: cars cars_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -371,6 +498,13 @@ ALTER TABLE ONLY public.favorites
 
 ALTER TABLE ONLY public.inquiries
     ADD CONSTRAINT inquiries_pkey PRIMARY KEY (id);
+
+--
+-- Name: listing_counts listing_counts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.listing_counts
+    ADD CONSTRAINT listing_counts_pkey PRIMARY KEY (make, model, fuel, body, transmission, colour, condition);
 
 --
 -- Name: orders orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -461,10 +595,76 @@ CREATE INDEX audit_log_actor_id_idx ON public.audit_log USING btree (actor_id);
 CREATE INDEX audit_log_subject_id_idx ON public.audit_log USING btree (subject_id, id DESC);
 
 --
+-- Name: car_price_history_car_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX car_price_history_car_id_idx ON public.car_price_history USING btree (car_id, changed_at);
+
+--
+-- Name: cars_featured_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_featured_idx ON public.cars USING btree (created_at DESC) WHERE (featured AND (status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_filter_tags_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_filter_tags_idx ON public.cars USING gin (filter_tags) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_listed_city_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_city_idx ON public.cars USING btree (lower(city), created_at DESC, id DESC) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_listed_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_created_at_idx ON public.cars USING btree (created_at DESC, id DESC) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_listed_make_model_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_make_model_idx ON public.cars USING btree (make, model, created_at DESC, id DESC) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_listed_make_price_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_make_price_idx ON public.cars USING btree (make, price, id) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_listed_mileage_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_mileage_idx ON public.cars USING btree (mileage_km, id) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_listed_price_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_price_idx ON public.cars USING btree (price, id) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_listed_year_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_year_idx ON public.cars USING btree (year, id) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
 -- Name: cars_make_model_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX cars_make_model_idx ON public.cars USING btree (make, model);
+
+--
+-- Name: cars_search_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_search_idx ON public.cars USING gin (search) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
 -- Name: cars_seller_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -473,10 +673,10 @@ CREATE INDEX cars_make_model_idx ON public.cars USING btree (make, model);
 CREATE INDEX cars_seller_id_idx ON public.cars USING btree (seller_id);
 
 --
--- Name: cars_status_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: cars_status_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX cars_status_created_at_id_idx ON public.cars USING btree (status, created_at DESC, id DESC);
+CREATE INDEX cars_status_idx ON public.cars USING btree (status) WHERE (status = ANY (ARRAY['pending'::text, 'reserved'::text]));
 
 --
 -- Name: favorites_car_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -501,6 +701,18 @@ CREATE INDEX inquiries_seller_id_status_idx ON public.inquiries USING btree (sel
 --
 
 CREATE INDEX inquiries_user_id_idx ON public.inquiries USING btree (user_id, created_at DESC);
+
+--
+-- Name: listing_counts_make_trgm_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX listing_counts_make_trgm_idx ON public.listing_counts USING gin (make public.gin_trgm_ops);
+
+--
+-- Name: listing_counts_model_trgm_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX listing_counts_model_trgm_idx ON public.listing_counts USING gin (model public.gin_trgm_ops);
 
 --
 -- Name: orders_buyer_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -563,6 +775,36 @@ CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
 CREATE INDEX users_role_idx ON public.users USING btree (role);
 
 --
+-- Name: cars cars_count_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cars_count_deleted AFTER DELETE ON public.cars REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_listings();
+
+--
+-- Name: cars cars_count_inserted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cars_count_inserted AFTER INSERT ON public.cars REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_listings();
+
+--
+-- Name: cars cars_count_updated; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cars_count_updated AFTER UPDATE ON public.cars REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_listings();
+
+--
+-- Name: cars cars_record_inserted_prices; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cars_record_inserted_prices AFTER INSERT ON public.cars REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.record_car_prices();
+
+--
+-- Name: cars cars_record_updated_prices; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cars_record_updated_prices AFTER UPDATE ON public.cars REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.record_car_prices();
+
+--
 -- Name: cars cars_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -599,6 +841,13 @@ ALTER TABLE ONLY public.audit_log
 
 ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_subject_id_fkey FOREIGN KEY (subject_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: car_price_history car_price_history_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.car_price_history
+    ADD CONSTRAINT car_price_history_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
 
 --
 -- Name: cars cars_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

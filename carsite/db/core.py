@@ -166,7 +166,7 @@ class Database:
         shape: Callable[[psycopg.Cursor, Query], Any],
     ) -> Any:
         try:
-            return shape(conn.execute(query.sql, args), query)
+            return shape(conn.execute(query.sql, args, prepare=query.prepare), query)
         except psycopg.Error as exc:
             raise self._translate(exc, query) from exc
 

@@ -16,6 +16,7 @@ from .sqltext import SQLSyntaxError, Token, strip_blank, tokenize
 
 NAME_LINE = re.compile(r"--\s*name\s*:\s*(\S*)\s*$")
 SNAKE = re.compile(r"[a-z][a-z0-9_]*")
+PLAN_CUSTOM = "plan: custom"
 
 
 class QueryFileError(Exception):
@@ -44,6 +45,7 @@ class Query:
     source: str  # the statement as written, with :name parameters
     sql: str  # the statement as sent: leading comment, $n placeholders
     params: tuple[str, ...]  # parameter names in $n order
+    prepare: bool | None = None  # None: psycopg prepares it after a few calls; False: planned afresh every call
     _param_set: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
@@ -103,7 +105,10 @@ def parse_file(text: str, path: str, namespace: str) -> list[Query]:
         if not SNAKE.fullmatch(name):
             raise QueryFileError(path, line, f"query name {name!r} must be snake_case")
         doc_lines = [t.text[2:].strip() for t in _leading_blank(body) if t.kind == "line_comment"]
-        doc = " ".join(d for d in doc_lines if d)
+        # "-- plan: custom": never a prepared (generic) plan. For optional filters written as
+        # (:x IS NULL OR col = :x), a plan made with the actual values drops the unused ones and keeps indexes usable.
+        custom_plan = PLAN_CUSTOM in doc_lines
+        doc = " ".join(d for d in doc_lines if d and d != PLAN_CUSTOM)
         statement = strip_blank(body)
         if not statement:
             raise QueryFileError(path, line, f"query {name!r} has no statement")
@@ -131,6 +136,7 @@ def parse_file(text: str, path: str, namespace: str) -> list[Query]:
                 source=source,
                 sql=f"/* {full_name} {path}:{start} */ {sql_text}",
                 params=params,
+                prepare=False if custom_plan else None,
                 _param_set=frozenset(params),
             )
         )

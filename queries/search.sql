@@ -1,0 +1,171 @@
+-- name: cars
+-- plan: custom
+-- One page of listed cars matching the filters (each NULL filter is off), in the order :sort names, after the
+-- keyset (:after_value, :after_id) of the previous page; an empty list when nothing matches. Relevance ranks only
+-- the newest 1,000 text matches (ranking every match of a common word costs seconds at a million cars).
+-- The cursor value is cast only inside its own sort's CASE arm: PostgreSQL folds constant casts while planning,
+-- even in the branches it then prunes, and a timestamp is no valid price.
+WITH matched AS NOT MATERIALIZED (
+    SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body, c.colour,
+           c.condition, c.city, c.status, c.created_at, c.search
+      FROM cars c
+     WHERE c.status = 'available'
+       AND c.deleted_at IS NULL
+       AND (:make::text IS NULL OR c.make = :make)
+       AND (:model::text IS NULL OR c.model = :model)
+       AND (:year_min::int IS NULL OR c.year >= :year_min)
+       AND (:year_max::int IS NULL OR c.year <= :year_max)
+       AND (:price_min::numeric IS NULL OR c.price >= :price_min)
+       AND (:price_max::numeric IS NULL OR c.price <= :price_max)
+       AND (:mileage_max::int IS NULL OR c.mileage_km <= :mileage_max)
+       AND (:fuel::text IS NULL OR c.fuel = :fuel)
+       AND (:transmission::text IS NULL OR c.transmission = :transmission)
+       AND (:body::text IS NULL OR c.body = :body)
+       AND (:colour::text IS NULL OR c.colour = :colour)
+       AND (:condition::text IS NULL OR c.condition = :condition)
+       AND (:city::text IS NULL OR lower(c.city) = lower(:city))
+       AND (:text::text IS NULL OR c.search @@ websearch_to_tsquery('english', :text))
+       AND (coalesce(:fuel, :body, :colour, :transmission, :condition, :city) IS NULL
+            OR c.filter_tags @> array_remove(ARRAY[
+                   'fuel:' || :fuel, 'body:' || :body, 'colour:' || lower(:colour),
+                   'transmission:' || :transmission, 'condition:' || :condition, 'city:' || lower(:city)], NULL))
+)
+(SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
+        m.condition, m.city, m.status, m.created_at, NULL::real AS rank
+   FROM matched m
+  WHERE :sort::text = 'newest'
+    AND (:after_id::bigint IS NULL OR (m.created_at, m.id) < (CASE WHEN :sort::text = 'newest' THEN :after_value::text::timestamptz END, :after_id))
+  ORDER BY m.created_at DESC, m.id DESC
+  LIMIT :limit)
+UNION ALL
+(SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
+        m.condition, m.city, m.status, m.created_at, NULL::real
+   FROM matched m
+  WHERE :sort::text = 'price_asc'
+    AND (:after_id::bigint IS NULL OR (m.price, m.id) > (CASE WHEN :sort::text = 'price_asc' THEN :after_value::text::numeric END, :after_id))
+  ORDER BY m.price, m.id
+  LIMIT :limit)
+UNION ALL
+(SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
+        m.condition, m.city, m.status, m.created_at, NULL::real
+   FROM matched m
+  WHERE :sort::text = 'price_desc'
+    AND (:after_id::bigint IS NULL OR (m.price, m.id) < (CASE WHEN :sort::text = 'price_desc' THEN :after_value::text::numeric END, :after_id))
+  ORDER BY m.price DESC, m.id DESC
+  LIMIT :limit)
+UNION ALL
+(SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
+        m.condition, m.city, m.status, m.created_at, NULL::real
+   FROM matched m
+  WHERE :sort::text = 'mileage_asc'
+    AND (:after_id::bigint IS NULL OR (m.mileage_km, m.id) > (CASE WHEN :sort::text = 'mileage_asc' THEN :after_value::text::int END, :after_id))
+  ORDER BY m.mileage_km, m.id
+  LIMIT :limit)
+UNION ALL
+(SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
+        m.condition, m.city, m.status, m.created_at, NULL::real
+   FROM matched m
+  WHERE :sort::text = 'year_desc'
+    AND (:after_id::bigint IS NULL OR (m.year, m.id) < (CASE WHEN :sort::text = 'year_desc' THEN :after_value::text::int END, :after_id))
+  ORDER BY m.year DESC, m.id DESC
+  LIMIT :limit)
+UNION ALL
+(SELECT r.id, r.title, r.price, r.make, r.model, r.year, r.fuel, r.mileage_km, r.transmission, r.body, r.colour,
+        r.condition, r.city, r.status, r.created_at, r.rank
+   FROM (SELECT m.*, ts_rank(m.search, websearch_to_tsquery('english', :text))::real AS rank
+           FROM matched m
+          WHERE :sort::text = 'relevance'
+          ORDER BY m.created_at DESC, m.id DESC
+          LIMIT 1000) r
+  WHERE :after_id::bigint IS NULL OR (r.rank, r.id) < (CASE WHEN :sort::text = 'relevance' THEN :after_value::text::real END, :after_id)
+  ORDER BY r.rank DESC, r.id DESC
+  LIMIT :limit);
+
+-- name: match_terms
+-- Candidate makes and models of listed cars for each search term, found through trigram indexes (similarity or
+-- word similarity), at most three of each kind per term, best first; no rows for a term nothing resembles.
+SELECT t.term, c.kind, c.make, c.model
+  FROM unnest(:terms::text[]) AS t(term)
+ CROSS JOIN LATERAL (
+        (SELECT 'make' AS kind, lc.make, NULL::text AS model
+           FROM listing_counts lc
+          WHERE lc.cars > 0 AND (t.term % lc.make OR t.term <% lc.make)
+          GROUP BY lc.make
+          ORDER BY max(greatest(similarity(t.term, lc.make), word_similarity(t.term, lc.make))) DESC
+          LIMIT 3)
+        UNION ALL
+        (SELECT 'model', lc.make, lc.model
+           FROM listing_counts lc
+          WHERE lc.cars > 0 AND (t.term % lc.model OR t.term <% lc.model)
+          GROUP BY lc.make, lc.model
+          ORDER BY max(greatest(similarity(t.term, lc.model), word_similarity(t.term, lc.model))) DESC,
+                   sum(lc.cars) DESC
+          LIMIT 3)
+ ) AS c;
+
+-- name: facets_from_counts
+-- plan: custom
+-- Facet counts for filters on categorical columns only, summed from listing_counts: each facet counts as if its own
+-- filter were off (so other choices stay visible); facet 'total' is the number of matching cars.
+SELECT facet, value, sum(cars)::bigint AS cars
+  FROM listing_counts lc
+ CROSS JOIN LATERAL (VALUES
+        ('total', NULL, true),
+        ('make', lc.make, true),
+        ('model', lc.model, :make::text IS NOT NULL),
+        ('fuel', lc.fuel, true),
+        ('body', lc.body, true),
+        ('transmission', lc.transmission, true),
+        ('colour', lc.colour, true),
+        ('condition', lc.condition, true)) AS f(facet, value, wanted)
+ WHERE f.wanted
+   AND lc.cars > 0
+   AND (f.facet = 'make' OR :make::text IS NULL OR lc.make = :make)
+   AND (f.facet IN ('make', 'model') OR :model::text IS NULL OR lc.model = :model)
+   AND (f.facet = 'fuel' OR :fuel::text IS NULL OR lc.fuel = :fuel)
+   AND (f.facet = 'body' OR :body::text IS NULL OR lc.body = :body)
+   AND (f.facet = 'transmission' OR :transmission::text IS NULL OR lc.transmission = :transmission)
+   AND (f.facet = 'colour' OR :colour::text IS NULL OR lc.colour = :colour)
+   AND (f.facet = 'condition' OR :condition::text IS NULL OR lc.condition = :condition)
+ GROUP BY facet, value
+ ORDER BY facet, sum(cars) DESC, value;
+
+-- name: facets_from_sample
+-- plan: custom
+-- Facet counts when text, price, year, mileage or city filters are on: counted over the newest :sample matching
+-- cars (bounded work at any size); facet 'total' is the number counted, so a total of :sample means "at least".
+WITH sample AS (
+    SELECT c.make, c.model, c.fuel, c.body, c.transmission, c.colour, c.condition
+      FROM cars c
+     WHERE c.status = 'available'
+       AND c.deleted_at IS NULL
+       AND (:make::text IS NULL OR c.make = :make)
+       AND (:model::text IS NULL OR c.model = :model)
+       AND (:year_min::int IS NULL OR c.year >= :year_min)
+       AND (:year_max::int IS NULL OR c.year <= :year_max)
+       AND (:price_min::numeric IS NULL OR c.price >= :price_min)
+       AND (:price_max::numeric IS NULL OR c.price <= :price_max)
+       AND (:mileage_max::int IS NULL OR c.mileage_km <= :mileage_max)
+       AND (:fuel::text IS NULL OR c.fuel = :fuel)
+       AND (:transmission::text IS NULL OR c.transmission = :transmission)
+       AND (:body::text IS NULL OR c.body = :body)
+       AND (:colour::text IS NULL OR c.colour = :colour)
+       AND (:condition::text IS NULL OR c.condition = :condition)
+       AND (:city::text IS NULL OR lower(c.city) = lower(:city))
+       AND (:text::text IS NULL OR c.search @@ websearch_to_tsquery('english', :text))
+       AND (coalesce(:fuel, :body, :colour, :transmission, :condition, :city) IS NULL
+            OR c.filter_tags @> array_remove(ARRAY[
+                   'fuel:' || :fuel, 'body:' || :body, 'colour:' || lower(:colour),
+                   'transmission:' || :transmission, 'condition:' || :condition, 'city:' || lower(:city)], NULL))
+     ORDER BY c.created_at DESC, c.id DESC
+     LIMIT :sample
+)
+SELECT CASE WHEN GROUPING(make) = 0 THEN 'make' WHEN GROUPING(model) = 0 THEN 'model'
+            WHEN GROUPING(fuel) = 0 THEN 'fuel' WHEN GROUPING(body) = 0 THEN 'body'
+            WHEN GROUPING(transmission) = 0 THEN 'transmission' WHEN GROUPING(colour) = 0 THEN 'colour'
+            WHEN GROUPING(condition) = 0 THEN 'condition' ELSE 'total' END AS facet,
+       coalesce(make, model, fuel, body, transmission, colour, condition) AS value,
+       count(*) AS cars
+  FROM sample
+ GROUP BY GROUPING SETS ((make), (model), (fuel), (body), (transmission), (colour), (condition), ())
+ ORDER BY 1, 3 DESC, 2;
