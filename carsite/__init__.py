@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import access, config, database, errors, web
+from . import access, config, database, errors, views, web
 from .ratelimit import limiter
 
 csrf = CSRFProtect()
@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     access.init_app(app)
     limiter.init_app(app)
+    views.init_app(app)
 
     from . import account, admin, api, auth, cars, cli, main
 

@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "AVATAR_MAX_BYTES": 2 * 1024 * 1024,
     "RATELIMIT_ENABLED": True,
+    # Car page views are counted in memory and written every VIEW_FLUSH_SECONDS (0: only when asked, for tests).
+    "VIEW_FLUSH_SECONDS": 10.0,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, session
 from werkzeug.wrappers import Response
 
 from . import db
@@ -18,7 +18,10 @@ def index() -> str:
     """The home page: search box, newest cars, browse by make."""
     newest = run(Search(limit=8)).cars
     makes = db.all("cars.makes_with_counts")
-    return render_template("home.html", newest=newest, makes=makes)
+    recent_ids = [i for i in session.get("recent", []) if isinstance(i, int)]
+    by_id = {c["id"]: c for c in db.all("cars.by_ids", ids=recent_ids)} if recent_ids else {}
+    recent = [by_id[i] for i in recent_ids if i in by_id]
+    return render_template("home.html", newest=newest, makes=makes, recent=recent)
 
 
 @bp.get("/healthz")
@@ -51,3 +54,46 @@ def readyz() -> tuple[Response, int]:
         body["status"] = "migrations not current"
         return jsonify(body), 503
     return jsonify(body), 200
+
+
+SITEMAP_SPAN = 40_000  # car ids per sitemap file (a file may list at most 50,000 URLs)
+
+
+@bp.get("/robots.txt")
+@public
+def robots() -> Response:
+    """Crawling rules: everything public, nothing personal, and where the sitemap is."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    lines = [
+        "User-agent: *",
+        "Disallow: /account",
+        "Disallow: /admin",
+        "Disallow: /favorites",
+        "Disallow: /compare",
+        "Disallow: /login",
+        "Disallow: /register",
+        "Disallow: /reset/",
+        "Disallow: /confirm/",
+        "Disallow: /cars?*cursor=",
+        "",
+        f"Sitemap: {base}/sitemap.xml",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.get("/sitemap.xml")
+@public
+def sitemap_index() -> Response:
+    """A sitemap index: one file per range of car ids, so each stays small at any number of cars."""
+    files = db.scalar("cars.max_id") // SITEMAP_SPAN + 1
+    return Response(render_template("sitemap_index.xml", files=range(files)), mimetype="application/xml")
+
+
+@bp.get("/sitemaps/cars-<int:number>.xml")
+@public
+def sitemap(number: int) -> Response:
+    """Listed cars with ids in one range, with their last change; 404 past the last file."""
+    if number > db.scalar("cars.max_id") // SITEMAP_SPAN:
+        abort(404)
+    cars = db.all("cars.sitemap_range", first_id=number * SITEMAP_SPAN, last_id=(number + 1) * SITEMAP_SPAN)
+    return Response(render_template("sitemap.xml", cars=cars, first=number == 0), mimetype="application/xml")

@@ -31,7 +31,7 @@ SORT_LABELS = {
     "year_desc": "Year: newest",
 }
 CATEGORICAL = ("make", "model", "fuel", "transmission", "body", "colour", "condition")
-FACET_SAMPLE = 5000
+FACET_SAMPLE = 1000
 MATCH_SCORE = 0.8  # edit similarity needed to read a word as a make or model (typos yes, other words no)
 PAIR_MATCH_SCORE = 0.9
 WORD_FILTERS = {
@@ -403,7 +403,7 @@ def facets(search: Search) -> tuple[dict[str, list[tuple[str, int]]], int, bool]
     total = 0
     for row in rows:
         if row["facet"] == "total":
-            total = int(row["cars"])
+            total = int(row["cars"] or 0)
         else:
             grouped.setdefault(row["facet"], []).append((row["value"], int(row["cars"])))
     return grouped, total, exact or total < FACET_SAMPLE

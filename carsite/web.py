@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import UTC
 from decimal import Decimal
 
 from flask import Flask, current_app, g, request
@@ -48,6 +49,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["km"] = km
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["slug"] = slugify
+    app.jinja_env.globals["utc"] = UTC
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
 
 
@@ -76,6 +79,11 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def slugify(text: str) -> str:
+    """The readable part of a car URL: 'VW Golf 1.4 TSI' -> 'vw-golf-1-4-tsi'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
+
+
 def money(value: Decimal | int | float | None) -> str:
     """€ 12,345 (cents only when there are any)."""
     if value is None:
@@ -89,7 +97,10 @@ def km(value: int | None) -> str:
     return "" if value is None else f"{value:,} km"
 
 
-def label(value: str | None) -> str:
-    if not value:
+def label(value: object) -> str:
+    """A readable label for a stored value ('plug_in_hybrid' -> 'Plug-in hybrid'); other values as text."""
+    if value is None or value == "":
         return ""
+    if not isinstance(value, str):
+        return str(value)
     return LABELS.get(value, value.replace("_", " ").capitalize())

@@ -62,3 +62,71 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
                random() AS s, random() AS o, random() AS p, random() AS st, random() AS f, random() AS t,
                random() AS c, random() AS age, random() AS s2
           FROM generate_series(1, :count) AS g) AS r;
+
+-- name: car_page
+-- Everything the car page shows about one car, with whether :user_id (NULL for visitors) saved it; no row when the
+-- id is unknown or the car was deleted.
+SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km,
+       c.transmission, c.body, c.colour, c.condition, c.city, c.postcode, c.vin, c.features, c.specs,
+       c.seo_title, c.seo_description, c.created_at, c.updated_at, c.seller_id,
+       u.name AS seller_name, u.role AS seller_role, u.created_at AS seller_since,
+       (f.id IS NOT NULL) AS is_favorite
+  FROM cars c
+  JOIN users u ON u.id = c.seller_id
+  LEFT JOIN favorites f ON f.car_id = c.id AND f.user_id = :user_id
+ WHERE c.id = :car_id
+   AND c.deleted_at IS NULL;
+
+-- name: price_history
+-- A car's asking prices, oldest first (the first is the listing price); an empty list for an unknown car.
+SELECT price, changed_at FROM car_price_history WHERE car_id = :car_id ORDER BY changed_at, id;
+
+-- name: similar
+-- Up to four other listed cars like this one: the same make and model first, then the same body type within a
+-- quarter of the price; newest first within each; an empty list when none.
+SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, created_at
+  FROM ((SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.created_at,
+                1 AS rank
+           FROM cars c
+          WHERE c.status = 'available' AND c.deleted_at IS NULL AND c.make = :make AND c.model = :model
+            AND c.id <> :car_id
+          ORDER BY c.created_at DESC, c.id DESC
+          LIMIT 4)
+        UNION ALL
+        (SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.created_at,
+                2
+           FROM cars c
+          WHERE c.status = 'available' AND c.deleted_at IS NULL AND c.filter_tags @> ARRAY['body:' || :body]
+            AND c.price BETWEEN :price::numeric * 0.75 AND :price::numeric * 1.25
+            AND NOT (c.make = :make AND c.model = :model) AND c.id <> :car_id
+          ORDER BY c.created_at DESC, c.id DESC
+          LIMIT 4)) AS candidates
+ ORDER BY rank, created_at DESC, id DESC
+ LIMIT 4;
+
+-- name: by_ids
+-- The cars with these ids that anyone may see (listed, reserved, sold or withdrawn), for comparing; in no
+-- particular order; an empty list when none.
+SELECT c.id, c.title, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body,
+       c.colour, c.condition, c.city, c.features, c.created_at
+  FROM cars c
+ WHERE c.id = ANY(:ids::bigint[])
+   AND c.deleted_at IS NULL
+   AND c.status IN ('available', 'reserved', 'sold', 'withdrawn');
+
+-- name: add_views
+-- Add batched page views to cars (parallel arrays of ids and counts); returns how many cars were updated.
+UPDATE cars AS c SET view_count = c.view_count + v.views
+  FROM unnest(:ids::bigint[], :views::bigint[]) AS v(id, views)
+ WHERE c.id = v.id;
+
+-- name: sitemap_range
+-- Listed cars with ids in [:first_id, :last_id), with their last change, for one sitemap file; may be empty.
+SELECT id, title, updated_at
+  FROM cars
+ WHERE id >= :first_id AND id < :last_id AND status = 'available' AND deleted_at IS NULL
+ ORDER BY id;
+
+-- name: max_id
+-- The highest car id, 0 when there are no cars.
+SELECT coalesce(max(id), 0) AS max_id FROM cars;

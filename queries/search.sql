@@ -105,35 +105,56 @@ SELECT t.term, c.kind, c.make, c.model
 
 -- name: facets_from_counts
 -- plan: custom
--- Facet counts for filters on categorical columns only, summed from listing_counts: each facet counts as if its own
--- filter were off (so other choices stay visible); facet 'total' is the number of matching cars.
-SELECT facet, value, sum(cars)::bigint AS cars
-  FROM listing_counts lc
+-- Facet counts for filters on categorical columns only, from listing_counts in one pass: each facet counts as if its
+-- own filter were off (so other choices stay visible); models only once a make is chosen; facet 'total' is the
+-- number of matching cars.
+WITH counts AS (
+    SELECT lc.*,
+           (:make::text IS NULL OR lc.make = :make) AS m_make,
+           (:model::text IS NULL OR lc.model = :model) AS m_model,
+           (:fuel::text IS NULL OR lc.fuel = :fuel) AS m_fuel,
+           (:body::text IS NULL OR lc.body = :body) AS m_body,
+           (:transmission::text IS NULL OR lc.transmission = :transmission) AS m_transmission,
+           (:colour::text IS NULL OR lc.colour = :colour) AS m_colour,
+           (:condition::text IS NULL OR lc.condition = :condition) AS m_condition
+      FROM listing_counts lc
+     WHERE lc.cars > 0
+), grouped AS (
+    SELECT make, model, fuel, body, transmission, colour, condition,
+           GROUPING(make, model, fuel, body, transmission, colour, condition) AS g,
+           sum(cars) FILTER (WHERE m_model AND m_fuel AND m_body AND m_transmission AND m_colour AND m_condition) AS by_make,
+           sum(cars) FILTER (WHERE m_make AND m_fuel AND m_body AND m_transmission AND m_colour AND m_condition) AS by_model,
+           sum(cars) FILTER (WHERE m_make AND m_model AND m_body AND m_transmission AND m_colour AND m_condition) AS by_fuel,
+           sum(cars) FILTER (WHERE m_make AND m_model AND m_fuel AND m_transmission AND m_colour AND m_condition) AS by_body,
+           sum(cars) FILTER (WHERE m_make AND m_model AND m_fuel AND m_body AND m_colour AND m_condition) AS by_transmission,
+           sum(cars) FILTER (WHERE m_make AND m_model AND m_fuel AND m_body AND m_transmission AND m_condition) AS by_colour,
+           sum(cars) FILTER (WHERE m_make AND m_model AND m_fuel AND m_body AND m_transmission AND m_colour) AS by_condition,
+           sum(cars) FILTER (WHERE m_make AND m_model AND m_fuel AND m_body AND m_transmission AND m_colour
+                                   AND m_condition) AS by_all
+      FROM counts
+     -- GROUPING(...) is a bitmask, make = 64 ... condition = 1, set where a column is rolled up
+     GROUP BY GROUPING SETS ((make), (make, model), (fuel), (body), (transmission), (colour), (condition), ())
+)
+SELECT facet, value, cars
+  FROM grouped
  CROSS JOIN LATERAL (VALUES
-        ('total', NULL, true),
-        ('make', lc.make, true),
-        ('model', lc.model, :make::text IS NOT NULL),
-        ('fuel', lc.fuel, true),
-        ('body', lc.body, true),
-        ('transmission', lc.transmission, true),
-        ('colour', lc.colour, true),
-        ('condition', lc.condition, true)) AS f(facet, value, wanted)
- WHERE f.wanted
-   AND lc.cars > 0
-   AND (f.facet = 'make' OR :make::text IS NULL OR lc.make = :make)
-   AND (f.facet IN ('make', 'model') OR :model::text IS NULL OR lc.model = :model)
-   AND (f.facet = 'fuel' OR :fuel::text IS NULL OR lc.fuel = :fuel)
-   AND (f.facet = 'body' OR :body::text IS NULL OR lc.body = :body)
-   AND (f.facet = 'transmission' OR :transmission::text IS NULL OR lc.transmission = :transmission)
-   AND (f.facet = 'colour' OR :colour::text IS NULL OR lc.colour = :colour)
-   AND (f.facet = 'condition' OR :condition::text IS NULL OR lc.condition = :condition)
- GROUP BY facet, value
- ORDER BY facet, sum(cars) DESC, value;
+        ('make', make, by_make, g = 63),
+        ('model', model, by_model, g = 31 AND :make::text IS NOT NULL AND make = :make),
+        ('fuel', fuel, by_fuel, g = 111),
+        ('body', body, by_body, g = 119),
+        ('transmission', transmission, by_transmission, g = 123),
+        ('colour', colour, by_colour, g = 125),
+        ('condition', condition, by_condition, g = 126),
+        ('total', NULL, coalesce(by_all, 0), g = 127)) AS f(facet, value, cars, wanted)
+ WHERE f.wanted AND (f.cars > 0 OR f.facet = 'total')
+ ORDER BY facet, cars DESC, value;
 
 -- name: facets_from_sample
 -- plan: custom
 -- Facet counts when text, price, year, mileage or city filters are on: counted over the newest :sample matching
--- cars (bounded work at any size); facet 'total' is the number counted, so a total of :sample means "at least".
+-- cars (bounded work at any size); facet 'total' is the number counted, so a total of :sample means "at least"
+-- (and the counts are then only a sample's: the page shows the values without numbers). Without text it reads
+-- only cars_listed_created_at_idx, which carries every column used here (an index-only scan).
 WITH sample AS (
     SELECT c.make, c.model, c.fuel, c.body, c.transmission, c.colour, c.condition
       FROM cars c
@@ -153,10 +174,6 @@ WITH sample AS (
        AND (:condition::text IS NULL OR c.condition = :condition)
        AND (:city::text IS NULL OR lower(c.city) = lower(:city))
        AND (:text::text IS NULL OR c.search @@ websearch_to_tsquery('english', :text))
-       AND (coalesce(:fuel, :body, :colour, :transmission, :condition, :city) IS NULL
-            OR c.filter_tags @> array_remove(ARRAY[
-                   'fuel:' || :fuel, 'body:' || :body, 'colour:' || lower(:colour),
-                   'transmission:' || :transmission, 'condition:' || :condition, 'city:' || lower(:city)], NULL))
      ORDER BY c.created_at DESC, c.id DESC
      LIMIT :sample
 )

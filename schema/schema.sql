@@ -622,7 +622,7 @@ CREATE INDEX cars_listed_city_idx ON public.cars USING btree (lower(city), creat
 -- Name: cars_listed_created_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX cars_listed_created_at_idx ON public.cars USING btree (created_at DESC, id DESC) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+CREATE INDEX cars_listed_created_at_idx ON public.cars USING btree (created_at DESC, id DESC) INCLUDE (make, model, fuel, body, transmission, colour, condition, year, price, mileage_km, city) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
 -- Name: cars_listed_make_model_idx; Type: INDEX; Schema: public; Owner: -

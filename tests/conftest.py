@@ -99,6 +99,7 @@ def make_app(clean_db: str, tmp_path: Path):
             "DB_POOL_MAX": 4,
             "MAIL_DIR": str(tmp_path / "mail"),
             "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "VIEW_FLUSH_SECONDS": 0,
             **overrides,
         }
         app = create_app(config)
@@ -107,6 +108,7 @@ def make_app(clean_db: str, tmp_path: Path):
 
     yield factory
     for app in apps:
+        app.extensions["carsite.views"].close()
         app.extensions["carsite.db"].close()
 
 

@@ -302,3 +302,10 @@ def test_price_in_the_api_is_a_number(demo):
     item = demo.test_client().get("/api/v1/cars?limit=1").json["items"][0]
     assert isinstance(item["price"], float)
     assert Decimal(str(item["price"])) > 0
+
+
+def test_search_on_an_empty_site_is_an_empty_page_not_an_error(client):
+    page = client.get("/cars")
+    assert page.status_code == 200 and b"No cars match" in page.data and b"0 cars" in page.data
+    assert client.get("/cars?q=golf&price_max=100").status_code == 200
+    assert client.get("/api/v1/cars").json == {"items": [], "next_cursor": None}
