@@ -27,9 +27,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     views.init_app(app)
 
-    from . import account, admin, api, auth, cars, cli, main
+    from . import account, admin, api, auth, cars, cli, main, selling
 
-    for blueprint in (main.bp, cars.bp, api.bp, auth.bp, account.bp, admin.bp):
+    for blueprint in (main.bp, cars.bp, api.bp, auth.bp, account.bp, admin.bp, selling.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -159,17 +159,18 @@ def verified_required(view: Callable) -> Callable:
     return _declare(flask_login.login_required(wrapper), "verified")
 
 
-def role_required(role: str) -> Callable[[Callable], Callable]:
-    """Logged-in accounts with this role only: 403 for others, the login page for visitors."""
+def role_required(*roles: str) -> Callable[[Callable], Callable]:
+    """Logged-in accounts with one of these roles only: 403 for others, the login page for visitors."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role != role:
+            if current_user.role not in roles:
                 abort(403, "You do not have access to this page.")
             return view(*args, **kwargs)
 
-        return _declare(flask_login.login_required(wrapper), role)
+        wrapper.roles = roles  # type: ignore[attr-defined]
+        return _declare(flask_login.login_required(wrapper), "+".join(roles))
 
     return decorator
 

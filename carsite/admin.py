@@ -135,3 +135,45 @@ def audit_log() -> str:
     )
     older = rows[PAGE_SIZE - 1]["id"] if len(rows) > PAGE_SIZE else None
     return render_template("admin/audit.html", events=rows[:PAGE_SIZE], action=action or "", older=older)
+
+
+@bp.get("/moderation")
+@role_required("admin")
+def moderation() -> str:
+    """Listings waiting for review, oldest first."""
+    return render_template("admin/moderation.html", cars=db.all("selling.moderation_queue"), action_form=ConfirmForm())
+
+
+@bp.post("/moderation/<int:car_id>/<any(approve, reject):decision>")
+@role_required("admin")
+def decide(car_id: int, decision: str) -> Response:
+    """Approve a pending listing, or reject it with a remark the seller sees."""
+    remark = (request.form.get("remark") or "").strip()[:1000] or None
+    if decision == "reject" and not remark:
+        raise BadRequest("Write a remark so the seller knows what to fix.", field="remark")
+    row = db.optional(
+        "selling.decide",
+        car_id=car_id,
+        status="available" if decision == "approve" else "rejected",
+        remark=remark if decision == "reject" else None,
+    )
+    if row is None:
+        abort(404, "This listing is not waiting for review.")
+    audit(f"listing.{decision}", subject_id=row["seller_id"], car_id=car_id, remark=remark)
+    flash(f"“{row['title']}” is {'live' if decision == 'approve' else 'sent back to the seller'}.", "success")
+    return redirect(url_for("admin.moderation"), code=303)
+
+
+@bp.post("/cars/<int:car_id>/<any(feature, unfeature):action>")
+@role_required("admin")
+def feature(car_id: int, action: str) -> Response:
+    """Show a car among the featured cars on the home page, or stop."""
+    if db.optional("selling.set_featured", car_id=car_id, featured=action == "feature") is None:
+        abort(404, "There is no such car.")
+    audit(f"listing.{action}", car_id=car_id)
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("cars.show", car_id=car_id),
+        code=303,
+    )

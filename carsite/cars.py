@@ -84,9 +84,13 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
         return redirect(url_for("cars.show", car_id=car_id, slug=canonical), code=301)
     current_app.extensions["carsite.views"].record(car_id)
     remember_in_session("recent", car_id, RECENT_SIZE)
+    photo_index = request.args.get("photo", "0")
+    photo_index = int(photo_index) if photo_index.isdigit() and int(photo_index) < len(car["photos"]) else 0
     return render_template(
         "cars/show.html",
         car=car,
+        photo_index=photo_index,
+        image_urls=[url_for("selling.photo", name=p["file"], size="large", _external=True) for p in car["photos"]],
         prices=db.all("cars.price_history", car_id=car_id),
         similar=db.all(
             "cars.similar", car_id=car_id, make=car["make"], model=car["model"], body=car["body"], price=car["price"]

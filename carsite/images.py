@@ -75,3 +75,31 @@ def _write(image: Image.Image, kind: str) -> str:
 def remove(kind: str, name: str | None) -> None:
     if name and NAME.fullmatch(name):
         (upload_dir(kind) / name).unlink(missing_ok=True)
+
+
+PHOTO_NAME = re.compile(r"[0-9a-f]{32}")
+PHOTO_SIZES = {"thumb": (640, 480), "large": (1600, 1200)}
+
+
+def save_photo(data: bytes) -> tuple[str, int, int]:
+    """Store a listing photo as WebP in two sizes (a 4:3 thumbnail crop and a large fit); return the base name and
+    the large size's width and height. Metadata does not survive re-encoding."""
+    image = load(data).convert("RGB")
+    name = secrets.token_hex(16)
+    folder = upload_dir("photos")
+    thumb = ImageOps.fit(image, PHOTO_SIZES["thumb"], Image.Resampling.LANCZOS)
+    large = image.copy()
+    large.thumbnail(PHOTO_SIZES["large"], Image.Resampling.LANCZOS)
+    for size, picture in (("thumb", thumb), ("large", large)):
+        buffer = io.BytesIO()
+        picture.save(buffer, "WEBP", quality=82, method=4)
+        temporary = folder / f".{name}-{size}.tmp"
+        temporary.write_bytes(buffer.getvalue())
+        os.replace(temporary, folder / f"{name}-{size}.webp")
+    return name, large.width, large.height
+
+
+def remove_photo(name: str | None) -> None:
+    if name and PHOTO_NAME.fullmatch(name):
+        for size in PHOTO_SIZES:
+            (upload_dir("photos") / f"{name}-{size}.webp").unlink(missing_ok=True)

@@ -21,7 +21,8 @@ def index() -> str:
     recent_ids = [i for i in session.get("recent", []) if isinstance(i, int)]
     by_id = {c["id"]: c for c in db.all("cars.by_ids", ids=recent_ids)} if recent_ids else {}
     recent = [by_id[i] for i in recent_ids if i in by_id]
-    return render_template("home.html", newest=newest, makes=makes, recent=recent)
+    featured = db.all("selling.featured", limit=4)
+    return render_template("home.html", newest=newest, makes=makes, recent=recent, featured=featured)
 
 
 @bp.get("/healthz")

@@ -70,7 +70,10 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
        c.transmission, c.body, c.colour, c.condition, c.city, c.postcode, c.vin, c.features, c.specs,
        c.seo_title, c.seo_description, c.created_at, c.updated_at, c.seller_id,
        u.name AS seller_name, u.role AS seller_role, u.created_at AS seller_since,
-       (f.id IS NOT NULL) AS is_favorite
+       (f.id IS NOT NULL) AS is_favorite, c.featured,
+       (SELECT coalesce(json_agg(json_build_object('file', p.file, 'width', p.width, 'height', p.height)
+                                 ORDER BY p.position), '[]'::json)
+          FROM car_photos p WHERE p.car_id = c.id) AS photos
   FROM cars c
   JOIN users u ON u.id = c.seller_id
   LEFT JOIN favorites f ON f.car_id = c.id AND f.user_id = :user_id
@@ -84,17 +87,17 @@ SELECT price, changed_at FROM car_price_history WHERE car_id = :car_id ORDER BY 
 -- name: similar
 -- Up to four other listed cars like this one: the same make and model first, then the same body type within a
 -- quarter of the price; newest first within each; an empty list when none.
-SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, created_at
-  FROM ((SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.created_at,
-                1 AS rank
+SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cover_photo, created_at
+  FROM ((SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.cover_photo,
+                c.created_at, 1 AS rank
            FROM cars c
           WHERE c.status = 'available' AND c.deleted_at IS NULL AND c.make = :make AND c.model = :model
             AND c.id <> :car_id
           ORDER BY c.created_at DESC, c.id DESC
           LIMIT 4)
         UNION ALL
-        (SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.created_at,
-                2
+        (SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.cover_photo,
+                c.created_at, 2
            FROM cars c
           WHERE c.status = 'available' AND c.deleted_at IS NULL AND c.filter_tags @> ARRAY['body:' || :body]
             AND c.price BETWEEN :price::numeric * 0.75 AND :price::numeric * 1.25
@@ -108,7 +111,7 @@ SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, crea
 -- The cars with these ids that anyone may see (listed, reserved, sold or withdrawn), for comparing; in no
 -- particular order; an empty list when none.
 SELECT c.id, c.title, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body,
-       c.colour, c.condition, c.city, c.features, c.created_at
+       c.colour, c.condition, c.city, c.features, c.cover_photo, c.created_at
   FROM cars c
  WHERE c.id = ANY(:ids::bigint[])
    AND c.deleted_at IS NULL

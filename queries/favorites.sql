@@ -13,7 +13,7 @@ DELETE FROM favorites WHERE user_id = :user_id AND car_id = :car_id;
 -- name: of_user
 -- A user's saved cars, most recently saved first, including cars sold or withdrawn since; an empty list when none.
 SELECT c.id, c.title, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission,
-       f.created_at AS saved_at
+       c.cover_photo, f.created_at AS saved_at
   FROM favorites f
   JOIN cars c ON c.id = f.car_id
  WHERE f.user_id = :user_id AND c.deleted_at IS NULL

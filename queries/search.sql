@@ -7,7 +7,7 @@
 -- even in the branches it then prunes, and a timestamp is no valid price.
 WITH matched AS NOT MATERIALIZED (
     SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body, c.colour,
-           c.condition, c.city, c.status, c.created_at, c.search
+           c.condition, c.city, c.status, c.created_at, c.cover_photo, c.search
       FROM cars c
      WHERE c.status = 'available'
        AND c.deleted_at IS NULL
@@ -31,7 +31,7 @@ WITH matched AS NOT MATERIALIZED (
                    'transmission:' || :transmission, 'condition:' || :condition, 'city:' || lower(:city)], NULL))
 )
 (SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, NULL::real AS rank
+        m.condition, m.city, m.status, m.created_at, m.cover_photo, NULL::real AS rank
    FROM matched m
   WHERE :sort::text = 'newest'
     AND (:after_id::bigint IS NULL OR (m.created_at, m.id) < (CASE WHEN :sort::text = 'newest' THEN :after_value::text::timestamptz END, :after_id))
@@ -39,7 +39,7 @@ WITH matched AS NOT MATERIALIZED (
   LIMIT :limit)
 UNION ALL
 (SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, NULL::real
+        m.condition, m.city, m.status, m.created_at, m.cover_photo, NULL::real
    FROM matched m
   WHERE :sort::text = 'price_asc'
     AND (:after_id::bigint IS NULL OR (m.price, m.id) > (CASE WHEN :sort::text = 'price_asc' THEN :after_value::text::numeric END, :after_id))
@@ -47,7 +47,7 @@ UNION ALL
   LIMIT :limit)
 UNION ALL
 (SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, NULL::real
+        m.condition, m.city, m.status, m.created_at, m.cover_photo, NULL::real
    FROM matched m
   WHERE :sort::text = 'price_desc'
     AND (:after_id::bigint IS NULL OR (m.price, m.id) < (CASE WHEN :sort::text = 'price_desc' THEN :after_value::text::numeric END, :after_id))
@@ -55,7 +55,7 @@ UNION ALL
   LIMIT :limit)
 UNION ALL
 (SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, NULL::real
+        m.condition, m.city, m.status, m.created_at, m.cover_photo, NULL::real
    FROM matched m
   WHERE :sort::text = 'mileage_asc'
     AND (:after_id::bigint IS NULL OR (m.mileage_km, m.id) > (CASE WHEN :sort::text = 'mileage_asc' THEN :after_value::text::int END, :after_id))
@@ -63,7 +63,7 @@ UNION ALL
   LIMIT :limit)
 UNION ALL
 (SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, NULL::real
+        m.condition, m.city, m.status, m.created_at, m.cover_photo, NULL::real
    FROM matched m
   WHERE :sort::text = 'year_desc'
     AND (:after_id::bigint IS NULL OR (m.year, m.id) < (CASE WHEN :sort::text = 'year_desc' THEN :after_value::text::int END, :after_id))
@@ -71,7 +71,7 @@ UNION ALL
   LIMIT :limit)
 UNION ALL
 (SELECT r.id, r.title, r.price, r.make, r.model, r.year, r.fuel, r.mileage_km, r.transmission, r.body, r.colour,
-        r.condition, r.city, r.status, r.created_at, r.rank
+        r.condition, r.city, r.status, r.created_at, r.cover_photo, r.rank
    FROM (SELECT m.*, ts_rank(m.search, websearch_to_tsquery('english', :text))::real AS rank
            FROM matched m
           WHERE :sort::text = 'relevance'

@@ -104,6 +104,35 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: car_photos; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.car_photos (
+    id bigint NOT NULL,
+    car_id bigint NOT NULL,
+    file text NOT NULL,
+    "position" integer NOT NULL,
+    width integer NOT NULL,
+    height integer NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT car_photos_file_check CHECK ((file ~ '^[0-9a-f]{32}$'::text)),
+    CONSTRAINT car_photos_position_check CHECK (("position" >= 0))
+);
+
+--
+-- Name: car_photos_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.car_photos ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.car_photos_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: car_price_history; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -162,6 +191,8 @@ CREATE TABLE public.cars (
     view_count bigint DEFAULT 0 NOT NULL,
     search tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('simple'::regconfig, ((make || ' '::text) || model)), 'A'::"char") || setweight(to_tsvector('english'::regconfig, title), 'B'::"char")) || setweight(to_tsvector('english'::regconfig, description), 'C'::"char"))) STORED,
     filter_tags text[] GENERATED ALWAYS AS (ARRAY[('fuel:'::text || fuel), ('body:'::text || body), ('colour:'::text || lower(colour)), ('transmission:'::text || transmission), ('condition:'::text || condition), ('city:'::text || lower(city))]) STORED,
+    cover_photo text,
+    submitted_at timestamp with time zone,
     CONSTRAINT cars_body_check CHECK ((body = ANY (ARRAY['sedan'::text, 'hatchback'::text, 'estate'::text, 'suv'::text, 'coupe'::text, 'convertible'::text, 'van'::text, 'pickup'::text, 'minivan'::text, 'other'::text]))),
     CONSTRAINT cars_city_check CHECK ((length(city) <= 80)),
     CONSTRAINT cars_colour_check CHECK (((length(btrim(colour)) >= 1) AND (length(btrim(colour)) <= 30))),
@@ -465,6 +496,20 @@ ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
 --
+-- Name: car_photos car_photos_car_id_position_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.car_photos
+    ADD CONSTRAINT car_photos_car_id_position_key UNIQUE (car_id, "position") DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: car_photos car_photos_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.car_photos
+    ADD CONSTRAINT car_photos_pkey PRIMARY KEY (id);
+
+--
 -- Name: car_price_history car_price_history_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -661,6 +706,12 @@ CREATE INDEX cars_listed_year_idx ON public.cars USING btree (year, id) WHERE ((
 CREATE INDEX cars_make_model_idx ON public.cars USING btree (make, model);
 
 --
+-- Name: cars_pending_submitted_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_pending_submitted_idx ON public.cars USING btree (submitted_at, id) WHERE ((status = 'pending'::text) AND (deleted_at IS NULL));
+
+--
 -- Name: cars_search_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -841,6 +892,13 @@ ALTER TABLE ONLY public.audit_log
 
 ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_subject_id_fkey FOREIGN KEY (subject_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: car_photos car_photos_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.car_photos
+    ADD CONSTRAINT car_photos_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
 
 --
 -- Name: car_price_history car_price_history_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

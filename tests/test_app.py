@@ -62,12 +62,12 @@ def test_readyz_is_503_when_an_applied_migration_changed(make_app, clean_db):
             conn.execute("UPDATE schema_migrations SET checksum = %s WHERE version = 2", (real,))
 
 
-def test_home_shows_newest_cars_and_makes_in_two_queries(demo):
+def test_home_shows_newest_cars_makes_and_featured_in_three_queries(demo):
     client = demo.test_client()
     with Database.record() as names:
         response = client.get("/")
     assert response.status_code == 200
-    assert len(names) == 2
+    assert names == ["search.cars", "cars.makes_with_counts", "selling.featured"]
     assert len(car_ids(response.data)) == 8
     assert b"Browse by make" in response.data
     assert b'href="/cars?make=Toyota"' in response.data

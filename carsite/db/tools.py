@@ -41,6 +41,7 @@ def parse_value(text: str) -> Any:
 
 
 EXPLAIN = "EXPLAIN (SETTINGS) "
+EXPLAIN_JSON = "EXPLAIN (FORMAT JSON) "
 EXPLAIN_ANALYZE = "EXPLAIN (ANALYZE, BUFFERS, SETTINGS) "
 
 
@@ -52,3 +53,20 @@ def explain(conninfo: str, query: Query, params: dict[str, Any], analyze: bool =
         rows = conn.execute(prefix + query.sql, query.bind(params)).fetchall()
         conn.rollback()
     return "\n".join(row[0] for row in rows)
+
+
+def plan(conninfo: str, query: Query, params: dict[str, Any]) -> dict[str, Any]:
+    """The planner's tree for one named query (EXPLAIN FORMAT JSON), without running it."""
+    with psycopg.connect(conninfo, cursor_factory=psycopg.RawCursor) as conn:
+        return conn.execute(EXPLAIN_JSON + query.sql, query.bind(params)).fetchone()[0][0]["Plan"]
+
+
+def sequential_scans(node: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    """Seq Scan nodes on ``table`` that can run: subtrees under a one-time filter proven false are skipped
+    (PostgreSQL 15 still shows such pruned branches; newer versions drop them)."""
+    if node.get("One-Time Filter") == "false":
+        return []
+    found = [node] if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") == table else []
+    for child in node.get("Plans", []):
+        found += sequential_scans(child, table)
+    return found
