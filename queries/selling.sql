@@ -50,13 +50,15 @@ RETURNING id, seller_id;
 UPDATE cars SET deleted_at = now() WHERE id = :car_id AND deleted_at IS NULL RETURNING id;
 
 -- name: moderation_queue
--- Listings waiting for review, oldest submission first, with their seller; an empty list when none.
-SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.cover_photo, c.submitted_at, u.name AS seller_name,
+-- Listings waiting for review, oldest submission first (cars put in pending without a submission, such as demo
+-- data, count from their last change), with their seller; an empty list when none.
+SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.cover_photo,
+       coalesce(c.submitted_at, c.updated_at) AS submitted_at, u.name AS seller_name,
        u.id AS seller_id, (SELECT count(*) FROM car_photos p WHERE p.car_id = c.id) AS photos
   FROM cars c
   JOIN users u ON u.id = c.seller_id
  WHERE c.status = 'pending' AND c.deleted_at IS NULL
- ORDER BY c.submitted_at, c.id
+ ORDER BY coalesce(c.submitted_at, c.updated_at), c.id
  LIMIT 100;
 
 -- name: decide

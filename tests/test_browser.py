@@ -4,13 +4,17 @@ carsite served by waitress over real HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect, sync_playwright
 from waitress.server import create_server
 
-from .helpers import link_in, mails
+from carsite import seed
+
+from .helpers import PASSWORD, link_in, mails, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
@@ -131,3 +135,89 @@ def safe_content(frame) -> str:
         return frame.content()
     except Exception:
         return ""
+
+
+def log_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_seller_lists_admin_approves_buyer_finds_saves_and_compares(live, browser, tmp_path):
+    app, base = live
+    with app.app_context():
+        seed.demo()
+    make_user(app, "sally@example.com", name="Sally Seller", role="seller")
+    make_user(app, "adam@example.com", name="Adam Admin", role="admin")
+    make_user(app, "bob@example.com", name="Bob Buyer")
+    photos = []
+    for index, colour in enumerate(((200, 40, 40), (40, 40, 200))):
+        path = tmp_path / f"photo{index}.jpg"
+        Image.new("RGB", (1200, 900), colour).save(path, "JPEG")
+        photos.append(str(path))
+
+    seller = browser.new_context().new_page()
+    log_in(seller, base, "sally@example.com")
+    seller.get_by_role("link", name="Your listings").click()
+    seller.get_by_role("link", name="Sell a car").first.click()
+    form = {
+        "Title": "Skoda Superb Estate L&K",
+        "Make": "Skoda",
+        "Model": "Superb",
+        "First registration year": "2021",
+        "Price (€)": "28900",
+        "Mileage (km)": "61000",
+        "Colour": "Grey",
+        "City": "Dresden",
+        "Postcode": "01067",
+    }
+    for name, value in form.items():
+        seller.get_by_label(name, exact=True).fill(value)
+    seller.get_by_label("Fuel").select_option("diesel")
+    seller.get_by_label("Gearbox").select_option("automatic")
+    seller.get_by_label("Body type").select_option("estate")
+    seller.get_by_label("Navigation").check()
+    seller.get_by_label("Heated seats").check()
+    seller.get_by_label("Description", exact=True).fill("Dealer serviced, panoramic roof.")
+    seller.get_by_role("button", name="Save draft and add photos").click()
+    expect(seller.get_by_text("Draft (not visible)")).to_be_visible()
+    seller.set_input_files("#photos-input", photos)
+    seller.get_by_role("button", name="Upload").click()
+    expect(seller.get_by_text("2 photo(s) added.")).to_be_visible()
+    expect(seller.locator(".photo-list li")).to_have_count(2)
+    seller.get_by_role("button", name="Submit for review").click()
+    expect(seller.get_by_text("Waiting for review")).to_be_visible()
+
+    admin = browser.new_context().new_page()
+    log_in(admin, base, "adam@example.com")
+    admin.goto(base + "/admin/moderation")
+    expect(admin.get_by_text("Skoda Superb Estate L&K")).to_be_visible()
+    admin.get_by_role("button", name="Approve Skoda Superb Estate L&K").click()
+    expect(admin.get_by_text("“Skoda Superb Estate L&K” is live")).to_be_visible()
+    expect(admin.get_by_role("button", name="Approve Skoda Superb Estate L&K")).to_have_count(0)
+
+    buyer = browser.new_context().new_page()
+    log_in(buyer, base, "bob@example.com")
+    buyer.get_by_label("Search cars").fill("skoda superb")
+    buyer.get_by_role("button", name="Search", exact=True).click()
+    buyer.get_by_label("Fuel").select_option("diesel")
+    buyer.get_by_role("button", name="Show cars").click()
+    expect(buyer).to_have_url(re.compile(r"fuel=diesel"))
+    buyer.get_by_role("link", name="Skoda Superb Estate L&K").click()
+    expect(buyer.get_by_text("1 / 2")).to_be_visible()
+    buyer.get_by_role("link", name="Next photo").click()
+    expect(buyer.get_by_text("2 / 2")).to_be_visible()
+    buyer.get_by_role("button", name="♡ Save").click()
+    expect(buyer.get_by_role("button", name="♥ Saved")).to_be_visible()
+    buyer.get_by_role("button", name="+ Compare").click()
+    buyer.goto(base + "/cars?make=Volvo")
+    buyer.locator(".cards a").first.click()
+    buyer.get_by_role("button", name="+ Compare").click()
+    buyer.get_by_role("link", name=re.compile(r"Compare \(2\)")).click()
+    expect(buyer.locator("table.compare thead th a")).to_have_count(2)
+    buyer.get_by_role("link", name="Show only differences").click()
+    expect(buyer.get_by_role("link", name="Show everything")).to_be_visible()
+    buyer.get_by_role("link", name="Favourites").click()
+    expect(buyer.get_by_text("Skoda Superb Estate L&K")).to_be_visible()
