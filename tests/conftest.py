@@ -118,6 +118,16 @@ def app(make_app):
 
 
 @pytest.fixture
+def demo(app):
+    """The app with the demo accounts and cars loaded."""
+    from carsite import seed
+
+    with app.app_context():
+        seed.demo()
+    return app
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -7,6 +7,7 @@ import re
 from email.message import EmailMessage
 from pathlib import Path
 
+import psycopg
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -86,3 +87,10 @@ def link_in(message: EmailMessage) -> str:
 
 def path_of(url: str) -> str:
     return "/" + url.split("/", 3)[3]
+
+
+def sql(app: Flask, text: str, *args):
+    """Run SQL on the app's database as a DBA would (autocommit); rows for a SELECT, else None."""
+    with psycopg.connect(app.config["DATABASE_URL"], autocommit=True) as conn:
+        cursor = conn.execute(text, args)
+        return cursor.fetchall() if cursor.description else None

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
-from .helpers import login, make_user, post
-
-
-def query(app, sql: str, *args):
-    with psycopg.connect(app.config["DATABASE_URL"], autocommit=True) as conn:
-        cursor = conn.execute(sql, args)
-        return cursor.fetchall() if cursor.description else None
+from .helpers import login, make_user, post, sql
 
 
 @pytest.fixture
@@ -23,7 +16,7 @@ def admin(app):
 
 
 def test_account_list_searches_and_pages(app, admin):
-    query(
+    sql(
         app,
         "INSERT INTO users (name, email, password_hash, created_at) SELECT 'Person ' || g,"
         " 'person' || g || '@example.com', '!', now() - g * interval '1 minute' FROM generate_series(1, 60) g",
@@ -46,10 +39,10 @@ def test_role_change_is_audited(app, admin):
     user_id = make_user(app, "sam@example.com")
     response = post(admin, f"/admin/users/{user_id}/role", {"role": "seller"}, page=f"/admin/users/{user_id}")
     assert response.status_code == 303
-    assert query(app, "SELECT role FROM users WHERE id = %s", user_id) == [("seller",)]
-    assert query(
-        app, "SELECT action, detail->>'old', detail->>'new' FROM audit_log WHERE subject_id = %s", user_id
-    ) == [("role.change", "user", "seller")]
+    assert sql(app, "SELECT role FROM users WHERE id = %s", user_id) == [("seller",)]
+    assert sql(app, "SELECT action, detail->>'old', detail->>'new' FROM audit_log WHERE subject_id = %s", user_id) == [
+        ("role.change", "user", "seller")
+    ]
     bad = post(admin, f"/admin/users/{user_id}/role", {"role": "emperor"}, page=f"/admin/users/{user_id}")
     assert bad.status_code == 400
 
@@ -64,14 +57,14 @@ def test_deactivated_user_is_logged_out_on_the_next_request(app, admin):
     assert login(app.test_client(), "sam@example.com").status_code == 403
     assert post(admin, f"/admin/users/{user_id}/reactivate", page=f"/admin/users/{user_id}").status_code == 303
     assert login(app.test_client(), "sam@example.com").status_code == 303
-    actions = [a for (a,) in query(app, "SELECT action FROM audit_log WHERE subject_id = %s ORDER BY id", user_id)]
+    actions = [a for (a,) in sql(app, "SELECT action FROM audit_log WHERE subject_id = %s ORDER BY id", user_id)]
     assert actions == ["login", "account.deactivate", "login.refused_inactive", "account.reactivate", "login"]
 
 
 def test_soft_delete_scrubs_personal_data_and_keeps_history(app, admin):
     user_id = make_user(app, "sam@example.com", name="Sam Private", role="seller")
-    query(app, "UPDATE users SET phone = '+1 555 0100', address = 'Secret St 1' WHERE id = %s", user_id)
-    query(
+    sql(app, "UPDATE users SET phone = '+1 555 0100', address = 'Secret St 1' WHERE id = %s", user_id)
+    sql(
         app,
         "INSERT INTO cars (seller_id, title, price, make, model, year, fuel, mileage_km, transmission, body,"
         " colour) VALUES (%s, 'Old car', 1000, 'Fiat', 'Panda', 2010, 'petrol', 1, 'manual', 'hatchback',"
@@ -80,11 +73,11 @@ def test_soft_delete_scrubs_personal_data_and_keeps_history(app, admin):
     )
     response = post(admin, f"/admin/users/{user_id}/delete", page=f"/admin/users/{user_id}")
     assert response.status_code == 303
-    row = query(
+    row = sql(
         app, "SELECT name, email, phone, address, is_active, deleted_at IS NOT NULL FROM users WHERE id = %s", user_id
     )[0]
     assert row == ("Deleted user", f"deleted-{user_id}@invalid", None, None, False, True)
-    assert query(app, "SELECT count(*) FROM cars WHERE seller_id = %s", user_id) == [(1,)]
+    assert sql(app, "SELECT count(*) FROM cars WHERE seller_id = %s", user_id) == [(1,)]
     assert login(app.test_client(), "sam@example.com").status_code == 401
     # the address is free again
     make_user(app, "sam@example.com")
@@ -94,7 +87,7 @@ def test_soft_delete_scrubs_personal_data_and_keeps_history(app, admin):
 
 
 def test_the_last_admin_cannot_be_removed(app, admin):
-    (boss,) = query(app, "SELECT id FROM users WHERE email = 'boss@example.com'")[0]
+    (boss,) = sql(app, "SELECT id FROM users WHERE email = 'boss@example.com'")[0]
     assert post(admin, f"/admin/users/{boss}/deactivate", page="/admin/users").status_code == 409
     assert post(admin, f"/admin/users/{boss}/role", {"role": "user"}, page="/admin/users").status_code == 409
     other = make_user(app, "second@example.com", role="admin")
@@ -115,5 +108,5 @@ def test_audit_log_lists_auth_events_with_who_when_and_where(app, admin):
     filtered = admin.get("/admin/audit?action=login.failed").get_data(as_text=True)
     assert filtered.count("<tr>") == 2  # header + one event
     assert admin.get("/admin/audit?before=abc").status_code == 400
-    (ip, agent) = query(app, "SELECT host(ip), user_agent FROM audit_log WHERE action = 'login.failed'")[0]
+    (ip, agent) = sql(app, "SELECT host(ip), user_agent FROM audit_log WHERE action = 'login.failed'")[0]
     assert ip == "203.0.113.5" and agent is not None

@@ -14,13 +14,6 @@ from carsite.db import Database
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy")
 
 
-@pytest.fixture
-def demo(app):
-    with app.app_context():
-        seed.demo()
-    return app
-
-
 def car_ids(html: bytes) -> list[int]:
     return [int(m) for m in re.findall(rb'href="/cars/(\d+)"', html)]
 

@@ -7,12 +7,11 @@ import re
 import threading
 from http.cookies import SimpleCookie
 
-import psycopg
 import pytest
 
 from carsite import security
 
-from .helpers import PASSWORD, csrf, link_in, login, mails, make_user, path_of, post
+from .helpers import PASSWORD, csrf, link_in, login, mails, make_user, path_of, post, sql
 
 
 def cookie_values(response) -> dict[str, str]:
@@ -24,11 +23,6 @@ def cookie_values(response) -> dict[str, str]:
 
 def set_cookie(response, name: str) -> str:
     return next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "="))
-
-
-def query(app, sql: str, *args):
-    with psycopg.connect(app.config["DATABASE_URL"]) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 # -- registration and confirmation --------------------------------------------------------------------------------
@@ -50,7 +44,7 @@ def test_register_sends_a_single_use_confirmation_link(app):
     assert "Email confirmed" in client.get("/account").get_data(as_text=True)
     again = client.get(path_of(url))
     assert again.status_code == 400 and b"already used" in again.data
-    assert query(app, "SELECT action FROM audit_log ORDER BY id") == [
+    assert sql(app, "SELECT action FROM audit_log ORDER BY id") == [
         ("account.register",),
         ("account.email_verified",),
     ]
@@ -59,9 +53,9 @@ def test_register_sends_a_single_use_confirmation_link(app):
 def test_expired_confirmation_link_is_refused(app):
     client = app.test_client()
     post(client, "/register", {"name": "Ann", "email": "ann@example.com", "password": PASSWORD}, page="/register")
-    query(app, "UPDATE user_tokens SET expires_at = now() - interval '1 second' RETURNING id")
+    sql(app, "UPDATE user_tokens SET expires_at = now() - interval '1 second' RETURNING id")
     assert client.get(path_of(link_in(mails(app)[0]))).status_code == 400
-    assert query(app, "SELECT email_verified_at FROM users") == [(None,)]
+    assert sql(app, "SELECT email_verified_at FROM users") == [(None,)]
 
 
 @pytest.mark.parametrize(
@@ -138,13 +132,13 @@ def test_simultaneous_registrations_with_one_email_make_one_account(app):
     for t in threads:
         t.join(30)
     assert sorted(statuses) == [303, 409, 409, 409]
-    assert query(app, "SELECT count(*) FROM users") == [(1,)]
+    assert sql(app, "SELECT count(*) FROM users") == [(1,)]
 
 
 def test_hashes_are_salted_scrypt(app):
     make_user(app, "a@example.com")
     make_user(app, "b@example.com")
-    (first,), (second,) = query(app, "SELECT password_hash FROM users ORDER BY id")
+    (first,), (second,) = sql(app, "SELECT password_hash FROM users ORDER BY id")
     assert first.startswith("scrypt:") and second.startswith("scrypt:")
     assert first != second
 
@@ -159,7 +153,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(app):
     assert wrong.status_code == unknown.status_code == 401
     for response in (wrong, unknown):
         assert b"The email or password is not correct." in response.data
-    assert query(app, "SELECT action, subject_id IS NOT NULL FROM audit_log ORDER BY id") == [
+    assert sql(app, "SELECT action, subject_id IS NOT NULL FROM audit_log ORDER BY id") == [
         ("login.failed", True),
         ("login.failed", False),
     ]
@@ -216,7 +210,7 @@ def test_next_only_redirects_to_local_paths(app, next_url, lands):
 
 def test_inactive_account_cannot_log_in(app):
     user_id = make_user(app)
-    query(app, "UPDATE users SET is_active = false WHERE id = %s RETURNING id", user_id)
+    sql(app, "UPDATE users SET is_active = false WHERE id = %s RETURNING id", user_id)
     response = login(app.test_client())
     assert response.status_code == 403 and b"deactivated" in response.data
 
@@ -226,11 +220,11 @@ def test_older_hash_is_upgraded_on_login_but_not_by_a_wrong_password(app):
 
     user_id = make_user(app)
     weak = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-    query(app, "UPDATE users SET password_hash = %s WHERE id = %s RETURNING id", weak, user_id)
+    sql(app, "UPDATE users SET password_hash = %s WHERE id = %s RETURNING id", weak, user_id)
     assert login(app.test_client(), password="wrong wrong wrong").status_code == 401
-    assert query(app, "SELECT password_hash FROM users") == [(weak,)]
+    assert sql(app, "SELECT password_hash FROM users") == [(weak,)]
     assert login(app.test_client()).status_code == 303
-    (stored,) = query(app, "SELECT password_hash FROM users")[0]
+    (stored,) = sql(app, "SELECT password_hash FROM users")[0]
     assert stored.startswith(security.current_method() + "$")
     assert login(app.test_client()).status_code == 303  # and the new hash works
 
@@ -264,7 +258,7 @@ def test_logout_revokes_a_copied_session_cookie_and_remember_cookie(app):
     )
     assert fresh_remember.get("/account").status_code == 302
     assert client.get("/account").status_code == 302
-    assert ("logout",) in query(app, "SELECT action FROM audit_log")
+    assert ("logout",) in sql(app, "SELECT action FROM audit_log")
 
 
 def test_log_out_everywhere_else_keeps_this_session(app):
@@ -307,7 +301,7 @@ def test_password_change_needs_the_current_password_and_ends_other_sessions(app)
     by_cookie.set_cookie("carsite_remember", there_remember)
     assert by_cookie.get("/account").status_code == 302
     assert login(app.test_client(), password="a brand new passphrase").status_code == 303
-    assert ("password.change",) in query(app, "SELECT action FROM audit_log")
+    assert ("password.change",) in sql(app, "SELECT action FROM audit_log")
 
 
 def test_remember_cookie_alone_is_not_fresh_enough_to_change_the_password(app):
@@ -328,7 +322,7 @@ def test_expired_session_is_rejected(app):
     make_user(app)
     client = app.test_client()
     login(client)
-    query(app, "UPDATE user_sessions SET expires_at = now() - interval '1 second' RETURNING id")
+    sql(app, "UPDATE user_sessions SET expires_at = now() - interval '1 second' RETURNING id")
     assert client.get("/account").status_code == 302
 
 
@@ -386,7 +380,7 @@ def test_reset_flow_is_single_use_and_ends_every_session(app):
     assert client.get(reset_path).status_code == 400
     assert login(app.test_client(), password=PASSWORD).status_code == 401
     assert login(app.test_client(), password="a fresh passphrase!").status_code == 303
-    actions = [a for (a,) in query(app, "SELECT action FROM audit_log ORDER BY id")]
+    actions = [a for (a,) in sql(app, "SELECT action FROM audit_log ORDER BY id")]
     assert "password.reset_requested" in actions and "password.reset" in actions
 
 
@@ -394,7 +388,7 @@ def test_expired_reset_link_is_refused(app):
     make_user(app)
     client = app.test_client()
     post(client, "/forgot", {"email": "ann@example.com"}, page="/forgot")
-    query(app, "UPDATE user_tokens SET expires_at = now() - interval '1 second' RETURNING id")
+    sql(app, "UPDATE user_tokens SET expires_at = now() - interval '1 second' RETURNING id")
     assert client.get(path_of(link_in(mails(app)[0]))).status_code == 400
 
 

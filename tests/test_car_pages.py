@@ -5,26 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-import psycopg
-import pytest
-
-from carsite import seed
 from carsite.db import Database
 
-from .helpers import login, make_user, post
-
-
-@pytest.fixture
-def demo(app):
-    with app.app_context():
-        seed.demo()
-    return app
-
-
-def sql(app, text: str, *args):
-    with psycopg.connect(app.config["DATABASE_URL"], autocommit=True) as conn:
-        cursor = conn.execute(text, args)
-        return cursor.fetchall() if cursor.description else None
+from .helpers import login, make_user, post, sql
 
 
 def listed_ids(app, n: int) -> list[int]:

@@ -5,27 +5,13 @@ from __future__ import annotations
 import base64
 from decimal import Decimal
 
-import psycopg
 import pytest
 
 from carsite import seed
 from carsite.db import Database
 from carsite.search import PARAMS, SORTS
 
-from .helpers import login, make_user
-
-
-@pytest.fixture
-def demo(app):
-    with app.app_context():
-        seed.demo()
-    return app
-
-
-def sql(app, text: str, *args):
-    with psycopg.connect(app.config["DATABASE_URL"], autocommit=True) as conn:
-        cursor = conn.execute(text, args)
-        return cursor.fetchall() if cursor.description else None
+from .helpers import login, make_user, sql
 
 
 def every_page(client, **params) -> list[dict]:

@@ -6,13 +6,12 @@ import io
 import re
 from pathlib import Path
 
-import psycopg
 import pytest
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from .helpers import csrf, login, make_user, post
+from .helpers import csrf, login, make_user, post, sql
 
 VALID = {
     "title": "VW Golf 1.5 TSI Comfortline",
@@ -35,12 +34,6 @@ VALID = {
     "seo_title": "",
     "seo_description": "",
 }
-
-
-def sql(app, text: str, *args):
-    with psycopg.connect(app.config["DATABASE_URL"], autocommit=True) as conn:
-        cursor = conn.execute(text, args)
-        return cursor.fetchall() if cursor.description else None
 
 
 def jpeg(colour=(30, 90, 160), size=(1200, 900)) -> bytes:
