@@ -44,7 +44,7 @@ def car_json(row: dict[str, Any]) -> dict[str, Any]:
 @public
 def cars() -> Response:
     """Search listed cars; the same parameters as /cars. 400 names the parameter that is wrong."""
-    results = run(interpret(parse(flask_request.args, default_limit=API_PAGE)))
+    results = run(interpret(parse(flask_request.args, default_limit=API_PAGE, blank_is_unset=False)))
     return jsonify({"items": [car_json(r) for r in results.cars], "next_cursor": results.next_cursor})
 
 
@@ -68,8 +68,10 @@ def openapi() -> Response:
 def param_schema(param) -> dict[str, Any]:
     if param.kind == "enum":
         return {"type": "string", "enum": list(param.choices)}
-    if param.kind == "text":
-        return {"type": "string", "maxLength": param.max_length}
+    if param.name == "cursor":
+        return {"type": "string", "maxLength": param.max_length, "pattern": "^[A-Za-z0-9_-]*$"}
+    if param.kind == "text":  # q may be empty (no text); other texts must be left out rather than empty
+        return {"type": "string", "minLength": 0 if param.name == "q" else 1, "maxLength": param.max_length}
     kind = "integer" if param.kind == "int" else "number"
     return {"type": kind, "minimum": param.minimum, "maximum": param.maximum}
 

@@ -169,13 +169,20 @@ class Search:
         return {k: v for k, v in values.items() if v is not None and v != ""}
 
 
-def parse(args: Any, default_limit: int = 24) -> Search:
-    """Validate query-string arguments into a Search; BadRequest naming the parameter for anything wrong."""
+def parse(args: Any, default_limit: int = 24, blank_is_unset: bool = True) -> Search:
+    """Validate query-string arguments into a Search; BadRequest naming the parameter for anything wrong.
+
+    The page's form sends empty fields for "any"; the API (blank_is_unset=False) refuses them, as its document says.
+    """
     values: dict[str, Any] = {}
     for param in PARAMS:
         raw = args.get(param.name)
-        if raw is None or raw.strip() == "":
+        if raw is None:
             continue
+        if raw.strip() == "":
+            if blank_is_unset or param.name in ("q", "cursor"):
+                continue
+            raise BadRequest(f"{param.name} must not be empty; leave it out for any.", field=param.name)
         values[param.name] = _value(param, raw.strip())
     search = Search(**values) if "limit" in values else Search(**values, limit=default_limit)
     for low, high in (("year_min", "year_max"), ("price_min", "price_max")):

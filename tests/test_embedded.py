@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -12,9 +14,14 @@ from carsite import create_app
 pytestmark = pytest.mark.slow
 
 
-def test_first_start_creates_migrates_and_seeds_later_starts_reuse(tmp_path, monkeypatch):
+def own_folder() -> Path:
+    """A folder outside pytest's basetemp (kept at 0700, which the server's own user could not enter as root)."""
+    return Path(tempfile.mkdtemp(prefix="carsite-embedded-"))
+
+
+def test_first_start_creates_migrates_and_seeds_later_starts_reuse(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    data_dir = tmp_path / "pg"
+    data_dir = own_folder() / "pg"
     config = {"TESTING": True, "SECRET_KEY": "test", "EMBEDDED_DATA_DIR": str(data_dir), "DB_POOL_MIN": 1}
     app = create_app(config)
     server = app.extensions["carsite.embedded"]
@@ -38,7 +45,7 @@ def test_first_start_creates_migrates_and_seeds_later_starts_reuse(tmp_path, mon
         again.extensions["carsite.db"].close()
     finally:
         server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
 
 
 def test_serve_stops_the_embedded_server_it_started_on_sigterm(tmp_path):
@@ -53,7 +60,7 @@ def test_serve_stops_the_embedded_server_it_started_on_sigterm(tmp_path):
 
     from .conftest import ROOT
 
-    data_dir = tmp_path / "pg"
+    data_dir = own_folder() / "pg"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(CARSITE_EMBEDDED_DATA_DIR=str(data_dir), CARSITE_EMBEDDED_DEMO_DATA="false")
     log_path = tmp_path / "serve.log"
@@ -78,4 +85,4 @@ def test_serve_stops_the_embedded_server_it_started_on_sigterm(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait(10)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(data_dir.parent, ignore_errors=True)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -21,8 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("restartable")
+def server():
+    # Not under pytest's basetemp: as root, the server runs as another user, and pytest keeps that tree at 0700.
+    folder = Path(tempfile.mkdtemp(prefix="carsite-restartable-"))
     server = EmbeddedServer(folder / "data", settings=FAST_UNSAFE_SETTINGS).start()
     server.ensure_database("carsite")
     Runner(server.url("carsite"), ROOT / "migrations").migrate()
