@@ -27,7 +27,7 @@ from werkzeug.datastructures import MultiDict  # noqa: E402
 from carsite import create_app, db, seed  # noqa: E402
 from carsite.db import tools  # noqa: E402
 from carsite.db.migrate import Runner  # noqa: E402
-from carsite.search import CATEGORICAL, FACET_SAMPLE, interpret, parse, query_params  # noqa: E402
+from carsite.search import facet_query, interpret, parse, query_params  # noqa: E402
 from tests.test_search_plans import SHAPES  # noqa: E402
 
 
@@ -76,19 +76,16 @@ def search_shapes(app, runs: int) -> list[float]:
                     )
                     search = interpret(parse(MultiDict({**args, "cursor": page.json["next_cursor"]})))
             params = query_params(search)
-            filters = search.filters()
-            exact = all(filters[k] is None for k in filters if k not in CATEGORICAL)
-            facet_query = "search.facets_from_counts" if exact else "search.facets_from_sample"
-            facet_params = {k: filters[k] for k in CATEGORICAL} if exact else {**filters, "sample": FACET_SAMPLE}
+            facet_name, facet_params, _exact = facet_query(search)
             scans = tools.sequential_scans(tools.plan(url, registry["search.cars"], params), "cars")
-            scans += tools.sequential_scans(tools.plan(url, registry[facet_query], facet_params), "cars")
+            scans += tools.sequential_scans(tools.plan(url, registry[facet_name], facet_params), "cars")
             times, facet_times = [], []
             for _ in range(runs):
                 started = time.perf_counter()
                 db.all("search.cars", **params)
                 times.append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
-                db.all(facet_query, **facet_params)
+                db.all(facet_name, **facet_params)
                 facet_times.append((time.perf_counter() - started) * 1000)
             label = "&".join(f"{k}={v}" for k, v in shape.items()) or "(no filter, newest)"
             verdict = "SEQ SCAN" if scans else "indexes"

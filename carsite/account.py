@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from . import db, images, mail, security
 from .access import audit, fresh_login_required, login_required, public, verified_required
 from .auth import form_page, send_verification
-from .forms import AvatarForm, ChangePasswordForm, ConfirmForm, ProfileForm
+from .forms import AvatarForm, ChangePasswordForm, ProfileForm
 from .ratelimit import TOO_MANY, limiter
 
 bp = Blueprint("account", __name__)
@@ -28,7 +28,6 @@ def page(form: ProfileForm | None = None, avatar_form: AvatarForm | None = None,
         status,
         form=form,
         avatar_form=avatar_form or AvatarForm(),
-        action_form=ConfirmForm(),
         account=account,
         sessions=db.all("sessions.live_sessions", user_id=current_user.id),
     )
@@ -110,11 +109,7 @@ def avatar(name: str) -> Response:
     """An avatar file: server-made names only, never rendered as HTML, cached for a year (names never change)."""
     if not images.NAME.fullmatch(name):
         abort(404)
-    response = send_from_directory(images.upload_dir("avatars"), name, mimetype="image/webp", max_age=31536000)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Content-Disposition"] = "inline; filename=avatar.webp"
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response
+    return images.serve("avatars", name, "avatar.webp")
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from . import db, images
 from .access import audit, role_required
 from .errors import BadRequest
-from .forms import ConfirmForm, RoleForm
+from .forms import RoleForm
 from .paging import keyset_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -53,7 +53,6 @@ def user(user_id: int) -> str:
         "admin/user.html",
         account=account,
         role_form=RoleForm(role=account["role"]),
-        action_form=ConfirmForm(),
         sessions=db.all("sessions.live_sessions", user_id=user_id),
         events=db.all("audit.page", action=None, subject_id=user_id, before_id=None, limit=20),
     )
@@ -141,7 +140,7 @@ def audit_log() -> str:
 @role_required("admin")
 def moderation() -> str:
     """Listings waiting for review, oldest first."""
-    return render_template("admin/moderation.html", cars=db.all("selling.moderation_queue"), action_form=ConfirmForm())
+    return render_template("admin/moderation.html", cars=db.all("selling.moderation_queue"))
 
 
 @bp.post("/moderation/<int:car_id>/<any(approve, reject):decision>")

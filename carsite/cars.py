@@ -102,10 +102,14 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
     )
 
 
+def session_ids(key: str) -> list[int]:
+    """The car ids kept in the session under ``key`` (anything else there is ignored)."""
+    return [i for i in session.get(key, []) if isinstance(i, int)]
+
+
 def remember_in_session(key: str, car_id: int, size: int) -> None:
     """Keep the last ``size`` car ids in the session, newest first."""
-    ids = [i for i in session.get(key, []) if isinstance(i, int) and i != car_id]
-    session[key] = [car_id, *ids][:size]
+    session[key] = [car_id, *(i for i in session_ids(key) if i != car_id)][:size]
 
 
 @bp.post("/cars/<int:car_id>/favorite")
@@ -135,7 +139,7 @@ def favorites() -> str:
 @public
 def compare_toggle(car_id: int) -> Response:
     """Add a car to (or take it off) the comparison list, up to four cars."""
-    ids = [i for i in session.get("compare", []) if isinstance(i, int)]
+    ids = session_ids("compare")
     if car_id in ids or request.form.get("action") == "remove":
         ids = [i for i in ids if i != car_id]
     elif len(ids) >= COMPARE_MAX:
@@ -153,7 +157,7 @@ def compare() -> str:
     """2 to 4 cars side by side; ?diff=1 shows only the rows that differ. The URL is shareable."""
     raw = request.args.get("ids")
     if raw is None:
-        ids = [i for i in session.get("compare", []) if isinstance(i, int)]
+        ids = session_ids("compare")
     else:
         try:
             ids = list(dict.fromkeys(int(part) for part in raw.split(",") if part.strip()))

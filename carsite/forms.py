@@ -96,7 +96,3 @@ class RoleForm(FlaskForm):
     role = SelectField(
         "Role", choices=[SelectChoice("user", "User"), SelectChoice("seller", "Seller"), SelectChoice("admin", "Admin")]
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A form with only the CSRF token: for buttons that change something."""

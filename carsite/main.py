@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, session
+from flask import Blueprint, abort, current_app, jsonify, render_template
 from werkzeug.wrappers import Response
 
 from . import db
 from .access import public
+from .cars import session_ids
 from .search import Search, run
 
 bp = Blueprint("main", __name__)
@@ -18,7 +19,7 @@ def index() -> str:
     """The home page: search box, newest cars, browse by make."""
     newest = run(Search(limit=8)).cars
     makes = db.all("cars.makes_with_counts")
-    recent_ids = [i for i in session.get("recent", []) if isinstance(i, int)]
+    recent_ids = session_ids("recent")
     by_id = {c["id"]: c for c in db.all("cars.by_ids", ids=recent_ids)} if recent_ids else {}
     recent = [by_id[i] for i in recent_ids if i in by_id]
     featured = db.all("selling.featured", limit=4)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from datetime import datetime
 from typing import Any
 
@@ -11,18 +10,29 @@ from . import db
 from .errors import BadRequest
 
 
+def pack(*parts: object) -> str:
+    """An opaque, URL-safe cursor holding the parts."""
+    return base64.urlsafe_b64encode("|".join(map(str, parts)).encode()).decode().rstrip("=")
+
+
+def unpack(value: str, count: int) -> list[str]:
+    """The parts of a cursor made by pack; ValueError for anything else (bad base64, text or part count)."""
+    parts = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode().split("|")
+    if len(parts) != count:
+        raise ValueError("wrong number of cursor parts")
+    return parts
+
+
 def encode_cursor(row: dict[str, Any]) -> str:
-    raw = f"{row['created_at'].isoformat()}|{row['id']}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return pack(row["created_at"].isoformat(), row["id"])
 
 
 def decode_cursor(value: str) -> tuple[datetime, int]:
     """Decode a cursor made by encode_cursor; BadRequest (naming ``cursor``) for anything else."""
     try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        created, row_id = raw.split("|")
+        created, row_id = unpack(value, 2)
         return datetime.fromisoformat(created), int(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too
         raise BadRequest("The cursor is not valid; start again from the first page.", field="cursor") from None
 
 

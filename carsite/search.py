@@ -4,8 +4,6 @@ facet counts."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import difflib
 import itertools
 import re
@@ -16,6 +14,7 @@ from typing import Any
 
 from . import db
 from .errors import BadRequest
+from .paging import pack, unpack
 
 FUELS = ("petrol", "diesel", "hybrid", "plug_in_hybrid", "electric", "lpg", "cng", "hydrogen", "other")
 TRANSMISSIONS = ("manual", "automatic", "semi_automatic")
@@ -322,8 +321,13 @@ SORT_KEYS = {
 def encode_cursor(search: Search, row: dict[str, Any]) -> str:
     value = row[SORT_KEYS[search.sort]]
     value = value.isoformat() if isinstance(value, datetime) else repr(value) if isinstance(value, float) else value
-    raw = f"{search.sort}|{value}|{row['id']}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return pack(search.sort, value, row["id"])
+
+
+def _cursor_parts(cursor: str) -> tuple[str, str, int]:
+    """(sort, value, id) of a search cursor; ValueError when it is not one."""
+    sort, value, row_id = unpack(cursor, 3)
+    return sort, value, int(row_id)
 
 
 def decode_cursor(search: Search) -> tuple[str | None, int | None]:
@@ -331,9 +335,7 @@ def decode_cursor(search: Search) -> tuple[str | None, int | None]:
     if not search.cursor:
         return None, None
     try:
-        raw = base64.urlsafe_b64decode(search.cursor + "=" * (-len(search.cursor) % 4)).decode()
-        sort, value, row_id = raw.split("|")
-        after_id = int(row_id)
+        sort, value, after_id = _cursor_parts(search.cursor)
         if sort != search.sort:
             raise ValueError("cursor of another sort")
         if sort == "newest":
@@ -347,7 +349,7 @@ def decode_cursor(search: Search) -> tuple[str | None, int | None]:
             int(value)
         if not (0 < after_id < 2**63):
             raise ValueError("id out of range")
-    except (ValueError, binascii.Error, UnicodeDecodeError, InvalidOperation):
+    except (ValueError, InvalidOperation):  # binascii and decoding errors are ValueErrors
         raise BadRequest(
             "The cursor is not valid for this search; start again from the first page.", field="cursor"
         ) from None
@@ -364,16 +366,9 @@ class Results:
 def run(search: Search) -> Results:
     """One page of results for an interpreted search."""
     if search.sort == "relevance" and not search.text:
+        # Nothing to rank: newest first, keeping a cursor only if it was made for that order.
         search = replace(search, sort="newest", cursor=search.cursor if _cursor_sort(search) == "newest" else None)
-    after_value, after_id = decode_cursor(search)
-    rows = db.all(
-        "search.cars",
-        **search.filters(),
-        sort=search.sort,
-        after_value=after_value,
-        after_id=after_id,
-        limit=search.limit + 1,
-    )
+    rows = db.all("search.cars", **query_params(search))
     next_cursor = encode_cursor(search, rows[search.limit - 1]) if len(rows) > search.limit else None
     return Results(search, rows[: search.limit], next_cursor)
 
@@ -392,20 +387,24 @@ def query_params(search: Search) -> dict[str, Any]:
 
 def _cursor_sort(search: Search) -> str | None:
     try:
-        raw = base64.urlsafe_b64decode((search.cursor or "") + "=" * (-len(search.cursor or "") % 4)).decode()
-        return raw.split("|", 1)[0]
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return _cursor_parts(search.cursor or "")[0]
+    except ValueError:
         return None
+
+
+def facet_query(search: Search) -> tuple[str, dict[str, Any], bool]:
+    """The facet query for a search, its parameters, and whether its counts are exact: from listing_counts when
+    only categorical filters are on, else from a bounded sample of matching cars."""
+    filters = search.filters()
+    if all(filters[k] is None for k in filters if k not in CATEGORICAL):
+        return "search.facets_from_counts", {k: filters[k] for k in CATEGORICAL}, True
+    return "search.facets_from_sample", {**filters, "sample": FACET_SAMPLE}, False
 
 
 def facets(search: Search) -> tuple[dict[str, list[tuple[str, int]]], int, bool]:
     """Facet values with counts, the number of matching cars and whether that number is exact."""
-    filters = search.filters()
-    exact = all(filters[k] is None for k in filters if k not in CATEGORICAL)
-    if exact:
-        rows = db.all("search.facets_from_counts", **{k: filters[k] for k in CATEGORICAL})
-    else:
-        rows = db.all("search.facets_from_sample", **filters, sample=FACET_SAMPLE)
+    name, params, exact = facet_query(search)
+    rows = db.all(name, **params)
     grouped: dict[str, list[tuple[str, int]]] = {}
     total = 0
     for row in rows:

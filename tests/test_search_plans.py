@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from carsite import seed
 from carsite.db import tools
-from carsite.search import FACET_SAMPLE, interpret, parse, query_params
+from carsite.search import facet_query, interpret, parse, query_params
 
 pytestmark = pytest.mark.slow
 
@@ -79,19 +79,7 @@ def test_search_shapes_use_indexes(generated, shape):
         search = interpret(parse(MultiDict(shape)))
         text = plan(generated, "search.cars", query_params(search))
         assert "Seq Scan on cars" not in text, text
-        filters = search.filters()
-        if all(
-            filters[k] is None
-            for k in filters
-            if k not in ("make", "model", "fuel", "transmission", "body", "colour", "condition")
-        ):
-            facet_plan = plan(
-                generated,
-                "search.facets_from_counts",
-                {k: filters[k] for k in ("make", "model", "fuel", "transmission", "body", "colour", "condition")},
-            )
-        else:
-            facet_plan = plan(generated, "search.facets_from_sample", {**filters, "sample": FACET_SAMPLE})
+        facet_plan = plan(generated, *facet_query(search)[:2])
         assert "Seq Scan on cars" not in facet_plan, facet_plan
 
 
