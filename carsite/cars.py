@@ -24,7 +24,7 @@ COMPARE_MAX = 4
 def index() -> str:
     """Search listed cars: free text, filters with facet counts, six sort orders, keyset pages; a shareable URL."""
     search = interpret(parse(request.args))
-    results = run(search)
+    results = run(search, current_user.id if current_user.is_authenticated else None)
     facet_counts, total, exact = facets(results.search)
     return render_template(
         "cars/index.html",

@@ -30,7 +30,7 @@ SORT_LABELS = {
     "year_desc": "Year: newest",
 }
 CATEGORICAL = ("make", "model", "fuel", "transmission", "body", "colour", "condition")
-FACET_SAMPLE = 1000
+FACET_SAMPLE = 400
 MATCH_SCORE = 0.8  # edit similarity needed to read a word as a make or model (typos yes, other words no)
 PAIR_MATCH_SCORE = 0.9
 WORD_FILTERS = {
@@ -229,7 +229,7 @@ def interpret(search: Search) -> Search:
     terms = [f"{a} {b}" for a, b in itertools.pairwise(words)] + words
     lookups = [t for t in (search.make, search.model) if t] + terms
     if not lookups:
-        return replace(search, text=search.q)
+        return _settle_sort(replace(search, text=search.q))
     matches: dict[str, dict[str, Any]] = {}
     for row in db.all("search.match_terms", terms=lookups):
         matches.setdefault(row["term"].lower(), {"make": [], "model": []})[row["kind"]].append(row)
@@ -254,7 +254,14 @@ def interpret(search: Search) -> Search:
             used |= positions
             understood.append(term)
     rest = " ".join(w for i, w in enumerate(words) if i not in used) if words else search.q
-    return replace(search, **changes, text=rest or None, understood=tuple(understood))
+    return _settle_sort(replace(search, **changes, text=rest or None, understood=tuple(understood)))
+
+
+def _settle_sort(search: Search) -> Search:
+    """With no words left to rank by, relevance means newest first (keeping a cursor only if made for that order)."""
+    if search.sort == "relevance" and not search.text:
+        return replace(search, sort="newest", cursor=search.cursor if _cursor_sort(search) == "newest" else None)
+    return search
 
 
 def _read_term(term: str, found: dict[str, list] | None, search: Search, changes: dict[str, Any]) -> dict[str, Any]:
@@ -363,21 +370,19 @@ class Results:
     next_cursor: str | None
 
 
-def run(search: Search) -> Results:
-    """One page of results for an interpreted search."""
-    if search.sort == "relevance" and not search.text:
-        # Nothing to rank: newest first, keeping a cursor only if it was made for that order.
-        search = replace(search, sort="newest", cursor=search.cursor if _cursor_sort(search) == "newest" else None)
-    rows = db.all("search.cars", **query_params(search))
+def run(search: Search, user_id: int | None = None) -> Results:
+    """One page of results for an interpreted search, each car marked with whether ``user_id`` saved it."""
+    rows = db.all("search.cars", **query_params(search, user_id))
     next_cursor = encode_cursor(search, rows[search.limit - 1]) if len(rows) > search.limit else None
     return Results(search, rows[: search.limit], next_cursor)
 
 
-def query_params(search: Search) -> dict[str, Any]:
+def query_params(search: Search, user_id: int | None = None) -> dict[str, Any]:
     """The parameters of search.cars for a search (one more row than a page, to know whether another follows)."""
     after_value, after_id = decode_cursor(search)
     return {
         **search.filters(),
+        "user_id": user_id,
         "sort": search.sort,
         "after_value": after_value,
         "after_id": after_id,

@@ -1,13 +1,22 @@
 -- name: cars
 -- plan: custom
 -- One page of listed cars matching the filters (each NULL filter is off), in the order :sort names, after the
--- keyset (:after_value, :after_id) of the previous page; an empty list when nothing matches. Relevance ranks only
--- the newest 1,000 text matches (ranking every match of a common word costs seconds at a million cars).
+-- keyset (:after_value, :after_id) of the previous page, each with whether :user_id (NULL for visitors) saved it;
+-- an empty list when nothing matches.
+-- Search words that at most 2,000 listed cars contain are looked up in the text index first (listed_text_hits)
+-- and those cars sorted in the last branch, whatever the sort; common words are checked while walking the sort's
+-- own index (walking the price index for a word no car has would read every listed car). Relevance then ranks
+-- only the newest 1,000 matches (ranking every match of a common word costs seconds at a million cars).
+-- The categorical filters and the city are checked through filter_tags alone: a second, equivalent condition on
+-- the column would make the planner expect a hundred times fewer cars than match, and choose slow plans.
 -- The cursor value is cast only inside its own sort's CASE arm: PostgreSQL folds constant casts while planning,
 -- even in the branches it then prunes, and a timestamp is no valid price.
-WITH matched AS NOT MATERIALIZED (
+WITH text_hits AS MATERIALIZED (
+    SELECT listed_text_hits(:text, 2000) AS ids
+), listed AS NOT MATERIALIZED (
     SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body, c.colour,
-           c.condition, c.city, c.status, c.created_at, c.cover_photo, c.search
+           c.condition, c.city, c.status, c.created_at, c.cover_photo, c.search,
+           EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite
       FROM cars c
      WHERE c.status = 'available'
        AND c.deleted_at IS NULL
@@ -18,20 +27,24 @@ WITH matched AS NOT MATERIALIZED (
        AND (:price_min::numeric IS NULL OR c.price >= :price_min)
        AND (:price_max::numeric IS NULL OR c.price <= :price_max)
        AND (:mileage_max::int IS NULL OR c.mileage_km <= :mileage_max)
-       AND (:fuel::text IS NULL OR c.fuel = :fuel)
-       AND (:transmission::text IS NULL OR c.transmission = :transmission)
-       AND (:body::text IS NULL OR c.body = :body)
-       AND (:colour::text IS NULL OR c.colour = :colour)
-       AND (:condition::text IS NULL OR c.condition = :condition)
-       AND (:city::text IS NULL OR lower(c.city) = lower(:city))
-       AND (:text::text IS NULL OR c.search @@ websearch_to_tsquery('english', :text))
        AND (coalesce(:fuel, :body, :colour, :transmission, :condition, :city) IS NULL
             OR c.filter_tags @> array_remove(ARRAY[
                    'fuel:' || :fuel, 'body:' || :body, 'colour:' || lower(:colour),
                    'transmission:' || :transmission, 'condition:' || :condition, 'city:' || lower(:city)], NULL))
+), matched AS NOT MATERIALIZED (  -- without words, or with common ones
+    SELECT l.*
+      FROM listed l
+     WHERE :text::text IS NULL
+        OR ((SELECT t.ids FROM text_hits t) IS NULL AND l.search @@ websearch_to_tsquery('english', :text))
+), few AS NOT MATERIALIZED (  -- with rare words
+    SELECT l.*, CASE WHEN :sort::text = 'relevance'
+                     THEN ts_rank(l.search, websearch_to_tsquery('english', :text))::real END AS rank
+      FROM listed l
+     WHERE :text::text IS NOT NULL
+       AND l.id = ANY ((SELECT t.ids FROM text_hits t)::bigint[])
 )
 (SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, m.cover_photo, NULL::real AS rank
+        m.condition, m.city, m.status, m.created_at, m.cover_photo, m.is_favorite, NULL::real AS rank
    FROM matched m
   WHERE :sort::text = 'newest'
     AND (:after_id::bigint IS NULL OR (m.created_at, m.id) < (CASE WHEN :sort::text = 'newest' THEN :after_value::text::timestamptz END, :after_id))
@@ -39,7 +52,7 @@ WITH matched AS NOT MATERIALIZED (
   LIMIT :limit)
 UNION ALL
 (SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, m.cover_photo, NULL::real
+        m.condition, m.city, m.status, m.created_at, m.cover_photo, m.is_favorite, NULL::real
    FROM matched m
   WHERE :sort::text = 'price_asc'
     AND (:after_id::bigint IS NULL OR (m.price, m.id) > (CASE WHEN :sort::text = 'price_asc' THEN :after_value::text::numeric END, :after_id))
@@ -47,7 +60,7 @@ UNION ALL
   LIMIT :limit)
 UNION ALL
 (SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, m.cover_photo, NULL::real
+        m.condition, m.city, m.status, m.created_at, m.cover_photo, m.is_favorite, NULL::real
    FROM matched m
   WHERE :sort::text = 'price_desc'
     AND (:after_id::bigint IS NULL OR (m.price, m.id) < (CASE WHEN :sort::text = 'price_desc' THEN :after_value::text::numeric END, :after_id))
@@ -55,7 +68,7 @@ UNION ALL
   LIMIT :limit)
 UNION ALL
 (SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, m.cover_photo, NULL::real
+        m.condition, m.city, m.status, m.created_at, m.cover_photo, m.is_favorite, NULL::real
    FROM matched m
   WHERE :sort::text = 'mileage_asc'
     AND (:after_id::bigint IS NULL OR (m.mileage_km, m.id) > (CASE WHEN :sort::text = 'mileage_asc' THEN :after_value::text::int END, :after_id))
@@ -63,7 +76,7 @@ UNION ALL
   LIMIT :limit)
 UNION ALL
 (SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, m.cover_photo, NULL::real
+        m.condition, m.city, m.status, m.created_at, m.cover_photo, m.is_favorite, NULL::real
    FROM matched m
   WHERE :sort::text = 'year_desc'
     AND (:after_id::bigint IS NULL OR (m.year, m.id) < (CASE WHEN :sort::text = 'year_desc' THEN :after_value::text::int END, :after_id))
@@ -71,7 +84,7 @@ UNION ALL
   LIMIT :limit)
 UNION ALL
 (SELECT r.id, r.title, r.price, r.make, r.model, r.year, r.fuel, r.mileage_km, r.transmission, r.body, r.colour,
-        r.condition, r.city, r.status, r.created_at, r.cover_photo, r.rank
+        r.condition, r.city, r.status, r.created_at, r.cover_photo, r.is_favorite, r.rank
    FROM (SELECT m.*, ts_rank(m.search, websearch_to_tsquery('english', :text))::real AS rank
            FROM matched m
           WHERE :sort::text = 'relevance'
@@ -79,6 +92,34 @@ UNION ALL
           LIMIT 1000) r
   WHERE :after_id::bigint IS NULL OR (r.rank, r.id) < (CASE WHEN :sort::text = 'relevance' THEN :after_value::text::real END, :after_id)
   ORDER BY r.rank DESC, r.id DESC
+  LIMIT :limit)
+UNION ALL
+(SELECT f.id, f.title, f.price, f.make, f.model, f.year, f.fuel, f.mileage_km, f.transmission, f.body, f.colour,
+        f.condition, f.city, f.status, f.created_at, f.cover_photo, f.is_favorite, f.rank
+   FROM few f
+  WHERE :after_id::bigint IS NULL
+     OR CASE :sort::text
+        WHEN 'newest' THEN (f.created_at, f.id)
+             < (CASE WHEN :sort::text = 'newest' THEN :after_value::text::timestamptz END, :after_id)
+        WHEN 'price_asc' THEN (f.price, f.id)
+             > (CASE WHEN :sort::text = 'price_asc' THEN :after_value::text::numeric END, :after_id)
+        WHEN 'price_desc' THEN (f.price, f.id)
+             < (CASE WHEN :sort::text = 'price_desc' THEN :after_value::text::numeric END, :after_id)
+        WHEN 'mileage_asc' THEN (f.mileage_km, f.id)
+             > (CASE WHEN :sort::text = 'mileage_asc' THEN :after_value::text::int END, :after_id)
+        WHEN 'year_desc' THEN (f.year, f.id)
+             < (CASE WHEN :sort::text = 'year_desc' THEN :after_value::text::int END, :after_id)
+        WHEN 'relevance' THEN (f.rank, f.id)
+             < (CASE WHEN :sort::text = 'relevance' THEN :after_value::text::real END, :after_id)
+        END
+  ORDER BY CASE WHEN :sort::text = 'newest' THEN f.created_at END DESC,
+           CASE WHEN :sort::text = 'price_asc' THEN f.price END,
+           CASE WHEN :sort::text = 'price_desc' THEN f.price END DESC,
+           CASE WHEN :sort::text = 'mileage_asc' THEN f.mileage_km END,
+           CASE WHEN :sort::text = 'year_desc' THEN f.year END DESC,
+           CASE WHEN :sort::text = 'relevance' THEN f.rank END DESC,
+           CASE WHEN :sort::text IN ('price_asc', 'mileage_asc') THEN f.id END,
+           f.id DESC
   LIMIT :limit);
 
 -- name: match_terms
@@ -153,8 +194,9 @@ SELECT facet, value, cars
 -- plan: custom
 -- Facet counts when text, price, year, mileage or city filters are on: counted over the newest :sample matching
 -- cars (bounded work at any size); facet 'total' is the number counted, so a total of :sample means "at least"
--- (and the counts are then only a sample's: the page shows the values without numbers). Without text it reads
--- only cars_listed_created_at_idx, which carries every column used here (an index-only scan).
+-- (and the counts are then only a sample's: the page shows the values without numbers). Without text it reads only
+-- a covering index (cars_listed_created_at_idx, or the one per make) and never the table. Filters are written as
+-- in search.cars, so the planner estimates them alike.
 WITH sample AS (
     SELECT c.make, c.model, c.fuel, c.body, c.transmission, c.colour, c.condition
       FROM cars c
@@ -167,12 +209,10 @@ WITH sample AS (
        AND (:price_min::numeric IS NULL OR c.price >= :price_min)
        AND (:price_max::numeric IS NULL OR c.price <= :price_max)
        AND (:mileage_max::int IS NULL OR c.mileage_km <= :mileage_max)
-       AND (:fuel::text IS NULL OR c.fuel = :fuel)
-       AND (:transmission::text IS NULL OR c.transmission = :transmission)
-       AND (:body::text IS NULL OR c.body = :body)
-       AND (:colour::text IS NULL OR c.colour = :colour)
-       AND (:condition::text IS NULL OR c.condition = :condition)
-       AND (:city::text IS NULL OR lower(c.city) = lower(:city))
+       AND (coalesce(:fuel, :body, :colour, :transmission, :condition, :city) IS NULL
+            OR c.filter_tags @> array_remove(ARRAY[
+                   'fuel:' || :fuel, 'body:' || :body, 'colour:' || lower(:colour),
+                   'transmission:' || :transmission, 'condition:' || :condition, 'city:' || lower(:city)], NULL))
        AND (:text::text IS NULL OR c.search @@ websearch_to_tsquery('english', :text))
      ORDER BY c.created_at DESC, c.id DESC
      LIMIT :sample

@@ -44,6 +44,56 @@ END;
 $$;
 
 --
+-- Name: listed_text_hits(text, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.listed_text_hits(words text, cap integer) RETURNS bigint[]
+    LANGUAGE plpgsql STABLE
+    SET enable_seqscan TO 'off'
+    AS $$
+DECLARE
+    query tsquery := websearch_to_tsquery('english', words);
+    tree text := querytree(query);
+    share double precision := 1;
+    lexemes text[];
+    freqs real[];
+    word text;
+    ids bigint[];
+BEGIN
+    IF words IS NULL THEN
+        RETURN NULL;
+    ELSIF numnode(query) = 0 THEN  -- only stop words: nothing matches
+        RETURN '{}';
+    END IF;
+    -- Common words, by the planner's statistics: without OR, the words each match must contain are together (as
+    -- if independent) in at least 2 % of cars. Walking the sort's index finds a page of those within a few thousand
+    -- rows; reading them all from the text index would cost more. A word missing from the statistics is rare.
+    IF tree !~ '\|' THEN
+        SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs INTO lexemes, freqs
+          FROM pg_stats s
+         WHERE s.schemaname = current_schema() AND s.tablename = 'cars' AND s.attname = 'search';
+        FOR word IN SELECT replace(m[2], '''''', '''')
+                      FROM regexp_matches(tree, '(!?)''((?:[^'']|'''')+)''', 'g') AS m
+                     WHERE m[1] = ''
+        LOOP
+            share := share * coalesce(freqs[array_position(lexemes, word)], 0);
+        END LOOP;
+        IF share >= 0.02 THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    SELECT array_agg(h.id) INTO ids
+      FROM (SELECT c.id
+              FROM cars c
+             WHERE c.status = 'available'
+               AND c.deleted_at IS NULL
+               AND c.search @@ query
+             LIMIT cap + 1) AS h;
+    RETURN CASE WHEN cardinality(ids) > cap THEN NULL ELSE coalesce(ids, '{}') END;
+END;
+$$;
+
+--
 -- Name: record_car_prices(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -214,6 +264,7 @@ CREATE TABLE public.cars (
     CONSTRAINT cars_vin_check CHECK ((vin ~ '^[A-HJ-NPR-Z0-9]{17}$'::text)),
     CONSTRAINT cars_year_check CHECK (((year >= 1886) AND (year <= 2100)))
 );
+ALTER TABLE ONLY public.cars ALTER COLUMN filter_tags SET STATISTICS 1000;
 
 --
 -- Name: cars_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -658,16 +709,16 @@ CREATE INDEX cars_featured_idx ON public.cars USING btree (created_at DESC) WHER
 CREATE INDEX cars_filter_tags_idx ON public.cars USING gin (filter_tags) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
--- Name: cars_listed_city_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX cars_listed_city_idx ON public.cars USING btree (lower(city), created_at DESC, id DESC) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
-
---
 -- Name: cars_listed_created_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX cars_listed_created_at_idx ON public.cars USING btree (created_at DESC, id DESC) INCLUDE (make, model, fuel, body, transmission, colour, condition, year, price, mileage_km, city) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+CREATE INDEX cars_listed_created_at_idx ON public.cars USING btree (created_at DESC, id DESC) INCLUDE (year, mileage_km, price, filter_tags, make, model, fuel, body, transmission, colour, condition) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_listed_make_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_make_created_at_idx ON public.cars USING btree (make, created_at DESC, id DESC) INCLUDE (year, mileage_km, price, filter_tags, model, fuel, body, transmission, colour, condition) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
 -- Name: cars_listed_make_model_idx; Type: INDEX; Schema: public; Owner: -
@@ -824,6 +875,12 @@ CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
 --
 
 CREATE INDEX users_role_idx ON public.users USING btree (role);
+
+--
+-- Name: cars_make_model_stats; Type: STATISTICS; Schema: public; Owner: -
+--
+
+CREATE STATISTICS public.cars_make_model_stats (dependencies, mcv) ON make, model FROM public.cars;
 
 --
 -- Name: cars cars_count_deleted; Type: TRIGGER; Schema: public; Owner: -

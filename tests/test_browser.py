@@ -4,6 +4,7 @@ carsite served by waitress over real HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 import http.server
+import os
 import re
 import threading
 
@@ -137,6 +138,19 @@ def safe_content(frame) -> str:
         return ""
 
 
+def keep_screenshots(page: Page, name: str) -> None:
+    """With CARSITE_SCREENSHOTS set to a folder, save the page at phone and desktop widths there (for review)."""
+    folder = os.environ.get("CARSITE_SCREENSHOTS")
+    if not folder:
+        return
+    size = page.viewport_size
+    for width, height in ((390, 844), (1280, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=os.path.join(folder, f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size(size)
+
+
 def log_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
     page.goto(base + "/login")
     page.get_by_label("Email").fill(email)
@@ -209,10 +223,17 @@ def test_seller_lists_admin_approves_buyer_finds_saves_and_compares(live, browse
     expect(buyer.get_by_text("1 / 2")).to_be_visible()
     buyer.get_by_role("link", name="Next photo").click()
     expect(buyer.get_by_text("2 / 2")).to_be_visible()
+    keep_screenshots(buyer, "car-page")
     buyer.get_by_role("button", name="♡ Save").click()
     expect(buyer.get_by_role("button", name="♥ Saved")).to_be_visible()
     buyer.get_by_role("button", name="+ Compare").click()
     buyer.goto(base + "/cars?make=Volvo")
+    keep_screenshots(buyer, "search-page")
+    first_card = buyer.locator(".cards li.card").first
+    volvo = first_card.locator("h3").inner_text()
+    first_card.get_by_role("button", name=f"Save {volvo} to favourites").click()  # one click from the results
+    expect(buyer).to_have_url(re.compile(r"/cars\?make=Volvo#car-\d+$"))
+    expect(first_card.get_by_role("button", name=f"Remove {volvo} from favourites")).to_be_visible()
     buyer.locator(".cards a").first.click()
     buyer.get_by_role("button", name="+ Compare").click()
     buyer.get_by_role("link", name=re.compile(r"Compare \(2\)")).click()
@@ -221,3 +242,4 @@ def test_seller_lists_admin_approves_buyer_finds_saves_and_compares(live, browse
     expect(buyer.get_by_role("link", name="Show everything")).to_be_visible()
     buyer.get_by_role("link", name="Favourites").click()
     expect(buyer.get_by_text("Skoda Superb Estate L&K")).to_be_visible()
+    expect(buyer.get_by_text(volvo)).to_be_visible()

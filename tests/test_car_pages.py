@@ -165,3 +165,24 @@ def test_robots_and_sitemaps(demo):
     assert sitemap.count("<lastmod>") == listed
     assert re.search(r"<lastmod>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</lastmod>", sitemap)
     assert client.get("/sitemaps/cars-99.xml").status_code == 404
+
+
+def test_save_from_the_results_with_one_click_and_back_to_the_same_results(demo):
+    make_user(demo, "fan@example.com")
+    visitor = demo.test_client()
+    results = "/cars?make=BMW&sort=price_asc"
+    html = visitor.get(results).get_data(as_text=True)
+    first = int(re.search(r'<li class="card" id="car-(\d+)"', html).group(1))
+    assert 'class="card-save" href="/login?next=' in html  # visitors are asked to log in first
+    login(visitor, "fan@example.com")
+    html = visitor.get(results).get_data(as_text=True)
+    assert f'action="/cars/{first}/favorite"' in html and 'aria-pressed="true"' not in html
+    saved = post(visitor, f"/cars/{first}/favorite", {"next": f"{results}#car-{first}"}, page=results)
+    assert saved.status_code == 303 and saved.headers["Location"] == f"{results}#car-{first}"
+    html = visitor.get(results).get_data(as_text=True)
+    card = html[html.index(f'id="car-{first}"') :].split("</li>")[0]
+    assert 'aria-pressed="true"' in card and 'name="action" value="remove"' in card
+    assert html.count('aria-pressed="true"') == 1  # only the saved car shows as saved
+    assert sql(demo, "SELECT car_id FROM favorites")[0][0] == first
+    post(visitor, f"/cars/{first}/favorite", {"action": "remove", "next": results}, page=results)
+    assert 'aria-pressed="true"' not in visitor.get(results).get_data(as_text=True)

@@ -170,6 +170,41 @@ def test_every_sort_pages_through_all_results_in_order(demo, sort):
     assert keys == sorted(keys, reverse=sort in ("newest", "price_desc", "year_desc"))
 
 
+def mark_descriptions(app, word: str, share: int) -> set[int]:
+    """Append ``word`` to the description of every ``share``-th listed car; return their ids."""
+    rows = sql(
+        app,
+        f"UPDATE cars SET description = description || ' {word}' WHERE id IN"
+        f" (SELECT id FROM cars WHERE {LISTED} AND id %% %s = 0) RETURNING id",
+        share,
+    )
+    return {r[0] for r in rows}
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_text_search_pages_in_order_whether_its_words_are_rare_or_common(demo, sort):
+    # A word in 1 of 8 cars is common by the statistics (the page walks the sort's index and checks the word);
+    # one in a handful of cars is rare (its cars come from the text index and are sorted). Both page alike.
+    common = mark_descriptions(demo, "quasarish", 8)
+    rare = set(sorted(common)[:5])
+    sql(demo, "UPDATE cars SET description = description || ' zebraline' WHERE id = ANY(%s)", list(rare))
+    sql(demo, "ANALYZE cars")
+    assert sql(demo, "SELECT listed_text_hits('quasarish', 2000) IS NULL")[0][0]  # common: no id list
+    assert set(sql(demo, "SELECT listed_text_hits('zebraline', 2000)")[0][0]) == rare
+    client = demo.test_client()
+    for word, expected in (("quasarish", common), ("zebraline", rare)):
+        items = every_page(client, q=word, sort=sort, limit=3)
+        assert [i["id"] for i in items if i["id"] not in expected] == []
+        assert len(items) == len(expected) and {i["id"] for i in items} == expected, word
+        if sort != "relevance":
+            keys = [SORT_KEYS[sort](i) for i in items]
+            assert keys == sorted(keys, reverse=sort in ("newest", "price_desc", "year_desc")), word
+
+
+def test_search_words_that_are_only_stop_words_find_nothing_quickly(demo):
+    assert every_page(demo.test_client(), q="the of and") == []
+
+
 def test_relevance_pages_without_repeats(demo):
     items = every_page(demo.test_client(), q="service", sort="relevance", limit=9)
     assert len(items) == len({i["id"] for i in items}) > 9

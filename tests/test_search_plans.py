@@ -25,6 +25,8 @@ SHAPES = [
     {"q": "garaged", "sort": "relevance"},
     {"q": "towbar", "sort": "price_asc"},
     {"q": "toyta corola"},
+    {"q": "sport", "sort": "price_asc"},
+    {"q": "owner -sport", "sort": "relevance"},
     {"make": "BMW"},
     {"make": "BMW", "model": "X3"},
     {"make": "Volvo", "sort": "price_asc"},
@@ -40,6 +42,8 @@ SHAPES = [
     {"mileage_max": "5000"},
     {"make": "Audi", "fuel": "diesel", "year_min": "2015", "price_max": "30000", "sort": "price_desc"},
     {"body": "suv", "fuel": "hybrid", "transmission": "automatic", "colour": "white"},
+    {"fuel": "electric", "year_max": "2008", "mileage_max": "50000"},
+    {"city": "Leipzig", "body": "convertible", "sort": "mileage_asc"},
 ]
 
 
