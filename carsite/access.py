@@ -179,3 +179,8 @@ def loaded_user() -> User | None:
     """The user if this request already loaded one (never triggers a database query)."""
     user = g.get("_login_user")
     return user if user is not None and user.is_authenticated else None
+
+
+def visitor_id() -> int | None:
+    """The logged-in user's id, or None for a visitor (for queries that mark the user's own favourites)."""
+    return current_user.id if current_user.is_authenticated else None

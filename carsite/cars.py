@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from . import db, security
-from .access import login_required, public
+from .access import login_required, public, visitor_id
 from .errors import BadRequest
 from .search import BODIES, FUELS, SORT_LABELS, TRANSMISSIONS, Search, facets, interpret, parse, run
 from .web import slugify
@@ -24,7 +24,7 @@ COMPARE_MAX = 4
 def index() -> str:
     """Search listed cars: free text, filters with facet counts, six sort orders, keyset pages; a shareable URL."""
     search = interpret(parse(request.args))
-    results = run(search, current_user.id if current_user.is_authenticated else None)
+    results = run(search, visitor_id())
     facet_counts, total, exact = facets(results.search)
     return render_template(
         "cars/index.html",
@@ -74,9 +74,7 @@ def loosen(search: Search) -> list[tuple[str, dict]]:
 @public
 def show(car_id: int, slug: str | None = None) -> str | Response:
     """One car; 404 when unknown or not published; a wrong or missing slug redirects to the canonical URL."""
-    car = db.optional(
-        "cars.car_page", car_id=car_id, user_id=current_user.id if current_user.is_authenticated else None
-    )
+    car = db.optional("cars.car_page", car_id=car_id, user_id=visitor_id())
     if car is None or car["status"] not in PUBLIC_STATUSES:
         abort(404, "This car does not exist or is no longer listed.")
     canonical = slugify(car["title"])
@@ -93,7 +91,13 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
         image_urls=[url_for("selling.photo", name=p["file"], size="large", _external=True) for p in car["photos"]],
         prices=db.all("cars.price_history", car_id=car_id),
         similar=db.all(
-            "cars.similar", car_id=car_id, make=car["make"], model=car["model"], body=car["body"], price=car["price"]
+            "cars.similar",
+            car_id=car_id,
+            make=car["make"],
+            model=car["model"],
+            body=car["body"],
+            price=car["price"],
+            user_id=visitor_id(),
         )
         if car["status"] == "available"
         else [],
@@ -165,7 +169,7 @@ def compare() -> str:
             raise BadRequest("ids must be car numbers separated by commas, e.g. ids=12,40.", field="ids") from None
         if len(ids) > COMPARE_MAX or any(not (0 < i < 2**63) for i in ids):
             raise BadRequest(f"Choose 2 to {COMPARE_MAX} cars to compare.", field="ids")
-    by_id = {c["id"]: c for c in (db.all("cars.by_ids", ids=ids) if ids else [])}
+    by_id = {c["id"]: c for c in (db.all("cars.by_ids", ids=ids, user_id=visitor_id()) if ids else [])}
     cars = [by_id[i] for i in ids if i in by_id]
     rows = comparison_rows(cars)
     only_diff = request.args.get("diff") == "1"

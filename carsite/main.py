@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template
 from werkzeug.wrappers import Response
 
 from . import db
-from .access import public
+from .access import public, visitor_id
 from .cars import session_ids
 from .search import Search, run
 
@@ -17,12 +17,13 @@ bp = Blueprint("main", __name__)
 @public
 def index() -> str:
     """The home page: search box, newest cars, browse by make."""
-    newest = run(Search(limit=8)).cars
+    user_id = visitor_id()
+    newest = run(Search(limit=8), user_id).cars
     makes = db.all("cars.makes_with_counts")
     recent_ids = session_ids("recent")
-    by_id = {c["id"]: c for c in db.all("cars.by_ids", ids=recent_ids)} if recent_ids else {}
+    by_id = {c["id"]: c for c in db.all("cars.by_ids", ids=recent_ids, user_id=user_id)} if recent_ids else {}
     recent = [by_id[i] for i in recent_ids if i in by_id]
-    featured = db.all("selling.featured", limit=4)
+    featured = db.all("selling.featured", limit=4, user_id=user_id)
     return render_template("home.html", newest=newest, makes=makes, recent=recent, featured=featured)
 
 

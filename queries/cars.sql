@@ -86,8 +86,10 @@ SELECT price, changed_at FROM car_price_history WHERE car_id = :car_id ORDER BY 
 
 -- name: similar
 -- Up to four other listed cars like this one: the same make and model first, then the same body type within a
--- quarter of the price; newest first within each; an empty list when none.
-SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cover_photo, created_at
+-- quarter of the price; newest first within each, with whether :user_id (NULL for visitors) saved each; an empty
+-- list when none.
+SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cover_photo, created_at,
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = candidates.id) AS is_favorite
   FROM ((SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.cover_photo,
                 c.created_at, 1 AS rank
            FROM cars c
@@ -108,10 +110,11 @@ SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cove
  LIMIT 4;
 
 -- name: by_ids
--- The cars with these ids that anyone may see (listed, reserved, sold or withdrawn), for comparing; in no
--- particular order; an empty list when none.
+-- The cars with these ids that anyone may see (listed, reserved, sold or withdrawn), for comparing and recently
+-- viewed cars, with whether :user_id (NULL for visitors) saved each; in no particular order; an empty list when none.
 SELECT c.id, c.title, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body,
-       c.colour, c.condition, c.city, c.features, c.cover_photo, c.created_at
+       c.colour, c.condition, c.city, c.features, c.cover_photo, c.created_at,
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite
   FROM cars c
  WHERE c.id = ANY(:ids::bigint[])
    AND c.deleted_at IS NULL

@@ -73,8 +73,10 @@ RETURNING id, seller_id, title;
 UPDATE cars SET featured = :featured WHERE id = :car_id AND deleted_at IS NULL RETURNING id;
 
 -- name: featured
--- Listed cars an admin featured, newest first, at most :limit; an empty list when none.
-SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cover_photo, created_at
+-- Listed cars an admin featured, newest first, at most :limit, with whether :user_id (NULL for visitors) saved
+-- each; an empty list when none.
+SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cover_photo, created_at,
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = cars.id) AS is_favorite
   FROM cars
  WHERE featured AND status = 'available' AND deleted_at IS NULL
  ORDER BY created_at DESC

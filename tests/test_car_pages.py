@@ -186,3 +186,25 @@ def test_save_from_the_results_with_one_click_and_back_to_the_same_results(demo)
     assert sql(demo, "SELECT car_id FROM favorites")[0][0] == first
     post(visitor, f"/cars/{first}/favorite", {"action": "remove", "next": results}, page=results)
     assert 'aria-pressed="true"' not in visitor.get(results).get_data(as_text=True)
+
+
+def card_of(html: str, car_id) -> str:
+    """The result card of one car (from its favourite form to the end of the card)."""
+    return html[html.index(f'action="/cars/{car_id}/favorite"') :].split("</li>")[0]
+
+
+def test_home_and_similar_cars_show_what_the_user_saved(demo):
+    make_user(demo, "fan@example.com")
+    client = demo.test_client()
+    login(client, "fan@example.com")
+    newest = re.search(r'action="/cars/(\d+)/favorite"', client.get("/").get_data(as_text=True)).group(1)
+    post(client, f"/cars/{newest}/favorite", {"next": "/"}, page="/")
+    assert 'aria-pressed="true"' in card_of(client.get("/").get_data(as_text=True), newest)
+    car_id = listed_ids(demo, 1)[0]
+    similar = re.findall(
+        r'action="/cars/(\d+)/favorite" class="card-save"', page_of(client, car_id).get_data(as_text=True)
+    )
+    assert similar
+    assert 'aria-pressed="false"' in card_of(page_of(client, car_id).get_data(as_text=True), similar[0])
+    post(client, f"/cars/{similar[0]}/favorite", page="/")
+    assert 'aria-pressed="true"' in card_of(page_of(client, car_id).get_data(as_text=True), similar[0])

@@ -107,3 +107,12 @@ def test_deep_pages_use_the_keyset_not_an_offset(generated, sort):
     assert text == "", text
     assert "Index" in full and "Index Cond" in full
     assert base64.urlsafe_b64decode(cursor + "==").decode().startswith(sort + "|")
+
+
+def test_branches_pruned_by_a_false_one_time_filter_are_not_counted():
+    scan = {"Node Type": "Seq Scan", "Relation Name": "cars"}
+    for pruned in ("false", "(($2 IS NULL) AND false)"):
+        assert tools.sequential_scans({"Node Type": "Result", "One-Time Filter": pruned, "Plans": [scan]}, "cars") == []
+    for live in ("($2 IS NULL)", "(($2 IS NULL) OR false)", None):
+        node = {"Node Type": "Result", "One-Time Filter": live, "Plans": [scan]}
+        assert tools.sequential_scans(node, "cars") == [scan]

@@ -63,10 +63,29 @@ def plan(conninfo: str, query: Query, params: dict[str, Any]) -> dict[str, Any]:
 
 def sequential_scans(node: dict[str, Any], table: str) -> list[dict[str, Any]]:
     """Seq Scan nodes on ``table`` that can run: subtrees under a one-time filter proven false are skipped
-    (PostgreSQL 15 still shows such pruned branches; newer versions drop them)."""
-    if node.get("One-Time Filter") == "false":
+    (PostgreSQL 15 still shows such pruned branches, some as "(($1 IS NULL) AND false)"; newer versions drop them)."""
+    if _never_true(node.get("One-Time Filter")):
         return []
     found = [node] if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") == table else []
     for child in node.get("Plans", []):
         found += sequential_scans(child, table)
     return found
+
+
+def _never_true(condition: str | None) -> bool:
+    """Whether a plan's one-time filter is the constant false, alone or as one of the terms it ANDs together."""
+    if condition is None:
+        return False
+    text = condition.strip()
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    return text == "false" or (" OR " not in text and text.endswith(" AND false"))
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
