@@ -25,15 +25,20 @@ def index() -> str:
     """Search listed cars: free text, filters with facet counts, six sort orders, keyset pages; a shareable URL."""
     search = interpret(parse(request.args))
     results = run(search, visitor_id())
-    facet_counts, total, exact = facets(results.search)
+    found = facets(results.search)
+    count = (found.total, found.exact, found.approximate)  # the number of matches: exact, "at least" or "about"
+    if results.next_cursor is None and not search.cursor:  # one page holds every match: its length is the count
+        count = (len(results.cars), True, False)
+    elif found.approximate and found.total < len(results.cars):
+        count = (len(results.cars), False, False)
     return render_template(
         "cars/index.html",
         results=results,
         q=search.q or "",
         search=results.search,
-        facets=facet_counts,
-        total=total,
-        exact=exact,
+        facets=found.values,
+        exact=found.exact,
+        count=count,
         loosen=loosen(results.search) if not results.cars else [],
         sort_labels=SORT_LABELS,
         fuels=FUELS,

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import db
 from .errors import BadRequest
@@ -31,6 +31,7 @@ SORT_LABELS = {
 }
 CATEGORICAL = ("make", "model", "fuel", "transmission", "body", "colour", "condition")
 FACET_SAMPLE = 400
+FACET_WINDOW = 30_000  # newest listed cars a facet sample looks through when there is no text
 MATCH_SCORE = 0.8  # edit similarity needed to read a word as a make or model (typos yes, other words no)
 PAIR_MATCH_SCORE = 0.9
 WORD_FILTERS = {
@@ -398,23 +399,45 @@ def _cursor_sort(search: Search) -> str | None:
 
 
 def facet_query(search: Search) -> tuple[str, dict[str, Any], bool]:
-    """The facet query for a search, its parameters, and whether its counts are exact: from listing_counts when
-    only categorical filters are on, else from a bounded sample of matching cars."""
+    """The facet query for a search, its parameters, and whether its counts are surely exact: from listing_counts
+    when only categorical filters are on; with text, from the newest matches; else from the newest matches among a
+    bounded window of the newest listed cars."""
     filters = search.filters()
     if all(filters[k] is None for k in filters if k not in CATEGORICAL):
         return "search.facets_from_counts", {k: filters[k] for k in CATEGORICAL}, True
-    return "search.facets_from_sample", {**filters, "sample": FACET_SAMPLE}, False
+    if filters["text"] is not None:
+        return "search.facets_from_sample", {**filters, "sample": FACET_SAMPLE}, False
+    params = {k: v for k, v in filters.items() if k != "text"}
+    return "search.facets_from_window", {**params, "sample": FACET_SAMPLE, "window": FACET_WINDOW}, False
 
 
-def facets(search: Search) -> tuple[dict[str, list[tuple[str, int]]], int, bool]:
-    """Facet values with counts, the number of matching cars and whether that number is exact."""
+class Facets(NamedTuple):
+    """Facet values with their counts, and the number of matching cars: exact, at least ``total`` (a sample's
+    counts) or, when ``approximate``, an estimate."""
+
+    values: dict[str, list[tuple[str, int]]]
+    total: int
+    exact: bool
+    approximate: bool = False
+
+
+def facets(search: Search) -> Facets:
+    """The facets of a search (see ``Facets``)."""
     name, params, exact = facet_query(search)
-    rows = db.all(name, **params)
     grouped: dict[str, list[tuple[str, int]]] = {}
-    total = 0
-    for row in rows:
-        if row["facet"] == "total":
-            total = int(row["cars"] or 0)
+    totals = {"total": 0}
+    for row in db.all(name, **params):
+        if row["facet"] in ("total", "scope"):
+            totals[row["facet"]] = int(row["cars"] or 0)
         else:
             grouped.setdefault(row["facet"], []).append((row["value"], int(row["cars"])))
-    return grouped, total, exact or total < FACET_SAMPLE
+    total, scope = totals["total"], totals.get("scope", 0)
+    if scope > params.get("window", scope):  # few matches in a full window: extrapolate from the window's share
+        estimate = round(total * scope / params["window"])
+        return Facets(grouped, max(_two_figures(estimate), total), exact=False, approximate=True)
+    return Facets(grouped, total, exact or total < FACET_SAMPLE)
+
+
+def _two_figures(number: int) -> int:
+    """``number`` rounded to two significant figures (1,583 → 1,600), for estimates."""
+    return round(number, 2 - len(str(abs(number)))) if number >= 100 else number

@@ -1,4 +1,6 @@
 DROP INDEX cars_listed_make_created_at_idx;
+DROP INDEX cars_listed_make_price_idx;
+CREATE INDEX cars_listed_make_price_idx ON cars (make, price, id) WHERE status = 'available' AND deleted_at IS NULL;
 DROP INDEX cars_listed_created_at_idx;
 CREATE INDEX cars_listed_created_at_idx ON cars (created_at DESC, id DESC)
     INCLUDE (make, model, fuel, body, transmission, colour, condition, year, price, mileage_km, city)

@@ -9,14 +9,15 @@
 -- only the newest 1,000 matches (ranking every match of a common word costs seconds at a million cars).
 -- The categorical filters and the city are checked through filter_tags alone: a second, equivalent condition on
 -- the column would make the planner expect a hundred times fewer cars than match, and choose slow plans.
+-- Each branch finds only the ids of its page (from a covering index where one serves: for the newest first, the
+-- filters are checked inside the index without reading the table), then the page's rows are read by id.
 -- The cursor value is cast only inside its own sort's CASE arm: PostgreSQL folds constant casts while planning,
 -- even in the branches it then prunes, and a timestamp is no valid price.
 WITH text_hits AS MATERIALIZED (
     SELECT listed_text_hits(:text, 2000) AS ids
 ), listed AS NOT MATERIALIZED (
     SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body, c.colour,
-           c.condition, c.city, c.status, c.created_at, c.cover_photo, c.search,
-           EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite
+           c.condition, c.city, c.status, c.created_at, c.cover_photo, c.search
       FROM cars c
      WHERE c.status = 'available'
        AND c.deleted_at IS NULL
@@ -42,85 +43,87 @@ WITH text_hits AS MATERIALIZED (
       FROM listed l
      WHERE :text::text IS NOT NULL
        AND l.id = ANY ((SELECT t.ids FROM text_hits t)::bigint[])
+), page AS (  -- the ids of one page, in order: only the branch of :sort yields rows
+    (SELECT m.id, NULL::real AS rank
+       FROM matched m
+      WHERE :sort::text = 'newest'
+        AND (:after_id::bigint IS NULL OR (m.created_at, m.id) < (CASE WHEN :sort::text = 'newest' THEN :after_value::text::timestamptz END, :after_id))
+      ORDER BY m.created_at DESC, m.id DESC
+      LIMIT :limit)
+    UNION ALL
+    (SELECT m.id, NULL::real AS rank
+       FROM matched m
+      WHERE :sort::text = 'price_asc'
+        AND (:after_id::bigint IS NULL OR (m.price, m.id) > (CASE WHEN :sort::text = 'price_asc' THEN :after_value::text::numeric END, :after_id))
+      ORDER BY m.price, m.id
+      LIMIT :limit)
+    UNION ALL
+    (SELECT m.id, NULL::real AS rank
+       FROM matched m
+      WHERE :sort::text = 'price_desc'
+        AND (:after_id::bigint IS NULL OR (m.price, m.id) < (CASE WHEN :sort::text = 'price_desc' THEN :after_value::text::numeric END, :after_id))
+      ORDER BY m.price DESC, m.id DESC
+      LIMIT :limit)
+    UNION ALL
+    (SELECT m.id, NULL::real AS rank
+       FROM matched m
+      WHERE :sort::text = 'mileage_asc'
+        AND (:after_id::bigint IS NULL OR (m.mileage_km, m.id) > (CASE WHEN :sort::text = 'mileage_asc' THEN :after_value::text::int END, :after_id))
+      ORDER BY m.mileage_km, m.id
+      LIMIT :limit)
+    UNION ALL
+    (SELECT m.id, NULL::real AS rank
+       FROM matched m
+      WHERE :sort::text = 'year_desc'
+        AND (:after_id::bigint IS NULL OR (m.year, m.id) < (CASE WHEN :sort::text = 'year_desc' THEN :after_value::text::int END, :after_id))
+      ORDER BY m.year DESC, m.id DESC
+      LIMIT :limit)
+    UNION ALL
+    (SELECT r.id, r.rank
+       FROM (SELECT m.id, ts_rank(m.search, websearch_to_tsquery('english', :text))::real AS rank
+               FROM matched m
+              WHERE :sort::text = 'relevance'
+              ORDER BY m.created_at DESC, m.id DESC
+              LIMIT 1000) r
+      WHERE :after_id::bigint IS NULL OR (r.rank, r.id) < (CASE WHEN :sort::text = 'relevance' THEN :after_value::text::real END, :after_id)
+      ORDER BY r.rank DESC, r.id DESC
+      LIMIT :limit)
+    UNION ALL
+    (SELECT f.id, f.rank
+       FROM few f
+      WHERE :after_id::bigint IS NULL
+         OR CASE :sort::text
+            WHEN 'newest' THEN (f.created_at, f.id)
+                 < (CASE WHEN :sort::text = 'newest' THEN :after_value::text::timestamptz END, :after_id)
+            WHEN 'price_asc' THEN (f.price, f.id)
+                 > (CASE WHEN :sort::text = 'price_asc' THEN :after_value::text::numeric END, :after_id)
+            WHEN 'price_desc' THEN (f.price, f.id)
+                 < (CASE WHEN :sort::text = 'price_desc' THEN :after_value::text::numeric END, :after_id)
+            WHEN 'mileage_asc' THEN (f.mileage_km, f.id)
+                 > (CASE WHEN :sort::text = 'mileage_asc' THEN :after_value::text::int END, :after_id)
+            WHEN 'year_desc' THEN (f.year, f.id)
+                 < (CASE WHEN :sort::text = 'year_desc' THEN :after_value::text::int END, :after_id)
+            WHEN 'relevance' THEN (f.rank, f.id)
+                 < (CASE WHEN :sort::text = 'relevance' THEN :after_value::text::real END, :after_id)
+            END
+      ORDER BY CASE WHEN :sort::text = 'newest' THEN f.created_at END DESC,
+               CASE WHEN :sort::text = 'price_asc' THEN f.price END,
+               CASE WHEN :sort::text = 'price_desc' THEN f.price END DESC,
+               CASE WHEN :sort::text = 'mileage_asc' THEN f.mileage_km END,
+               CASE WHEN :sort::text = 'year_desc' THEN f.year END DESC,
+               CASE WHEN :sort::text = 'relevance' THEN f.rank END DESC,
+               CASE WHEN :sort::text IN ('price_asc', 'mileage_asc') THEN f.id END,
+               f.id DESC
+      LIMIT :limit)
+), numbered AS (
+    SELECT p.id, p.rank, row_number() OVER () AS position FROM page p
 )
-(SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, m.cover_photo, m.is_favorite, NULL::real AS rank
-   FROM matched m
-  WHERE :sort::text = 'newest'
-    AND (:after_id::bigint IS NULL OR (m.created_at, m.id) < (CASE WHEN :sort::text = 'newest' THEN :after_value::text::timestamptz END, :after_id))
-  ORDER BY m.created_at DESC, m.id DESC
-  LIMIT :limit)
-UNION ALL
-(SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, m.cover_photo, m.is_favorite, NULL::real
-   FROM matched m
-  WHERE :sort::text = 'price_asc'
-    AND (:after_id::bigint IS NULL OR (m.price, m.id) > (CASE WHEN :sort::text = 'price_asc' THEN :after_value::text::numeric END, :after_id))
-  ORDER BY m.price, m.id
-  LIMIT :limit)
-UNION ALL
-(SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, m.cover_photo, m.is_favorite, NULL::real
-   FROM matched m
-  WHERE :sort::text = 'price_desc'
-    AND (:after_id::bigint IS NULL OR (m.price, m.id) < (CASE WHEN :sort::text = 'price_desc' THEN :after_value::text::numeric END, :after_id))
-  ORDER BY m.price DESC, m.id DESC
-  LIMIT :limit)
-UNION ALL
-(SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, m.cover_photo, m.is_favorite, NULL::real
-   FROM matched m
-  WHERE :sort::text = 'mileage_asc'
-    AND (:after_id::bigint IS NULL OR (m.mileage_km, m.id) > (CASE WHEN :sort::text = 'mileage_asc' THEN :after_value::text::int END, :after_id))
-  ORDER BY m.mileage_km, m.id
-  LIMIT :limit)
-UNION ALL
-(SELECT m.id, m.title, m.price, m.make, m.model, m.year, m.fuel, m.mileage_km, m.transmission, m.body, m.colour,
-        m.condition, m.city, m.status, m.created_at, m.cover_photo, m.is_favorite, NULL::real
-   FROM matched m
-  WHERE :sort::text = 'year_desc'
-    AND (:after_id::bigint IS NULL OR (m.year, m.id) < (CASE WHEN :sort::text = 'year_desc' THEN :after_value::text::int END, :after_id))
-  ORDER BY m.year DESC, m.id DESC
-  LIMIT :limit)
-UNION ALL
-(SELECT r.id, r.title, r.price, r.make, r.model, r.year, r.fuel, r.mileage_km, r.transmission, r.body, r.colour,
-        r.condition, r.city, r.status, r.created_at, r.cover_photo, r.is_favorite, r.rank
-   FROM (SELECT m.*, ts_rank(m.search, websearch_to_tsquery('english', :text))::real AS rank
-           FROM matched m
-          WHERE :sort::text = 'relevance'
-          ORDER BY m.created_at DESC, m.id DESC
-          LIMIT 1000) r
-  WHERE :after_id::bigint IS NULL OR (r.rank, r.id) < (CASE WHEN :sort::text = 'relevance' THEN :after_value::text::real END, :after_id)
-  ORDER BY r.rank DESC, r.id DESC
-  LIMIT :limit)
-UNION ALL
-(SELECT f.id, f.title, f.price, f.make, f.model, f.year, f.fuel, f.mileage_km, f.transmission, f.body, f.colour,
-        f.condition, f.city, f.status, f.created_at, f.cover_photo, f.is_favorite, f.rank
-   FROM few f
-  WHERE :after_id::bigint IS NULL
-     OR CASE :sort::text
-        WHEN 'newest' THEN (f.created_at, f.id)
-             < (CASE WHEN :sort::text = 'newest' THEN :after_value::text::timestamptz END, :after_id)
-        WHEN 'price_asc' THEN (f.price, f.id)
-             > (CASE WHEN :sort::text = 'price_asc' THEN :after_value::text::numeric END, :after_id)
-        WHEN 'price_desc' THEN (f.price, f.id)
-             < (CASE WHEN :sort::text = 'price_desc' THEN :after_value::text::numeric END, :after_id)
-        WHEN 'mileage_asc' THEN (f.mileage_km, f.id)
-             > (CASE WHEN :sort::text = 'mileage_asc' THEN :after_value::text::int END, :after_id)
-        WHEN 'year_desc' THEN (f.year, f.id)
-             < (CASE WHEN :sort::text = 'year_desc' THEN :after_value::text::int END, :after_id)
-        WHEN 'relevance' THEN (f.rank, f.id)
-             < (CASE WHEN :sort::text = 'relevance' THEN :after_value::text::real END, :after_id)
-        END
-  ORDER BY CASE WHEN :sort::text = 'newest' THEN f.created_at END DESC,
-           CASE WHEN :sort::text = 'price_asc' THEN f.price END,
-           CASE WHEN :sort::text = 'price_desc' THEN f.price END DESC,
-           CASE WHEN :sort::text = 'mileage_asc' THEN f.mileage_km END,
-           CASE WHEN :sort::text = 'year_desc' THEN f.year END DESC,
-           CASE WHEN :sort::text = 'relevance' THEN f.rank END DESC,
-           CASE WHEN :sort::text IN ('price_asc', 'mileage_asc') THEN f.id END,
-           f.id DESC
-  LIMIT :limit);
+SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body, c.colour,
+       c.condition, c.city, c.status, c.created_at, c.cover_photo,
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite, n.rank
+  FROM numbered n
+  JOIN cars c ON c.id = n.id
+ ORDER BY n.position;
 
 -- name: match_terms
 -- Candidate makes and models of listed cars for each search term, found through trigram indexes (similarity or
@@ -146,11 +149,12 @@ SELECT t.term, c.kind, c.make, c.model
 
 -- name: facets_from_counts
 -- plan: custom
--- Facet counts for filters on categorical columns only, from listing_counts in one pass: each facet counts as if its
--- own filter were off (so other choices stay visible); models only once a make is chosen; facet 'total' is the
--- number of matching cars.
-WITH counts AS (
-    SELECT lc.*,
+-- Facet counts for filters on categorical columns only, from listing_counts: each facet counts as if its own filter
+-- were off (so other choices stay visible); models only once a make is chosen; facet 'total' is the number of
+-- matching cars. One small aggregate per facet (a single pass with grouping sets computes every facet's sum for
+-- every group, which costs more); with a make chosen, the others read only that make's rows.
+WITH counts AS NOT MATERIALIZED (
+    SELECT lc.make, lc.model, lc.fuel, lc.body, lc.transmission, lc.colour, lc.condition, lc.cars,
            (:make::text IS NULL OR lc.make = :make) AS m_make,
            (:model::text IS NULL OR lc.model = :model) AS m_model,
            (:fuel::text IS NULL OR lc.fuel = :fuel) AS m_fuel,
@@ -160,35 +164,39 @@ WITH counts AS (
            (:condition::text IS NULL OR lc.condition = :condition) AS m_condition
       FROM listing_counts lc
      WHERE lc.cars > 0
-), grouped AS (
-    SELECT make, model, fuel, body, transmission, colour, condition,
-           GROUPING(make, model, fuel, body, transmission, colour, condition) AS g,
-           sum(cars) FILTER (WHERE m_model AND m_fuel AND m_body AND m_transmission AND m_colour AND m_condition) AS by_make,
-           sum(cars) FILTER (WHERE m_make AND m_fuel AND m_body AND m_transmission AND m_colour AND m_condition) AS by_model,
-           sum(cars) FILTER (WHERE m_make AND m_model AND m_body AND m_transmission AND m_colour AND m_condition) AS by_fuel,
-           sum(cars) FILTER (WHERE m_make AND m_model AND m_fuel AND m_transmission AND m_colour AND m_condition) AS by_body,
-           sum(cars) FILTER (WHERE m_make AND m_model AND m_fuel AND m_body AND m_colour AND m_condition) AS by_transmission,
-           sum(cars) FILTER (WHERE m_make AND m_model AND m_fuel AND m_body AND m_transmission AND m_condition) AS by_colour,
-           sum(cars) FILTER (WHERE m_make AND m_model AND m_fuel AND m_body AND m_transmission AND m_colour) AS by_condition,
-           sum(cars) FILTER (WHERE m_make AND m_model AND m_fuel AND m_body AND m_transmission AND m_colour
-                                   AND m_condition) AS by_all
-      FROM counts
-     -- GROUPING(...) is a bitmask, make = 64 ... condition = 1, set where a column is rolled up
-     GROUP BY GROUPING SETS ((make), (make, model), (fuel), (body), (transmission), (colour), (condition), ())
 )
-SELECT facet, value, cars
-  FROM grouped
- CROSS JOIN LATERAL (VALUES
-        ('make', make, by_make, g = 63),
-        ('model', model, by_model, g = 31 AND :make::text IS NOT NULL AND make = :make),
-        ('fuel', fuel, by_fuel, g = 111),
-        ('body', body, by_body, g = 119),
-        ('transmission', transmission, by_transmission, g = 123),
-        ('colour', colour, by_colour, g = 125),
-        ('condition', condition, by_condition, g = 126),
-        ('total', NULL, coalesce(by_all, 0), g = 127)) AS f(facet, value, cars, wanted)
- WHERE f.wanted AND (f.cars > 0 OR f.facet = 'total')
- ORDER BY facet, cars DESC, value;
+SELECT 'make' AS facet, make AS value, sum(cars) AS cars
+  FROM counts WHERE m_model AND m_fuel AND m_body AND m_transmission AND m_colour AND m_condition
+ GROUP BY make
+UNION ALL
+SELECT 'model', model, sum(cars)
+  FROM counts WHERE :make::text IS NOT NULL AND m_make AND m_fuel AND m_body AND m_transmission AND m_colour
+                AND m_condition
+ GROUP BY model
+UNION ALL
+SELECT 'fuel', fuel, sum(cars)
+  FROM counts WHERE m_make AND m_model AND m_body AND m_transmission AND m_colour AND m_condition
+ GROUP BY fuel
+UNION ALL
+SELECT 'body', body, sum(cars)
+  FROM counts WHERE m_make AND m_model AND m_fuel AND m_transmission AND m_colour AND m_condition
+ GROUP BY body
+UNION ALL
+SELECT 'transmission', transmission, sum(cars)
+  FROM counts WHERE m_make AND m_model AND m_fuel AND m_body AND m_colour AND m_condition
+ GROUP BY transmission
+UNION ALL
+SELECT 'colour', colour, sum(cars)
+  FROM counts WHERE m_make AND m_model AND m_fuel AND m_body AND m_transmission AND m_condition
+ GROUP BY colour
+UNION ALL
+SELECT 'condition', condition, sum(cars)
+  FROM counts WHERE m_make AND m_model AND m_fuel AND m_body AND m_transmission AND m_colour
+ GROUP BY condition
+UNION ALL
+SELECT 'total', NULL, coalesce(sum(cars), 0)
+  FROM counts WHERE m_make AND m_model AND m_fuel AND m_body AND m_transmission AND m_colour AND m_condition
+ORDER BY 1, 3 DESC, 2;
 
 -- name: facets_from_sample
 -- plan: custom
@@ -226,3 +234,50 @@ SELECT CASE WHEN GROUPING(make) = 0 THEN 'make' WHEN GROUPING(model) = 0 THEN 'm
   FROM sample
  GROUP BY GROUPING SETS ((make), (model), (fuel), (body), (transmission), (colour), (condition), ())
  ORDER BY 1, 3 DESC, 2;
+
+-- name: facets_from_window
+-- plan: custom
+-- Facet counts when price, year, mileage or city filters are on but no text: counted over at most :sample matching
+-- cars among the newest :window listed cars of the chosen make and model (any, if none chosen). The work is
+-- bounded at any size, and only a covering index is read (cars_listed_created_at_idx, or the one per make).
+-- Rows: each facet value with its count; facet 'total' is the number of matches counted. With fewer than :sample
+-- matches, a row 'scope' says how many listed cars the make and model have: more than :window means the window did
+-- not hold them all, and the total is then a share of the window to extrapolate from.
+WITH counted AS (
+    SELECT CASE WHEN GROUPING(make) = 0 THEN 'make' WHEN GROUPING(model) = 0 THEN 'model'
+                WHEN GROUPING(fuel) = 0 THEN 'fuel' WHEN GROUPING(body) = 0 THEN 'body'
+                WHEN GROUPING(transmission) = 0 THEN 'transmission' WHEN GROUPING(colour) = 0 THEN 'colour'
+                WHEN GROUPING(condition) = 0 THEN 'condition' ELSE 'total' END AS facet,
+           coalesce(make, model, fuel, body, transmission, colour, condition) AS value,
+           count(*) AS cars
+      FROM (SELECT r.make, r.model, r.fuel, r.body, r.transmission, r.colour, r.condition
+              FROM (SELECT c.make, c.model, c.fuel, c.body, c.transmission, c.colour, c.condition, c.year, c.price,
+                           c.mileage_km, c.filter_tags
+                      FROM cars c
+                     WHERE c.status = 'available'
+                       AND c.deleted_at IS NULL
+                       AND (:make::text IS NULL OR c.make = :make)
+                       AND (:model::text IS NULL OR c.model = :model)
+                     ORDER BY c.created_at DESC, c.id DESC
+                     LIMIT :window) AS r
+             WHERE (:year_min::int IS NULL OR r.year >= :year_min)
+               AND (:year_max::int IS NULL OR r.year <= :year_max)
+               AND (:price_min::numeric IS NULL OR r.price >= :price_min)
+               AND (:price_max::numeric IS NULL OR r.price <= :price_max)
+               AND (:mileage_max::int IS NULL OR r.mileage_km <= :mileage_max)
+               AND (coalesce(:fuel, :body, :colour, :transmission, :condition, :city) IS NULL
+                    OR r.filter_tags @> array_remove(ARRAY[
+                           'fuel:' || :fuel, 'body:' || :body, 'colour:' || lower(:colour),
+                           'transmission:' || :transmission, 'condition:' || :condition, 'city:' || lower(:city)],
+                           NULL))
+             LIMIT :sample) AS sample
+     GROUP BY GROUPING SETS ((make), (model), (fuel), (body), (transmission), (colour), (condition), ())
+)
+SELECT facet, value, cars FROM counted
+UNION ALL
+SELECT 'scope', NULL, coalesce(sum(lc.cars), 0)
+  FROM listing_counts lc
+ WHERE (:make::text IS NULL OR lc.make = :make)
+   AND (:model::text IS NULL OR lc.model = :model)
+   AND (SELECT c.cars FROM counted c WHERE c.facet = 'total') < :sample
+ORDER BY 1, 3 DESC, 2;

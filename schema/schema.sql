@@ -730,7 +730,7 @@ CREATE INDEX cars_listed_make_model_idx ON public.cars USING btree (make, model,
 -- Name: cars_listed_make_price_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX cars_listed_make_price_idx ON public.cars USING btree (make, price, id) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+CREATE INDEX cars_listed_make_price_idx ON public.cars USING btree (make, price, id) INCLUDE (year, mileage_km, filter_tags, model) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
 -- Name: cars_listed_mileage_idx; Type: INDEX; Schema: public; Owner: -

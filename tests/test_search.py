@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import re
 from decimal import Decimal
 
 import pytest
 
-from carsite import seed
+from carsite import search, seed
 from carsite.db import Database
 from carsite.search import PARAMS, SORTS
 
@@ -249,6 +250,35 @@ def test_facet_counts_are_exact_and_leave_other_choices_visible(demo):
     assert f'<option value="petrol">Petrol ({petrol_vw})</option>' in html  # the fuel facet ignores the fuel filter
     assert f'<option value="BMW">BMW ({bmw_diesel})</option>' in html  # the make facet ignores the make filter
     assert '<select id="f-model" name="model">' in html  # models appear once a make is chosen
+
+
+def count_on_page(html: str) -> str:
+    return re.search(r'<p class="count">(.*?)</p>', html).group(1)
+
+
+def test_range_filters_count_exactly_when_the_window_holds_every_car(demo):
+    where = "year <= 2015 AND price <= 15000"
+    expected = sql(demo, f"SELECT count(*) FROM cars WHERE {LISTED} AND {where}")[0][0]
+    diesel = sql(demo, f"SELECT count(*) FROM cars WHERE {LISTED} AND {where} AND fuel = 'diesel'")[0][0]
+    html = demo.test_client().get("/cars?year_max=2015&price_max=15000&limit=5").get_data(as_text=True)
+    assert 5 < expected < search.FACET_SAMPLE and diesel > 0
+    assert count_on_page(html) == f"{expected} cars"
+    assert f'<option value="diesel">Diesel ({diesel})</option>' in html
+
+
+def test_range_filters_estimate_the_count_when_the_window_is_smaller_than_the_site(demo, monkeypatch):
+    monkeypatch.setattr(search, "FACET_WINDOW", 80)  # a site much larger than the window, in miniature
+    where = "year <= 2015"
+    expected = sql(demo, f"SELECT count(*) FROM cars WHERE {LISTED} AND {where}")[0][0]
+    newest = sql(demo, f"SELECT id, year FROM cars WHERE {LISTED} ORDER BY created_at DESC, id DESC LIMIT 80")
+    in_window = sum(1 for _, year in newest if year <= 2015)
+    listed = sql(demo, f"SELECT count(*) FROM cars WHERE {LISTED}")[0][0]
+    html = demo.test_client().get("/cars?year_max=2015&limit=5").get_data(as_text=True)
+    estimate = round(in_window * listed / 80)
+    assert 0 < in_window < search.FACET_SAMPLE and expected > 5
+    assert count_on_page(html) == f"about {search._two_figures(estimate):,} cars", (expected, estimate)
+    assert not re.search(r'<option value="diesel">Diesel \(\d+\)', html)  # a sample's counts are not shown
+    assert '<option value="diesel">Diesel</option>' in html or '<option value="petrol">Petrol</option>' in html
 
 
 def test_facet_counts_follow_status_changes(demo):

@@ -41,6 +41,7 @@ SHAPES = [
     {"price_min": "20000", "price_max": "25000"},
     {"mileage_max": "5000"},
     {"make": "Audi", "fuel": "diesel", "year_min": "2015", "price_max": "30000", "sort": "price_desc"},
+    {"make": "BMW", "fuel": "diesel", "year_min": "2015", "sort": "price_asc"},
     {"body": "suv", "fuel": "hybrid", "transmission": "automatic", "colour": "white"},
     {"fuel": "electric", "year_max": "2008", "mileage_max": "50000"},
     {"city": "Leipzig", "body": "convertible", "sort": "mileage_asc"},
