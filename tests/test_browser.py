@@ -234,7 +234,7 @@ def test_seller_lists_admin_approves_buyer_finds_saves_and_compares(live, browse
     first_card.get_by_role("button", name=f"Save {volvo} to favourites").click()  # one click from the results
     expect(buyer).to_have_url(re.compile(r"/cars\?make=Volvo#car-\d+$"))
     expect(first_card.get_by_role("button", name=f"Remove {volvo} from favourites")).to_be_visible()
-    buyer.locator(".cards a").first.click()
+    buyer.locator(".cards a.card-link").first.click()
     buyer.get_by_role("button", name="+ Compare").click()
     buyer.get_by_role("link", name=re.compile(r"Compare \(2\)")).click()
     expect(buyer.locator("table.compare thead th a")).to_have_count(2)
