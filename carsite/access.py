@@ -109,8 +109,8 @@ def end_session() -> None:
 
 def audit(action: str, subject_id: int | None = None, actor_id: int | None = None, **detail: Any) -> None:
     """Record an account event with who, when, from where; never pass passwords, tokens or cookies as detail."""
-    if actor_id is None and current_user.is_authenticated:
-        actor_id = current_user.id
+    if actor_id is None:
+        actor_id = visitor_id()
     db.scalar(
         "audit.record",
         actor_id=actor_id,

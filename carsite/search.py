@@ -431,9 +431,9 @@ def facets(search: Search) -> Facets:
             totals[row["facet"]] = int(row["cars"] or 0)
         else:
             grouped.setdefault(row["facet"], []).append((row["value"], int(row["cars"])))
-    total, scope = totals["total"], totals.get("scope", 0)
-    if scope > params.get("window", scope):  # few matches in a full window: extrapolate from the window's share
-        estimate = round(total * scope / params["window"])
+    total, scope, window = totals["total"], totals.get("scope", 0), params.get("window")
+    if window and scope > window:  # few matches, and the window could not hold every car: extrapolate its share
+        estimate = round(total * scope / window)
         return Facets(grouped, max(_two_figures(estimate), total), exact=False, approximate=True)
     return Facets(grouped, total, exact or total < FACET_SAMPLE)
 

@@ -9,4 +9,5 @@ CREATE INDEX cars_listed_city_idx ON cars (lower(city), created_at DESC, id DESC
     WHERE status = 'available' AND deleted_at IS NULL;
 DROP STATISTICS cars_make_model_stats;
 DROP FUNCTION listed_text_hits(text, integer);
+DROP FUNCTION has_filter_tags(text[], text, text, text, text, text, text);
 ALTER TABLE cars ALTER COLUMN filter_tags SET STATISTICS -1;

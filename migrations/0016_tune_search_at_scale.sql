@@ -60,6 +60,19 @@ BEGIN
 END;
 $$;
 
+-- Whether a car's filter_tags carry every chosen value (NULL: any); true when nothing is chosen. The tags are spelled
+-- as in the filter_tags column. A one-expression SQL function: the planner inlines it, so with the values known
+-- the condition becomes a plain filter_tags @> '{...}' that the GIN and covering indexes serve.
+CREATE FUNCTION has_filter_tags(tags text[], fuel text, body text, colour text, transmission text,
+                                condition text, city text) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT coalesce(fuel, body, colour, transmission, condition, city) IS NULL
+        OR tags @> array_remove(ARRAY['fuel:' || fuel, 'body:' || body, 'colour:' || lower(colour),
+                                      'transmission:' || transmission, 'condition:' || condition,
+                                      'city:' || lower(city)], NULL)
+$$;
+
 ALTER TABLE cars ALTER COLUMN filter_tags SET STATISTICS 1000;
 
 CREATE STATISTICS cars_make_model_stats (dependencies, mcv) ON make, model FROM cars;

@@ -7,8 +7,9 @@
 -- and those cars sorted in the last branch, whatever the sort; common words are checked while walking the sort's
 -- own index (walking the price index for a word no car has would read every listed car). Relevance then ranks
 -- only the newest 1,000 matches (ranking every match of a common word costs seconds at a million cars).
--- The categorical filters and the city are checked through filter_tags alone: a second, equivalent condition on
--- the column would make the planner expect a hundred times fewer cars than match, and choose slow plans.
+-- The categorical filters and the city are checked through filter_tags alone (has_filter_tags, which the planner
+-- inlines): a second, equivalent condition on the columns would make the planner expect a hundred times fewer
+-- cars than match, and choose slow plans.
 -- Each branch finds only the ids of its page (from a covering index where one serves: for the newest first, the
 -- filters are checked inside the index without reading the table), then the page's rows are read by id.
 -- The cursor value is cast only inside its own sort's CASE arm: PostgreSQL folds constant casts while planning,
@@ -28,10 +29,7 @@ WITH text_hits AS MATERIALIZED (
        AND (:price_min::numeric IS NULL OR c.price >= :price_min)
        AND (:price_max::numeric IS NULL OR c.price <= :price_max)
        AND (:mileage_max::int IS NULL OR c.mileage_km <= :mileage_max)
-       AND (coalesce(:fuel, :body, :colour, :transmission, :condition, :city) IS NULL
-            OR c.filter_tags @> array_remove(ARRAY[
-                   'fuel:' || :fuel, 'body:' || :body, 'colour:' || lower(:colour),
-                   'transmission:' || :transmission, 'condition:' || :condition, 'city:' || lower(:city)], NULL))
+       AND has_filter_tags(c.filter_tags, :fuel, :body, :colour, :transmission, :condition, :city)
 ), matched AS NOT MATERIALIZED (  -- without words, or with common ones
     SELECT l.*
       FROM listed l
@@ -217,10 +215,7 @@ WITH sample AS (
        AND (:price_min::numeric IS NULL OR c.price >= :price_min)
        AND (:price_max::numeric IS NULL OR c.price <= :price_max)
        AND (:mileage_max::int IS NULL OR c.mileage_km <= :mileage_max)
-       AND (coalesce(:fuel, :body, :colour, :transmission, :condition, :city) IS NULL
-            OR c.filter_tags @> array_remove(ARRAY[
-                   'fuel:' || :fuel, 'body:' || :body, 'colour:' || lower(:colour),
-                   'transmission:' || :transmission, 'condition:' || :condition, 'city:' || lower(:city)], NULL))
+       AND has_filter_tags(c.filter_tags, :fuel, :body, :colour, :transmission, :condition, :city)
        AND (:text::text IS NULL OR c.search @@ websearch_to_tsquery('english', :text))
      ORDER BY c.created_at DESC, c.id DESC
      LIMIT :sample
@@ -265,11 +260,7 @@ WITH counted AS (
                AND (:price_min::numeric IS NULL OR r.price >= :price_min)
                AND (:price_max::numeric IS NULL OR r.price <= :price_max)
                AND (:mileage_max::int IS NULL OR r.mileage_km <= :mileage_max)
-               AND (coalesce(:fuel, :body, :colour, :transmission, :condition, :city) IS NULL
-                    OR r.filter_tags @> array_remove(ARRAY[
-                           'fuel:' || :fuel, 'body:' || :body, 'colour:' || lower(:colour),
-                           'transmission:' || :transmission, 'condition:' || :condition, 'city:' || lower(:city)],
-                           NULL))
+               AND has_filter_tags(r.filter_tags, :fuel, :body, :colour, :transmission, :condition, :city)
              LIMIT :sample) AS sample
      GROUP BY GROUPING SETS ((make), (model), (fuel), (body), (transmission), (colour), (condition), ())
 )

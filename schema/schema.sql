@@ -44,6 +44,19 @@ END;
 $$;
 
 --
+-- Name: has_filter_tags(text[], text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.has_filter_tags(tags text[], fuel text, body text, colour text, transmission text, condition text, city text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT coalesce(fuel, body, colour, transmission, condition, city) IS NULL
+        OR tags @> array_remove(ARRAY['fuel:' || fuel, 'body:' || body, 'colour:' || lower(colour),
+                                      'transmission:' || transmission, 'condition:' || condition,
+                                      'city:' || lower(city)], NULL)
+$$;
+
+--
 -- Name: listed_text_hits(text, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
