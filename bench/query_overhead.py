@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from carsite import create_app, db
-from carsite.search import Search, run
+from carsite.cars.search import Search, run
 
 
 def percentile(values: list[float], fraction: float) -> float:

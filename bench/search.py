@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from carsite import create_app, db, seed  # noqa: E402
+from carsite.cars.search import facet_query, interpret, parse, query_params  # noqa: E402
 from carsite.db import tools  # noqa: E402
 from carsite.db.migrate import Runner  # noqa: E402
-from carsite.search import facet_query, interpret, parse, query_params  # noqa: E402
 from tests.test_search_plans import SHAPES  # noqa: E402
 
 
@@ -138,7 +138,7 @@ def http_bench(app, seconds: float, clients: int) -> None:
 
     with app.app_context():
         car = db.all("bench.some_listed_car")[0]
-    from carsite.cars import slugify
+    from carsite.web.filters import slugify
 
     paths = {
         "/healthz (trivial)": "/healthz",

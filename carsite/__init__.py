@@ -1,4 +1,8 @@
-"""carsite: a car marketplace. ``create_app`` builds the Flask application."""
+"""carsite: a car marketplace. ``create_app`` builds the Flask application.
+
+One package per area (accounts, cars, selling, admin, api, site), each with a thin ``views.py`` over use-case
+modules that take an explicit ``domain.Actor``; ``web`` is request plumbing, ``db`` the data module.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +10,30 @@ import logging
 from typing import Any
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 
-from . import access, config, database, errors, views, web
-from .ratelimit import limiter
-
-csrf = CSRFProtect()
+from . import config, web
+from .cars import viewcounts
+from .db import setup as database
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: configuration, database, blueprints, error handlers, CLI."""
+    """Build the app: configuration, database, request plumbing, blueprints, CLI."""
     app = Flask(__name__, instance_path=str(config.PROJECT_DIR / "instance"))
     config.load(app, test_config)
     _logging(app)
     database.init_app(app)
     web.init_app(app)
-    errors.init_app(app)
-    csrf.init_app(app)
-    access.init_app(app)
-    limiter.init_app(app)
-    views.init_app(app)
+    viewcounts.init_app(app)
 
-    from . import account, admin, api, auth, cars, cli, main, selling
+    from . import cli
+    from .accounts import views as accounts
+    from .admin import views as admin
+    from .api import views as api
+    from .cars import views as cars
+    from .selling import views as selling
+    from .site import views as site
 
-    for blueprint in (main.bp, cars.bp, api.bp, auth.bp, account.bp, admin.bp, selling.bp):
+    for blueprint in (site.bp, cars.bp, api.bp, accounts.bp, accounts.account_bp, admin.bp, selling.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -9,25 +9,33 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from . import db
 from . import seed as seed_module
-from .database import runner
+from .accounts import management
 from .db import tools
 from .db.migrate import MigrationError, dump_schema, new_migration
+from .db.setup import runner
+from .domain.actor import Actor
+from .domain.errors import DomainError
+from .selling import workflow
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(queries_group)
+    app.cli.add_command(accounts_group)
+    app.cli.add_command(listings_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(serve_command)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
 
@@ -148,6 +156,61 @@ def explain_command(name: str, params: tuple[str, ...], analyze: bool) -> None:
         _fail(str(exc))
 
 
+# -- accounts and listings: the same use cases as the admin pages, done by the system ------------------------------
+
+accounts_group = AppGroup("accounts", help="Accounts, managed as an admin would (audited as the system).")
+
+
+@accounts_group.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["user", "seller", "admin"]))
+def set_role_command(email: str, role: str) -> None:
+    """Give the account with EMAIL the ROLE (e.g. make the first admin of a new site)."""
+    account = db.optional("users.user_by_email", email=email)
+    if account is None:
+        _fail(f"there is no account with the email {email}")
+    try:
+        previous = management.set_role(account["id"], role, actor=Actor.system())
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"{email}: {previous} -> {role}" if previous != role else f"{email} is already {role}")
+
+
+listings_group = AppGroup("listings", help="Listings and moderation (audited as the system).")
+
+
+@listings_group.command("queue")
+def queue_command() -> None:
+    """List the listings waiting for review, oldest first."""
+    rows = workflow.moderation_queue(actor=Actor.system())
+    for row in rows:
+        click.echo(f"{row['id']:>8}  {row['submitted_at']:%Y-%m-%d %H:%M}  {row['title']}  ({row['seller_name']})")
+    click.echo(f"{len(rows)} listing(s) waiting for review.")
+
+
+@listings_group.command("approve")
+@click.argument("car_id", type=click.IntRange(1, 2**63 - 1))
+def approve_command(car_id: int) -> None:
+    """Put a listing that waits for review live."""
+    _decide(car_id, "approve", None)
+
+
+@listings_group.command("reject")
+@click.argument("car_id", type=click.IntRange(1, 2**63 - 1))
+@click.option("--remark", required=True, help="What the seller must fix (they see it).")
+def reject_command(car_id: int, remark: str) -> None:
+    """Send a listing that waits for review back to its seller with a remark."""
+    _decide(car_id, "reject", remark)
+
+
+def _decide(car_id: int, decision: str, remark: str | None) -> None:
+    try:
+        row = workflow.decide(car_id, decision, remark, actor=Actor.system())
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"{car_id} {row['title']}: {'live' if decision == 'approve' else 'sent back to the seller'}")
+
+
 # -- seed ------------------------------------------------------------------------------------------------------------
 
 
@@ -178,7 +241,7 @@ def seed_command(count: int) -> None:
 @click.option("--processes", default=None, type=click.IntRange(1, 64), help="Processes (default: CPU cores).")
 def serve_command(host: str, port: int, threads: int, processes: int | None) -> None:
     """Serve the site with waitress: several processes share one listening socket."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if "carsite.embedded" in app.extensions:
         done = runner(app, echo=click.echo).migrate()
         if done:

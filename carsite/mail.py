@@ -9,6 +9,8 @@ import time
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -46,3 +48,11 @@ def send(to: str, subject: str, body: str) -> None:
     path = folder / f"{time.time_ns()}-{secrets.token_hex(4)}.eml"
     path.write_bytes(bytes(message))
     log.info("mail to %s (%s) written to %s", to, subject, path.name)
+
+
+def link(endpoint: str, **values: Any) -> str:
+    """An absolute link for a mail, built from BASE_URL only (never from a request's Host header), so the CLI and
+    background jobs make the same links as views."""
+    base = urlsplit(current_app.config["BASE_URL"].rstrip("/"))
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)

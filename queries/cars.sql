@@ -1,12 +1,14 @@
 -- name: car_by_id
--- One car with its seller's display name; no row when the id is unknown or the car was deleted.
+-- One car anyone may see (listing_is_public) with its seller's display name; no row when the id is unknown, the
+-- car was deleted or is not public (a draft, in review, rejected).
 SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km,
        c.transmission, c.body, c.colour, c.condition, c.city, c.created_at, c.updated_at, c.seller_id,
        u.name AS seller_name
   FROM cars c
   JOIN users u ON u.id = c.seller_id
  WHERE c.id = :car_id
-   AND c.deleted_at IS NULL;
+   AND c.deleted_at IS NULL
+   AND listing_is_public(c.status);
 
 -- name: makes_with_counts
 -- Each make with its number of listed cars (from listing_counts, so cheap at any size), most first; an empty list
@@ -64,8 +66,8 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
           FROM generate_series(1, :count) AS g) AS r;
 
 -- name: car_page
--- Everything the car page shows about one car, with whether :user_id (NULL for visitors) saved it; no row when the
--- id is unknown or the car was deleted.
+-- Everything the car page shows about one car anyone may see (listing_is_public), with whether :user_id (NULL for
+-- visitors) saved it; no row when the id is unknown, the car was deleted or is not public.
 SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km,
        c.transmission, c.body, c.colour, c.condition, c.city, c.postcode, c.vin, c.features, c.specs,
        c.seo_title, c.seo_description, c.created_at, c.updated_at, c.seller_id,
@@ -78,7 +80,8 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
   JOIN users u ON u.id = c.seller_id
   LEFT JOIN favorites f ON f.car_id = c.id AND f.user_id = :user_id
  WHERE c.id = :car_id
-   AND c.deleted_at IS NULL;
+   AND c.deleted_at IS NULL
+   AND listing_is_public(c.status);
 
 -- name: price_history
 -- A car's asking prices, oldest first (the first is the listing price); an empty list for an unknown car.
@@ -118,7 +121,7 @@ SELECT c.id, c.title, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mile
   FROM cars c
  WHERE c.id = ANY(:ids::bigint[])
    AND c.deleted_at IS NULL
-   AND c.status IN ('available', 'reserved', 'sold', 'withdrawn');
+   AND listing_is_public(c.status);
 
 -- name: add_views
 -- Add batched page views to cars (parallel arrays of ids and counts); returns how many cars were updated.

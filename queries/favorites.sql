@@ -2,7 +2,7 @@
 -- Save a car for a user (visible cars only); no row when it was saved already or the car cannot be seen.
 INSERT INTO favorites (user_id, car_id)
 SELECT :user_id, c.id FROM cars c
- WHERE c.id = :car_id AND c.deleted_at IS NULL AND c.status IN ('available', 'reserved', 'sold', 'withdrawn')
+ WHERE c.id = :car_id AND c.deleted_at IS NULL AND listing_is_public(c.status)
 ON CONFLICT ON CONSTRAINT favorites_user_id_car_id_key DO NOTHING
 RETURNING id;
 

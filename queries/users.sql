@@ -17,7 +17,7 @@ SELECT id FROM users WHERE role = :role AND is_active ORDER BY id;
 -- name: login_candidate
 -- The account an email logs in to (any letter case), with its password hash and state; no row when unknown or
 -- deleted.
-SELECT id, name, email, password_hash, is_active
+SELECT id, name, email, role, email_verified_at, password_hash, is_active
   FROM users
  WHERE lower(email) = lower(:email)
    AND deleted_at IS NULL;

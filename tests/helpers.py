@@ -11,7 +11,8 @@ import psycopg
 from flask import Flask
 from flask.testing import FlaskClient
 
-from carsite import db, security
+from carsite import db
+from carsite.accounts import passwords as security
 
 PASSWORD = "correct horse battery staple"
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')

@@ -147,7 +147,7 @@ def test_car_page_redirects_to_the_canonical_slug(demo):
 def test_unknown_pending_and_absurd_car_ids_are_404(demo):
     client = demo.test_client()
     with demo.app_context():
-        from carsite.search import Search, run
+        from carsite.cars.search import Search, run
 
         pending = run(Search(limit=1)).cars
     assert client.get("/cars/999999").status_code == 404

@@ -9,7 +9,7 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-from carsite import security
+from carsite.accounts import passwords as security
 
 from .helpers import PASSWORD, csrf, link_in, login, mails, make_user, path_of, post, sql
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from carsite import search, seed
+from carsite import seed
+from carsite.cars import search
+from carsite.cars.search import PARAMS, SORTS
 from carsite.db import Database
-from carsite.search import PARAMS, SORTS
 
 from .helpers import login, make_user, sql
 
@@ -333,7 +334,7 @@ def test_api_car_shape_and_404s(demo):
     (hidden,), *_ = sql(demo, "UPDATE cars SET status = 'draft' WHERE id <> %s RETURNING id", car_id)
     missing = client.get(f"/api/v1/cars/{hidden}")
     assert missing.status_code == 404 and missing.json == {
-        "error": {"status": 404, "message": "There is no such car.", "field": None}
+        "error": {"status": 404, "message": "This car does not exist or is no longer listed.", "field": None}
     }
     assert client.get("/api/v1/cars/99999999999999999999").status_code == 404
     assert client.get("/api/v1/nothing").json["error"]["status"] == 404

@@ -10,8 +10,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from carsite import seed
+from carsite.cars.search import facet_query, interpret, parse, query_params
 from carsite.db import tools
-from carsite.search import facet_query, interpret, parse, query_params
 
 pytestmark = pytest.mark.slow
 

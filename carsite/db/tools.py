@@ -58,7 +58,9 @@ def explain(conninfo: str, query: Query, params: dict[str, Any], analyze: bool =
 def plan(conninfo: str, query: Query, params: dict[str, Any]) -> dict[str, Any]:
     """The planner's tree for one named query (EXPLAIN FORMAT JSON), without running it."""
     with psycopg.connect(conninfo, cursor_factory=psycopg.RawCursor) as conn:
-        return conn.execute(EXPLAIN_JSON + query.sql, query.bind(params)).fetchone()[0][0]["Plan"]
+        row = conn.execute(EXPLAIN_JSON + query.sql, query.bind(params)).fetchone()
+        assert row is not None, "EXPLAIN returns one row"
+        return row[0][0]["Plan"]
 
 
 def sequential_scans(node: dict[str, Any], table: str) -> list[dict[str, Any]]:

@@ -1,0 +1,88 @@
+"""Account forms. WTForms keeps what the user typed (never passwords) and puts each error next to its field."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+
+from ..domain.vocabulary import ROLES, label
+from ..web.forms import collapse, strip
+from . import passwords
+
+PHONE = Regexp(r"^[+0-9 ()./-]{5,40}$", message="Use digits, spaces and + ( ) - . / only.")
+
+
+class NewPassword:
+    """At least 12 characters, not a common password, not the email or name (ASVS 2.1)."""
+
+    def __call__(self, form: FlaskForm, field: PasswordField) -> None:
+        email = form.email.data if hasattr(form, "email") else getattr(form, "account_email", "")
+        name = form.name.data if hasattr(form, "name") else ""
+        problem = passwords.password_problem(field.data or "", email=email or "", name=name or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegisterForm(FlaskForm):
+    name = StringField("Your name", filters=[collapse], validators=[DataRequired(), Length(max=100)])
+    email = EmailField(
+        "Email", filters=[strip], validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)]
+    )
+    password = PasswordField("Password", validators=[DataRequired(), NewPassword()])
+    phone = TelField("Phone (optional)", filters=[strip], validators=[Optional(), PHONE])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=passwords.MAX_PASSWORD)])
+    remember = BooleanField("Keep me logged in on this device")
+
+
+class ReauthenticateForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=passwords.MAX_PASSWORD)])
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(
+        "Email", filters=[strip], validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)]
+    )
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), NewPassword()])
+    confirm = PasswordField(
+        "Repeat the new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=passwords.MAX_PASSWORD)])
+    password = PasswordField("New password", validators=[DataRequired(), NewPassword()])
+    confirm = PasswordField(
+        "Repeat the new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Name", filters=[collapse], validators=[DataRequired(), Length(max=100)])
+    phone = TelField("Phone", filters=[strip], validators=[Optional(), PHONE])
+    address = TextAreaField("Address", filters=[strip], validators=[Optional(), Length(max=500)])
+
+
+class AvatarForm(FlaskForm):
+    avatar = FileField("New photo", validators=[FileRequired("Choose an image file.")])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[SelectChoice(role, label(role)) for role in ROLES])

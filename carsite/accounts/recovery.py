@@ -1,0 +1,61 @@
+"""Forgotten passwords: a single-use emailed link, and choosing a new password with it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import current_app, render_template
+
+from .. import db, mail
+from ..domain import audit
+from ..domain.actor import Actor
+from ..domain.errors import Invalid
+from . import passwords
+
+
+def request_reset(email: str, *, actor: Actor) -> None:
+    """Mail a reset link when the address has an active account; the same outcome for the caller either way."""
+    account = db.optional("users.login_candidate", email=email)
+    if account is None or not account["is_active"]:
+        return
+    token, digest = passwords.new_token()
+    minutes = int(current_app.config["RESET_PASSWORD_MINUTES"])
+    db.scalar(
+        "tokens.create_token",
+        user_id=account["id"],
+        purpose="reset_password",
+        token_hash=digest,
+        lifetime_seconds=minutes * 60,
+    )
+    audit.record("password.reset_requested", actor=actor, subject_id=account["id"])
+    try:
+        mail.send(
+            account["email"],
+            f"Reset your {current_app.config['SITE_NAME']} password",
+            render_template(
+                "mail/reset.txt", name=account["name"], minutes=minutes, url=mail.link("auth.reset", token=token)
+            ),
+        )
+    except mail.MailError:
+        pass  # logged by mail.send; the page must look the same either way
+
+
+def check_reset_token(token: str) -> None:
+    """Invalid when the reset link is unknown, expired or used."""
+    if db.optional("tokens.peek_token", token_hash=passwords.token_hash(token), purpose="reset_password") is None:
+        raise Invalid("This password reset link is invalid, expired or already used. Ask for a new one.")
+
+
+def reset_password(token: str, new_password: str, *, actor: Actor) -> int:
+    """Set a new password with a reset link; every session of the account ends. Returns the account's id."""
+    with db.transaction():
+        row = db.optional("tokens.use_token", token_hash=passwords.token_hash(token), purpose="reset_password")
+        if row is None:
+            raise Invalid("This password reset link was used a moment ago. Ask for a new one.")
+        user_id = row["user_id"]
+        db.execute("users.change_password", user_id=user_id, password_hash=passwords.hash_password(new_password))
+        db.execute("tokens.spend_user_tokens", user_id=user_id, purpose="reset_password")
+        db.execute("users.mark_email_verified", user_id=user_id)  # the link proved the address
+        db.execute("sessions.revoke_user_sessions", user_id=user_id)
+        audit.record("password.reset", actor=replace(actor, user_id=user_id), subject_id=user_id)
+    return user_id

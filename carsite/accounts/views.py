@@ -1,0 +1,293 @@
+"""HTTP for accounts: sign up, confirm, log in and out, forgotten passwords (blueprint ``auth``) and the account
+pages (blueprint ``account``). Parse → call the use case with the request's Actor → respond."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_login import confirm_login, current_user
+from werkzeug.wrappers import Response
+
+from .. import images, mail
+from ..domain.actor import Actor
+from ..domain.errors import DomainError
+from ..web.access import end_session, fresh_login_required, login_required, public, start_session, verified_required
+from ..web.forms import form_page, safe_next
+from ..web.ratelimit import TOO_MANY, account_key, limiter
+from . import login as login_case
+from . import profile, recovery, signup
+from .forms import (
+    AvatarForm,
+    ChangePasswordForm,
+    ForgotForm,
+    LoginForm,
+    ProfileForm,
+    ReauthenticateForm,
+    RegisterForm,
+    ResetForm,
+)
+
+bp = Blueprint("auth", __name__)
+account_bp = Blueprint("account", __name__)
+
+
+def session_lifetime(remember: bool) -> timedelta:
+    config = current_app.config
+    return config["REMEMBER_COOKIE_DURATION"] if remember else config["PERMANENT_SESSION_LIFETIME"]
+
+
+def refused_on_form(form, exc: DomainError, template: str, **context) -> tuple[str, int]:
+    """Show a use case's refusal next to the field it names, with its status."""
+    getattr(form, exc.field or "", form.csrf_token).errors.append(exc.message)
+    return form_page(template, exc.status, form=form, **context)
+
+
+# -- signing up and in ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"], error_message=TOO_MANY)
+def register() -> Response | tuple[str, int]:
+    """Create an account, send the confirmation link and log the new user in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("account.show"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user_id = signup.register(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                phone=form.phone.data,
+                actor=Actor.from_request(),
+            )
+        except DomainError as exc:
+            return refused_on_form(form, exc, "auth/register.html")
+        try:
+            signup.send_verification(user_id, form.name.data, form.email.data)
+            flash("Welcome! We sent you a link to confirm your email address.", "success")
+        except mail.MailError:
+            flash(
+                "Your account is ready, but the confirmation email could not be sent. Send it again from your "
+                "account page.",
+                "error",
+            )
+        start_session(user_id, remember=False, lifetime=session_lifetime(False))
+        return redirect(url_for("account.show"), code=303)
+    return form_page("auth/register.html", form=form)
+
+
+@bp.get("/confirm/<token>")
+@public
+def confirm(token: str) -> Response:
+    """Confirm an email address with the emailed single-use link."""
+    signup.confirm_email(token, actor=Actor.from_request())
+    flash("Thank you: your email address is confirmed.", "success")
+    return redirect(url_for("account.show" if current_user.is_authenticated else "auth.login"), code=303)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("5 per minute;100 per hour", methods=["POST"], error_message=TOO_MANY)
+@limiter.limit("5 per minute;50 per hour", key_func=account_key, methods=["POST"], error_message=TOO_MANY)
+def login() -> Response | tuple[str, int]:
+    """Log in with email and password; the answer is the same whether or not the email has an account."""
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("site.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        actor = Actor.from_request()
+        try:
+            account = login_case.authenticate(form.email.data, form.password.data, actor=actor)
+        except DomainError as exc:
+            return refused_on_form(form, exc, "auth/login.html")
+        remember = bool(form.remember.data)
+        start_session(account["id"], remember=remember, lifetime=session_lifetime(remember))
+        login_case.logged_in(account, remember=remember, actor=actor)
+        return redirect(next_url or url_for("site.index"), code=303)
+    return form_page("auth/login.html", form=form)
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+@login_required
+@limiter.limit("5 per minute", methods=["POST"], error_message=TOO_MANY)
+def reauthenticate() -> Response | tuple[str, int]:
+    """Ask for the password again before a sensitive action when the session came from a remember-me cookie."""
+    next_url = safe_next(request.args.get("next"))
+    form = ReauthenticateForm()
+    if form.validate_on_submit():
+        try:
+            login_case.reauthenticate(form.password.data, actor=Actor.from_request())
+        except DomainError as exc:
+            return refused_on_form(form, exc, "auth/reauthenticate.html")
+        confirm_login()
+        return redirect(next_url or url_for("account.show"), code=303)
+    return form_page("auth/reauthenticate.html", form=form)
+
+
+@bp.post("/logout")
+@public
+def logout() -> Response:
+    """End this session on the server, so a copied cookie stops working too."""
+    login_case.logged_out(actor=Actor.from_request())
+    end_session()
+    flash("You are logged out.", "success")
+    return redirect(url_for("site.index"), code=303)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit("5 per minute;30 per hour", methods=["POST"], error_message=TOO_MANY)
+@limiter.limit("3 per hour", key_func=account_key, methods=["POST"], error_message=TOO_MANY)
+def forgot() -> Response | tuple[str, int]:
+    """Email a reset link; the page never says whether the address has an account."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        recovery.request_reset(form.email.data, actor=Actor.from_request())
+        flash("If an account exists for that address, we have sent it a link to choose a new password.", "info")
+        return redirect(url_for("auth.login"), code=303)
+    return form_page("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"], error_message=TOO_MANY)
+def reset(token: str) -> Response | tuple[str, int]:
+    """Choose a new password with an emailed single-use link; every session of the account ends."""
+    recovery.check_reset_token(token)
+    form = ResetForm()
+    if form.validate_on_submit():
+        recovery.reset_password(token, form.password.data, actor=Actor.from_request())
+        end_session()
+        flash("Your password is changed and every session is logged out. Log in with the new password.", "success")
+        return redirect(url_for("auth.login"), code=303)
+    return form_page("auth/reset.html", form=form, token=token)
+
+
+# -- the account pages ---------------------------------------------------------------------------------------------
+
+
+def account_page(form: ProfileForm | None = None, avatar_form: AvatarForm | None = None, status: int = 200):
+    actor = Actor.from_request()
+    row = profile.account(actor)
+    return form_page(
+        "account/show.html",
+        status,
+        form=form or ProfileForm(data=row),
+        avatar_form=avatar_form or AvatarForm(),
+        account=row,
+        sessions=profile.live_sessions(actor),
+    )
+
+
+@account_bp.route("/account", methods=["GET", "POST"])
+@login_required
+def show() -> Response | tuple[str, int]:
+    """The profile page; POST saves name, phone and address."""
+    if request.method == "GET":
+        return account_page()
+    form = ProfileForm()
+    if form.validate_on_submit():
+        profile.update(
+            name=form.name.data, phone=form.phone.data, address=form.address.data, actor=Actor.from_request()
+        )
+        flash("Your profile is saved.", "success")
+        return redirect(url_for("account.show"), code=303)
+    return account_page(form=form)
+
+
+@account_bp.post("/account/confirm/resend")
+@login_required
+@limiter.limit("3 per hour", key_func=lambda: f"resend:{current_user.id}", error_message=TOO_MANY)
+def resend_confirmation() -> Response:
+    """Send a new confirmation link (older ones stop working)."""
+    if current_user.email_verified:
+        flash("Your email address is already confirmed.", "info")
+    else:
+        try:
+            signup.send_verification(current_user.id, current_user.name, current_user.email)
+            flash("We sent a new confirmation link. It replaces the earlier ones.", "success")
+        except mail.MailError:
+            flash("The email could not be sent just now. Please try again in a few minutes.", "error")
+    return redirect(url_for("account.show"), code=303)
+
+
+@account_bp.post("/account/avatar")
+@login_required
+def upload_avatar() -> Response | tuple[str, int]:
+    """Replace the avatar: 413 over the size limit; anything that does not decode as an image is refused."""
+    limit = int(current_app.config["AVATAR_MAX_BYTES"])
+    too_large = f"The photo is too large; upload one under {limit // (1024 * 1024)} MB."
+    if request.content_length is not None and request.content_length > limit + 64 * 1024:
+        abort(413, too_large)
+    form = AvatarForm()
+    if form.validate_on_submit():
+        data = form.avatar.data.read(limit + 1)
+        if len(data) > limit:
+            abort(413, too_large)
+        try:
+            profile.set_avatar(data, actor=Actor.from_request())
+        except images.ImageRejected as exc:
+            form.avatar.errors.append(str(exc))
+            return account_page(avatar_form=form, status=400)
+        flash("Your photo is updated.", "success")
+        return redirect(url_for("account.show"), code=303)
+    return account_page(avatar_form=form, status=400)
+
+
+@account_bp.post("/account/avatar/remove")
+@login_required
+def remove_avatar() -> Response:
+    """Remove the avatar."""
+    profile.set_avatar(None, actor=Actor.from_request())
+    flash("Your photo is removed.", "success")
+    return redirect(url_for("account.show"), code=303)
+
+
+@account_bp.get("/media/avatars/<name>")
+@public
+def avatar(name: str) -> Response:
+    """An avatar file: server-made names only, never rendered as HTML, cached for a year (names never change)."""
+    if not images.NAME.fullmatch(name):
+        abort(404)
+    return images.serve("avatars", name, "avatar.webp")
+
+
+@account_bp.route("/account/password", methods=["GET", "POST"])
+@fresh_login_required
+@limiter.limit("5 per minute", methods=["POST"], error_message=TOO_MANY)
+def password() -> Response | tuple[str, int]:
+    """Change the password (needs a fresh login); every other session ends."""
+    form = ChangePasswordForm()
+    form.account_email = current_user.email
+    if form.validate_on_submit():
+        try:
+            profile.change_password(form.current.data, form.password.data, actor=Actor.from_request())
+        except DomainError as exc:
+            return refused_on_form(form, exc, "account/password.html")
+        flash("Your password is changed. Every other device has been logged out.", "success")
+        return redirect(url_for("account.show"), code=303)
+    return form_page("account/password.html", form=form)
+
+
+@account_bp.post("/account/sessions/logout-others")
+@login_required
+def logout_others() -> Response:
+    """Log out every other device and browser."""
+    ended = profile.logout_others(actor=Actor.from_request())
+    flash(f"Logged out of {ended} other session(s)." if ended else "There were no other sessions.", "success")
+    return redirect(url_for("account.show"), code=303)
+
+
+@account_bp.post("/account/become-seller")
+@verified_required
+def become_seller() -> Response:
+    """Let a confirmed user list cars for sale."""
+    if profile.become_seller(actor=Actor.from_request()):
+        flash("You can now list cars for sale.", "success")
+    else:
+        flash("Your account can already sell cars.", "info")
+    return redirect(url_for("account.show"), code=303)

@@ -1,0 +1,128 @@
+"""HTTP for admins: accounts (search, roles, deactivation, deletion), the audit log, moderation and featuring."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .. import db
+from ..accounts import management
+from ..accounts.forms import RoleForm
+from ..domain.actor import Actor
+from ..domain.errors import Invalid
+from ..domain.vocabulary import ROLES
+from ..selling import workflow
+from ..web.access import role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+AUDIT_PAGE = 50
+
+
+@bp.get("/users")
+@role_required("admin")
+def users() -> str:
+    """Accounts newest first, searchable by name or email, filterable by role."""
+    text = request.args.get("q", "").strip()[:100] or None
+    role = request.args.get("role") or None
+    rows, next_cursor = management.accounts_page(text, role, request.args.get("cursor"), actor=Actor.from_request())
+    return render_template(
+        "admin/users.html", users=rows, q=text or "", role=role, next_cursor=next_cursor, roles=ROLES
+    )
+
+
+@bp.get("/users/<int:user_id>")
+@role_required("admin")
+def user(user_id: int) -> str:
+    """One account with its live sessions and recent audit events."""
+    account = management.account(user_id, actor=Actor.from_request())
+    return render_template(
+        "admin/user.html",
+        account=account,
+        role_form=RoleForm(role=account["role"]),
+        sessions=db.all("sessions.live_sessions", user_id=user_id),
+        events=db.all("audit.page", action=None, subject_id=user_id, before_id=None, limit=20),
+    )
+
+
+@bp.post("/users/<int:user_id>/role")
+@role_required("admin")
+def set_role(user_id: int) -> Response:
+    """Change an account's role."""
+    form = RoleForm()
+    if not form.validate_on_submit():
+        raise Invalid("role must be user, seller or admin.", field="role")
+    previous = management.set_role(user_id, form.role.data, actor=Actor.from_request())
+    if previous != form.role.data:
+        flash(f"The role is now {form.role.data}.", "success")
+    return redirect(url_for("admin.user", user_id=user_id), code=303)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@role_required("admin")
+def deactivate(user_id: int) -> Response:
+    """Switch an account off: it is logged out everywhere at once and cannot log in."""
+    management.deactivate(user_id, actor=Actor.from_request())
+    flash("The account is deactivated and logged out everywhere.", "success")
+    return redirect(url_for("admin.user", user_id=user_id), code=303)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@role_required("admin")
+def reactivate(user_id: int) -> Response:
+    """Switch an account back on."""
+    management.reactivate(user_id, actor=Actor.from_request())
+    flash("The account is active again.", "success")
+    return redirect(url_for("admin.user", user_id=user_id), code=303)
+
+
+@bp.post("/users/<int:user_id>/delete")
+@role_required("admin")
+def delete(user_id: int) -> Response:
+    """Delete an account softly: personal data scrubbed, sessions ended, its cars and orders kept consistent."""
+    management.delete(user_id, actor=Actor.from_request())
+    flash("The account is deleted; its personal data is gone.", "success")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit_log() -> str:
+    """Account events newest first, optionally of one action."""
+    action = request.args.get("action", "").strip()[:60] or None
+    before = request.args.get("before", "")
+    if before and not (before.isascii() and before.isdigit() and int(before) < 2**63):
+        raise Invalid("before must be an event number.", field="before")
+    rows = db.all(
+        "audit.page", action=action, subject_id=None, before_id=int(before) if before else None, limit=AUDIT_PAGE + 1
+    )
+    older = rows[AUDIT_PAGE - 1]["id"] if len(rows) > AUDIT_PAGE else None
+    return render_template("admin/audit.html", events=rows[:AUDIT_PAGE], action=action or "", older=older)
+
+
+@bp.get("/moderation")
+@role_required("admin")
+def moderation() -> str:
+    """Listings waiting for review, oldest first."""
+    return render_template("admin/moderation.html", cars=workflow.moderation_queue(actor=Actor.from_request()))
+
+
+@bp.post("/moderation/<int:car_id>/<any(approve, reject):decision>")
+@role_required("admin")
+def decide(car_id: int, decision: str) -> Response:
+    """Approve a pending listing, or reject it with a remark the seller sees."""
+    row = workflow.decide(car_id, decision, request.form.get("remark"), actor=Actor.from_request())
+    flash(f"“{row['title']}” is {'live' if decision == 'approve' else 'sent back to the seller'}.", "success")
+    return redirect(url_for("admin.moderation"), code=303)
+
+
+@bp.post("/cars/<int:car_id>/<any(feature, unfeature):action>")
+@role_required("admin")
+def feature(car_id: int, action: str) -> Response:
+    """Show a car among the featured cars on the home page, or stop."""
+    workflow.set_featured(car_id, action == "feature", actor=Actor.from_request())
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("cars.show", car_id=car_id),
+        code=303,
+    )

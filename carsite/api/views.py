@@ -1,0 +1,64 @@
+"""The JSON API: ``/api/v1/cars`` (the page's search, as JSON) and ``/api/v1/cars/<id>``, described by an OpenAPI
+3.1 document (``openapi``) built from the same parameter list the code validates with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, url_for
+from flask import request as flask_request
+from werkzeug.wrappers import Response
+
+from ..cars import catalogue
+from ..cars.search import interpret, parse, run
+from ..web.access import public
+from ..web.filters import slugify
+from .openapi import document
+
+bp = Blueprint("api", __name__)
+API_PAGE = 20
+
+
+def car_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "make": row["make"],
+        "model": row["model"],
+        "year": row["year"],
+        "price": float(row["price"]),
+        "currency": "EUR",
+        "mileage_km": row["mileage_km"],
+        "fuel": row["fuel"],
+        "transmission": row["transmission"],
+        "body": row["body"],
+        "colour": row["colour"],
+        "condition": row["condition"],
+        "city": row["city"] or None,
+        "status": row["status"],
+        "created_at": row["created_at"].isoformat(),
+        "url": url_for("cars.show", car_id=row["id"], slug=slugify(row["title"]), _external=True),
+    }
+
+
+@bp.get("/api/v1/cars")
+@public
+def cars() -> Response:
+    """Search listed cars; the same parameters as /cars. 400 names the parameter that is wrong."""
+    results = run(interpret(parse(flask_request.args, default_limit=API_PAGE, blank_is_unset=False)))
+    return jsonify({"items": [car_json(r) for r in results.cars], "next_cursor": results.next_cursor})
+
+
+@bp.get("/api/v1/cars/<int:car_id>")
+@public
+def car(car_id: int) -> Response:
+    """One car that anyone may see; 404 otherwise."""
+    row = catalogue.public_car(car_id)
+    return jsonify(car_json(row) | {"description": row["description"], "seller": {"name": row["seller_name"]}})
+
+
+@bp.get("/api/openapi.json")
+@public
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of the API."""
+    return jsonify(document())

@@ -1,0 +1,440 @@
+"""Car search: parameters (one specification for the page, the API and the OpenAPI document), interpretation of
+free text (makes, models, years, fuels and bodies become filters, typos forgiven), results with keyset cursors, and
+facet counts. No HTTP here: a wrong parameter is a domain ``Invalid`` naming the parameter."""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
+
+from .. import db
+from ..domain.errors import Invalid
+from ..domain.paging import pack, unpack
+from ..domain.vocabulary import BODIES, CONDITIONS, FUELS, TRANSMISSIONS
+
+SORTS = ("relevance", "newest", "price_asc", "price_desc", "mileage_asc", "year_desc")
+SORT_LABELS = {
+    "relevance": "Best match",
+    "newest": "Newest first",
+    "price_asc": "Price: low to high",
+    "price_desc": "Price: high to low",
+    "mileage_asc": "Mileage: low to high",
+    "year_desc": "Year: newest",
+}
+CATEGORICAL = ("make", "model", "fuel", "transmission", "body", "colour", "condition")
+FACET_SAMPLE = 400
+FACET_WINDOW = 30_000  # newest listed cars a facet sample looks through when there is no text
+MATCH_SCORE = 0.8  # edit similarity needed to read a word as a make or model (typos yes, other words no)
+PAIR_MATCH_SCORE = 0.9
+WORD_FILTERS = {
+    "diesel": ("fuel", "diesel"),
+    "petrol": ("fuel", "petrol"),
+    "gasoline": ("fuel", "petrol"),
+    "electric": ("fuel", "electric"),
+    "ev": ("fuel", "electric"),
+    "hybrid": ("fuel", "hybrid"),
+    "lpg": ("fuel", "lpg"),
+    "automatic": ("transmission", "automatic"),
+    "manual": ("transmission", "manual"),
+    "estate": ("body", "estate"),
+    "wagon": ("body", "estate"),
+    "suv": ("body", "suv"),
+    "sedan": ("body", "sedan"),
+    "saloon": ("body", "sedan"),
+    "hatchback": ("body", "hatchback"),
+    "coupe": ("body", "coupe"),
+    "convertible": ("body", "convertible"),
+    "cabrio": ("body", "convertible"),
+    "van": ("body", "van"),
+    "pickup": ("body", "pickup"),
+    "minivan": ("body", "minivan"),
+    "new": ("condition", "new"),
+    "used": ("condition", "used"),
+}
+
+
+# Abbreviations people type for makes; matched whole-word, any case.
+MAKE_ALIASES = {
+    "vw": "volkswagen",
+    "merc": "mercedes",
+    "benz": "mercedes",
+    "chevy": "chevrolet",
+    "alfa": "alfa romeo",
+    "landrover": "land rover",
+    "rangerover": "range rover",
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One search parameter: how it is parsed and how the OpenAPI document describes it."""
+
+    name: str
+    kind: str  # text, int, number, enum
+    description: str
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+
+
+PARAMS: tuple[Param, ...] = (
+    Param(
+        "q",
+        "text",
+        'Free text: words, "quoted phrases", -excluded words. Makes, models, years, fuels and body '
+        "types in it become filters; small typos in makes and models are forgiven.",
+        max_length=200,
+    ),
+    Param("make", "text", "Make, e.g. Volkswagen (any letter case).", max_length=40),
+    Param("model", "text", "Model, e.g. Golf (any letter case).", max_length=60),
+    Param("year_min", "int", "First registration year, at least.", 1886, 2100),
+    Param("year_max", "int", "First registration year, at most.", 1886, 2100),
+    Param("price_min", "number", "Price in EUR, at least.", 0, 100_000_000),
+    Param("price_max", "number", "Price in EUR, at most.", 0, 100_000_000),
+    Param("mileage_max", "int", "Mileage in km, at most.", 0, 3_000_000),
+    Param("fuel", "enum", "Fuel type.", choices=FUELS),
+    Param("transmission", "enum", "Gearbox.", choices=TRANSMISSIONS),
+    Param("body", "enum", "Body type.", choices=BODIES),
+    Param("colour", "text", "Colour, e.g. blue.", max_length=30),
+    Param("condition", "enum", "New or used.", choices=CONDITIONS),
+    Param("city", "text", "City (exact, any letter case).", max_length=80),
+    Param("sort", "enum", "Order of results; relevance needs q (else newest).", choices=SORTS),
+    Param("cursor", "text", "Opaque cursor from the previous page's next_cursor.", max_length=200),
+    Param("limit", "int", "Results per page.", 1, 100),
+)
+
+
+@dataclass(frozen=True)
+class Search:
+    """A validated search. ``text`` is what is left of ``q`` for full-text matching after filters were taken out."""
+
+    q: str | None = None
+    make: str | None = None
+    model: str | None = None
+    year_min: int | None = None
+    year_max: int | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    mileage_max: int | None = None
+    fuel: str | None = None
+    transmission: str | None = None
+    body: str | None = None
+    colour: str | None = None
+    condition: str | None = None
+    city: str | None = None
+    sort: str = "newest"
+    cursor: str | None = None
+    limit: int = 24
+    text: str | None = None
+    understood: tuple[str, ...] = field(default=())  # what was read out of q, for "Showing results for …"
+
+    def filters(self) -> dict[str, Any]:
+        """The parameters shared by the search queries."""
+        return {
+            name: getattr(self, name)
+            for name in (
+                "make",
+                "model",
+                "year_min",
+                "year_max",
+                "price_min",
+                "price_max",
+                "mileage_max",
+                "fuel",
+                "transmission",
+                "body",
+                "colour",
+                "condition",
+                "city",
+                "text",
+            )
+        }
+
+    def active(self) -> dict[str, Any]:
+        """The parameters a person set (for links that keep the search): no cursor, no defaults."""
+        values = {p.name: getattr(self, p.name) for p in PARAMS if p.name not in ("cursor", "limit")}
+        if self.understood:  # words read as filters are carried as those filters; the rest stays text
+            values["q"] = self.text
+        if values["sort"] == "newest":
+            values["sort"] = None
+        return {k: v for k, v in values.items() if v is not None and v != ""}
+
+
+def parse(args: Any, default_limit: int = 24, blank_is_unset: bool = True) -> Search:
+    """Validate query-string arguments into a Search; Invalid naming the parameter for anything wrong.
+
+    The page's form sends empty fields for "any"; the API (blank_is_unset=False) refuses them, as its document says.
+    """
+    values: dict[str, Any] = {}
+    for param in PARAMS:
+        raw = args.get(param.name)
+        if raw is None:
+            continue
+        if raw.strip() == "":
+            if blank_is_unset or param.name in ("q", "cursor"):
+                continue
+            raise Invalid(f"{param.name} must not be empty; leave it out for any.", field=param.name)
+        values[param.name] = _value(param, raw.strip())
+    search = Search(**values) if "limit" in values else Search(**values, limit=default_limit)
+    for low, high in (("year_min", "year_max"), ("price_min", "price_max")):
+        if values.get(low) is not None and values.get(high) is not None and values[low] > values[high]:
+            raise Invalid(f"{low} must not be greater than {high}.", field=low)
+    if search.q and search.sort == "newest" and "sort" not in values:
+        search = replace(search, sort="relevance")
+    return search
+
+
+def _value(param: Param, raw: str) -> Any:
+    if param.kind == "text":
+        if param.max_length and len(raw) > param.max_length:
+            raise Invalid(f"{param.name} must be at most {param.max_length} characters.", field=param.name)
+        if any(ord(c) < 32 for c in raw):
+            raise Invalid(f"{param.name} must not contain control characters.", field=param.name)
+        return raw
+    if param.kind == "enum":
+        if raw not in param.choices:
+            raise Invalid(f"{param.name} must be one of: {', '.join(param.choices)}.", field=param.name)
+        return raw
+    try:
+        number: Any = int(raw) if param.kind == "int" else Decimal(raw)
+    except (ValueError, InvalidOperation):
+        kind = "a whole number" if param.kind == "int" else "a number"
+        raise Invalid(f"{param.name} must be {kind}.", field=param.name) from None
+    if param.kind == "number" and not number.is_finite():
+        raise Invalid(f"{param.name} must be a number.", field=param.name)
+    if not (param.minimum <= number <= param.maximum):
+        raise Invalid(f"{param.name} must be between {param.minimum:,} and {param.maximum:,}.", field=param.name)
+    return number
+
+
+# -- reading free text ---------------------------------------------------------------------------------------------
+
+YEAR = re.compile(r"(19[0-9]{2}|20[0-9]{2})")
+WORD = re.compile(r"[\w.-]+", re.UNICODE)
+
+
+def interpret(search: Search) -> Search:
+    """Turn makes, models, years, fuels and bodies named in q into filters (typos in makes and models forgiven),
+    and canonicalise make/model parameters to the catalogue's spelling; the rest of q stays full text."""
+    words = WORD.findall(search.q or "") if search.q and not _is_advanced(search.q) else []
+    words = [MAKE_ALIASES.get(w.lower(), w) for w in words]
+    terms = [f"{a} {b}" for a, b in itertools.pairwise(words)] + words
+    lookups = [t for t in (search.make, search.model) if t] + terms
+    if not lookups:
+        return _settle_sort(replace(search, text=search.q))
+    matches: dict[str, dict[str, Any]] = {}
+    for row in db.all("search.match_terms", terms=lookups):
+        matches.setdefault(row["term"].lower(), {"make": [], "model": []})[row["kind"]].append(row)
+    changes: dict[str, Any] = {}
+    understood: list[str] = []
+    for name in ("make", "model"):  # parameters in any letter case, spelled as the catalogue spells them
+        given = getattr(search, name)
+        exact = [
+            c[name] for c in matches.get((given or "").lower(), {}).get(name, []) if c[name].lower() == given.lower()
+        ]
+        if given and exact:
+            changes[name] = exact[0]
+    used: set[int] = set()
+    for index, term in enumerate(terms):
+        # terms are the word pairs first, then the single words; a word serves one filter only
+        positions = {index, index + 1} if index < len(words) - 1 else {index - max(len(words) - 1, 0)}
+        if positions & used:
+            continue
+        taken = _read_term(term, matches.get(term.lower()), search, changes)
+        if taken:
+            changes.update(taken)
+            used |= positions
+            understood.append(term)
+    rest = " ".join(w for i, w in enumerate(words) if i not in used) if words else search.q
+    return _settle_sort(replace(search, **changes, text=rest or None, understood=tuple(understood)))
+
+
+def _settle_sort(search: Search) -> Search:
+    """With no words left to rank by, relevance means newest first (keeping a cursor only if made for that order)."""
+    if search.sort == "relevance" and not search.text:
+        return replace(search, sort="newest", cursor=search.cursor if _cursor_sort(search) == "newest" else None)
+    return search
+
+
+def _read_term(term: str, found: dict[str, list] | None, search: Search, changes: dict[str, Any]) -> dict[str, Any]:
+    """The filters one search term stands for (empty when it is just text)."""
+    make = changes.get("make") or search.make
+    needed = PAIR_MATCH_SCORE if " " in term else MATCH_SCORE  # a word pair must match as a whole
+    model = _best(term, (found or {}).get("model", []), "model")
+    make_match = _best(term, (found or {}).get("make", []), "make")
+    free_model = not search.model and "model" not in changes
+    if (
+        model
+        and model[0] >= needed
+        and model[0] >= (make_match or (0,))[0]
+        and free_model
+        and make in (None, model[1]["make"])
+    ):
+        return {"model": model[1]["model"], "make": model[1]["make"]}
+    if make_match and make_match[0] >= needed and make in (None, make_match[1]["make"]):
+        return {"make": make_match[1]["make"]}
+    word = term.lower()
+    if " " in word:
+        return {}
+    if YEAR.fullmatch(word) and search.year_min is None and search.year_max is None and "year_min" not in changes:
+        return {"year_min": int(word), "year_max": int(word)}
+    if word in WORD_FILTERS:
+        name, value = WORD_FILTERS[word]
+        if getattr(search, name) is None and name not in changes:
+            return {name: value}
+    return {}
+
+
+def _best(term: str, candidates: list[dict[str, Any]], kind: str) -> tuple[float, dict[str, Any]] | None:
+    """The candidate closest to the term by edit similarity, with its score (1.0 for the same letters)."""
+    scored = [(closeness(term, c[kind]), c) for c in candidates]
+    return max(scored, key=lambda pair: pair[0]) if scored else None
+
+
+def closeness(term: str, name: str) -> float:
+    """How alike a term is to a name or to a run of as many of its words: 'toyta'~'Toyota' 0.91,
+    'mercedez'~'Mercedes-Benz' 0.88 (via 'mercedes'), 'sport'~'Sportage' 0.77."""
+    wanted, words = term.lower(), re.split(r"[\s-]+", name.lower())
+    size = len(wanted.split())
+    parts = {name.lower()} | {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+    return max(difflib.SequenceMatcher(None, wanted, part).ratio() for part in parts)
+
+
+def _is_advanced(q: str) -> bool:
+    """Quoted phrases, exclusions and OR are full-text syntax: leave such queries to websearch_to_tsquery."""
+    return '"' in q or re.search(r"(^|\s)-\w", q) is not None or re.search(r"\bOR\b", q) is not None
+
+
+# -- running it ----------------------------------------------------------------------------------------------------
+
+SORT_KEYS = {
+    "newest": "created_at",
+    "price_asc": "price",
+    "price_desc": "price",
+    "mileage_asc": "mileage_km",
+    "year_desc": "year",
+    "relevance": "rank",
+}
+
+
+def next_cursor_after(search: Search, row: dict[str, Any]) -> str:
+    value = row[SORT_KEYS[search.sort]]
+    value = value.isoformat() if isinstance(value, datetime) else repr(value) if isinstance(value, float) else value
+    return pack(search.sort, value, row["id"])
+
+
+def _cursor_parts(cursor: str) -> tuple[str, str, int]:
+    """(sort, value, id) of a search cursor; ValueError when it is not one."""
+    sort, value, row_id = unpack(cursor, 3)
+    return sort, value, int(row_id)
+
+
+def cursor_position(search: Search) -> tuple[str | None, int | None]:
+    """(after_value, after_id) from the cursor; Invalid when forged or made for another sort order."""
+    if not search.cursor:
+        return None, None
+    try:
+        sort, value, after_id = _cursor_parts(search.cursor)
+        if sort != search.sort:
+            raise ValueError("cursor of another sort")
+        if sort == "newest":
+            datetime.fromisoformat(value)
+        elif sort in ("price_asc", "price_desc"):
+            if not Decimal(value).is_finite():
+                raise ValueError("not finite")
+        elif sort == "relevance":
+            float(value)
+        else:
+            int(value)
+        if not (0 < after_id < 2**63):
+            raise ValueError("id out of range")
+    except (ValueError, InvalidOperation):  # binascii and decoding errors are ValueErrors
+        raise Invalid(
+            "The cursor is not valid for this search; start again from the first page.", field="cursor"
+        ) from None
+    return value, after_id
+
+
+@dataclass
+class Results:
+    search: Search
+    cars: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def run(search: Search, user_id: int | None = None) -> Results:
+    """One page of results for an interpreted search, each car marked with whether ``user_id`` saved it."""
+    rows = db.all("search.cars", **query_params(search, user_id))
+    next_cursor = next_cursor_after(search, rows[search.limit - 1]) if len(rows) > search.limit else None
+    return Results(search, rows[: search.limit], next_cursor)
+
+
+def query_params(search: Search, user_id: int | None = None) -> dict[str, Any]:
+    """The parameters of search.cars for a search (one more row than a page, to know whether another follows)."""
+    after_value, after_id = cursor_position(search)
+    return {
+        **search.filters(),
+        "user_id": user_id,
+        "sort": search.sort,
+        "after_value": after_value,
+        "after_id": after_id,
+        "limit": search.limit + 1,
+    }
+
+
+def _cursor_sort(search: Search) -> str | None:
+    try:
+        return _cursor_parts(search.cursor or "")[0]
+    except ValueError:
+        return None
+
+
+def facet_query(search: Search) -> tuple[str, dict[str, Any], bool]:
+    """The facet query for a search, its parameters, and whether its counts are surely exact: from listing_counts
+    when only categorical filters are on; with text, from the newest matches; else from the newest matches among a
+    bounded window of the newest listed cars."""
+    filters = search.filters()
+    if all(filters[k] is None for k in filters if k not in CATEGORICAL):
+        return "search.facets_from_counts", {k: filters[k] for k in CATEGORICAL}, True
+    if filters["text"] is not None:
+        return "search.facets_from_sample", {**filters, "sample": FACET_SAMPLE}, False
+    params = {k: v for k, v in filters.items() if k != "text"}
+    return "search.facets_from_window", {**params, "sample": FACET_SAMPLE, "window": FACET_WINDOW}, False
+
+
+class Facets(NamedTuple):
+    """Facet values with their counts, and the number of matching cars: exact, at least ``total`` (a sample's
+    counts) or, when ``approximate``, an estimate."""
+
+    values: dict[str, list[tuple[str, int]]]
+    total: int
+    exact: bool
+    approximate: bool = False
+
+
+def facets(search: Search) -> Facets:
+    """The facets of a search (see ``Facets``)."""
+    name, params, exact = facet_query(search)
+    grouped: dict[str, list[tuple[str, int]]] = {}
+    totals = {"total": 0}
+    for row in db.all(name, **params):
+        if row["facet"] in ("total", "scope"):
+            totals[row["facet"]] = int(row["cars"] or 0)
+        else:
+            grouped.setdefault(row["facet"], []).append((row["value"], int(row["cars"])))
+    total, scope, window = totals["total"], totals.get("scope", 0), params.get("window")
+    if window and scope > window:  # few matches, and the window could not hold every car: extrapolate its share
+        estimate = round(total * scope / window)
+        return Facets(grouped, max(_two_figures(estimate), total), exact=False, approximate=True)
+    return Facets(grouped, total, exact or total < FACET_SAMPLE)
+
+
+def _two_figures(number: int) -> int:
+    """``number`` rounded to two significant figures (1,583 → 1,600), for estimates."""
+    return round(number, 2 - len(str(abs(number)))) if number >= 100 else number

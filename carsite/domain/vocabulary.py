@@ -1,0 +1,76 @@
+"""One vocabulary for the values carsite stores and the words people read for them.
+
+Each tuple below is the allow-list a CHECK constraint in ``schema/schema.sql`` also enforces
+(``tests/test_architecture.py`` compares them), and every label shown on a page comes from here.
+"""
+
+from __future__ import annotations
+
+FUELS = ("petrol", "diesel", "hybrid", "plug_in_hybrid", "electric", "lpg", "cng", "hydrogen", "other")
+TRANSMISSIONS = ("manual", "automatic", "semi_automatic")
+BODIES = ("sedan", "hatchback", "estate", "suv", "coupe", "convertible", "van", "pickup", "minivan", "other")
+CONDITIONS = ("new", "used")
+ROLES = ("user", "seller", "admin")
+# Listing statuses, in workflow order. Which of them the public may see is the SQL function listing_is_public
+# (mirrored by PUBLIC_STATUSES); the moves between them are selling.workflow.
+LISTING_STATUSES = ("draft", "pending", "rejected", "available", "reserved", "sold", "withdrawn")
+PUBLIC_STATUSES = ("available", "reserved", "sold", "withdrawn")
+
+LABELS = {
+    "petrol": "Petrol",
+    "diesel": "Diesel",
+    "hybrid": "Hybrid",
+    "plug_in_hybrid": "Plug-in hybrid",
+    "electric": "Electric",
+    "lpg": "LPG",
+    "cng": "CNG",
+    "hydrogen": "Hydrogen",
+    "other": "Other",
+    "manual": "Manual",
+    "automatic": "Automatic",
+    "semi_automatic": "Semi-automatic",
+    "sedan": "Sedan",
+    "hatchback": "Hatchback",
+    "estate": "Estate",
+    "suv": "SUV",
+    "coupe": "Coupe",
+    "convertible": "Convertible",
+    "van": "Van",
+    "pickup": "Pickup",
+    "minivan": "Minivan",
+    "new": "New",
+    "used": "Used",
+    "user": "User",
+    "seller": "Seller",
+    "admin": "Admin",
+}
+# What a listing's status means to buyers (public pages) and to its seller (their own pages).
+STATUS_LABELS = {
+    "draft": "Draft",
+    "pending": "In review",
+    "rejected": "Needs changes",
+    "available": "Available",
+    "reserved": "Reserved",
+    "sold": "Sold",
+    "withdrawn": "Withdrawn",
+}
+SELLER_STATUS_LABELS = {
+    **STATUS_LABELS,
+    "draft": "Draft (not visible)",
+    "pending": "Waiting for review",
+    "available": "Live",
+}
+
+
+def label(value: object) -> str:
+    """A readable label for a stored value ('plug_in_hybrid' -> 'Plug-in hybrid'); other values as text."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    return LABELS.get(value) or STATUS_LABELS.get(value) or value.replace("_", " ").capitalize()
+
+
+def status_label(status: str, *, for_seller: bool = False) -> str:
+    """A listing status in words: as the public reads it, or as its seller does."""
+    return (SELLER_STATUS_LABELS if for_seller else STATUS_LABELS).get(status, label(status))

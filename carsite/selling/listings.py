@@ -1,0 +1,56 @@
+"""Listings as their sellers see them: create, edit, delete. Only the seller (or an admin) reaches a listing
+here; for everyone else it does not exist (NotFound), so ids cannot be probed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import db
+from ..domain import audit
+from ..domain.actor import Actor
+from ..domain.errors import Forbidden, NotFound
+
+
+def require_confirmed_email(actor: Actor) -> None:
+    if not actor.email_verified:
+        raise Forbidden(
+            "Confirm your email address before listing a car: use the link we sent you, or send a new one "
+            "from your account page."
+        )
+
+
+def require_seller(actor: Actor) -> None:
+    if not actor.is_seller:
+        raise Forbidden("Only sellers list cars; become one from your account page.")
+
+
+def own_listing(car_id: int, *, actor: Actor) -> dict[str, Any]:
+    """The listing when the actor may edit it; NotFound otherwise (also for other sellers' cars)."""
+    car = db.optional("selling.listing_for_owner", car_id=car_id, user_id=actor.user_id, is_admin=actor.is_admin)
+    if car is None:
+        raise NotFound("There is no such listing among yours.")
+    return car
+
+
+def of_seller(*, actor: Actor) -> list[dict[str, Any]]:
+    """The actor's listings with their status, remarks, photos and views."""
+    return db.all("selling.of_seller", seller_id=actor.user_id)
+
+
+def create(values: dict[str, Any], *, actor: Actor) -> int:
+    """A new listing of the actor's, saved as a draft; returns its id."""
+    require_seller(actor)
+    require_confirmed_email(actor)
+    return db.scalar("selling.insert_listing", seller_id=actor.user_id, **values)
+
+
+def update(car_id: int, values: dict[str, Any], *, actor: Actor) -> None:
+    own_listing(car_id, actor=actor)
+    db.one("selling.update_listing", car_id=car_id, **values)
+
+
+def delete(car_id: int, *, actor: Actor) -> None:
+    """Delete softly: the listing leaves the site; orders and history keep it."""
+    own_listing(car_id, actor=actor)
+    db.one("selling.soft_delete", car_id=car_id)
+    audit.record("listing.delete", actor=actor, subject_id=actor.user_id, car_id=car_id)

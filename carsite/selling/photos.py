@@ -1,0 +1,64 @@
+"""A listing's photos: add several at once (each decoded, stripped of metadata, stored in two sizes), reorder,
+delete. The actor must own the listing (NotFound otherwise)."""
+
+from __future__ import annotations
+
+from .. import db, images
+from ..domain.actor import Actor
+from ..domain.errors import Invalid, NotFound
+from . import listings
+
+MAX_PHOTOS = 20
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+MOVES = ("earlier", "later", "first", "delete")
+
+
+def photos(car_id: int) -> list[dict]:
+    return db.all("selling.photos", car_id=car_id)
+
+
+def add(car_id: int, uploads: list[tuple[str, bytes]], *, actor: Actor) -> tuple[int, list[str]]:
+    """Store (filename, bytes) uploads up to the listing's limit; returns how many were added and, for the person,
+    why each refused one was refused."""
+    listings.own_listing(car_id, actor=actor)
+    have = db.scalar("selling.photo_count", car_id=car_id)
+    added, refused = 0, []
+    for filename, data in uploads[: max(0, MAX_PHOTOS - have)]:
+        if len(data) > PHOTO_MAX_BYTES:
+            refused.append(f"{filename}: larger than 10 MB")
+            continue
+        try:
+            name, width, height = images.save_photo(data)
+        except images.ImageRejected as exc:
+            refused.append(f"{filename}: {exc}")
+            continue
+        db.scalar("selling.add_photo", car_id=car_id, file=name, width=width, height=height)
+        added += 1
+    if len(uploads) > MAX_PHOTOS - have:
+        refused.append(f"a listing holds at most {MAX_PHOTOS} photos")
+    db.one("selling.refresh_cover", car_id=car_id)
+    return added, refused
+
+
+def arrange(car_id: int, photo_id: int, action: str, *, actor: Actor) -> None:
+    """Move a photo earlier, later or to the front (the cover), or delete it."""
+    if action not in MOVES:
+        raise Invalid("The action is earlier, later, first or delete.", field="action")
+    listings.own_listing(car_id, actor=actor)
+    removed = None
+    with db.transaction():
+        if action == "delete":
+            row = db.optional("selling.delete_photo", car_id=car_id, photo_id=photo_id)
+            if row is None:
+                raise NotFound("There is no such photo.")
+            removed = row["file"]
+        else:
+            db.execute(
+                "selling.move_photo",
+                car_id=car_id,
+                photo_id=photo_id,
+                to_front=action == "first",
+                step=-1 if action == "earlier" else 1,
+            )
+        db.one("selling.refresh_cover", car_id=car_id)
+    images.remove_photo(removed)

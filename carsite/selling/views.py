@@ -1,0 +1,112 @@
+"""HTTP for selling: the seller's listings, the listing form, photos and status moves. Only the seller (or an
+admin) reaches a listing here: everyone else gets 404, so ids cannot be probed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .. import images
+from ..domain.actor import Actor
+from ..domain.errors import Conflict
+from ..web.access import public, role_required
+from ..web.forms import form_page
+from . import listings, photos, workflow
+from .form import ListingForm, specs_text
+
+bp = Blueprint("selling", __name__)
+
+
+@bp.get("/sell")
+@role_required("seller", "admin")
+def mine() -> str:
+    """The seller's listings with their status, remarks, photos and views."""
+    return render_template("selling/mine.html", cars=listings.of_seller(actor=Actor.from_request()))
+
+
+@bp.route("/sell/new", methods=["GET", "POST"])
+@role_required("seller", "admin")
+def create() -> Response | tuple[str, int]:
+    """A new listing, saved as a draft; photos come next."""
+    actor = Actor.from_request()
+    listings.require_confirmed_email(actor)
+    form = ListingForm()
+    if form.validate_on_submit():
+        car_id = listings.create(form.values(), actor=actor)
+        flash("Your draft is saved. Add photos, then submit it for review.", "success")
+        return redirect(url_for("selling.edit", car_id=car_id), code=303)
+    return form_page("selling/form.html", form=form, car=None)
+
+
+@bp.route("/sell/<int:car_id>", methods=["GET", "POST"])
+@role_required("seller", "admin")
+def edit(car_id: int) -> Response | tuple[str, int]:
+    """Edit a listing; its photos and status actions are on the same page."""
+    actor = Actor.from_request()
+    car = listings.own_listing(car_id, actor=actor)
+    form = ListingForm() if request.method == "POST" else ListingForm(data={**car, "specs": specs_text(car["specs"])})
+    if form.validate_on_submit():
+        listings.update(car_id, form.values(), actor=actor)
+        flash("Your changes are saved.", "success")
+        return redirect(url_for("selling.edit", car_id=car_id), code=303)
+    return form_page("selling/form.html", form=form, car=car, photos=photos.photos(car_id))
+
+
+@bp.post("/sell/<int:car_id>/photos")
+@role_required("seller", "admin")
+def add_photos(car_id: int) -> Response:
+    """Add photos (several at once): each is decoded, stripped of metadata and stored in two sizes."""
+    actor = Actor.from_request()
+    listings.own_listing(car_id, actor=actor)
+    if request.content_length and request.content_length > current_app.config["MAX_CONTENT_LENGTH"]:
+        abort(413)
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    if not files:
+        flash("Choose one or more photos to upload.", "error")
+        return redirect(url_for("selling.edit", car_id=car_id, _anchor="photos"), code=303)
+    uploads = [(f.filename or "", f.read(photos.PHOTO_MAX_BYTES + 1)) for f in files[: photos.MAX_PHOTOS + 1]]
+    uploads += [(f.filename or "", b"") for f in files[photos.MAX_PHOTOS + 1 :]]
+    added, refused = photos.add(car_id, uploads, actor=actor)
+    if added:
+        flash(f"{added} photo(s) added.", "success")
+    if refused:
+        flash("Not added: " + "; ".join(refused) + ".", "error")
+    return redirect(url_for("selling.edit", car_id=car_id, _anchor="photos"), code=303)
+
+
+@bp.post("/sell/<int:car_id>/photos/<int:photo_id>/<any(earlier, later, first, delete):action>")
+@role_required("seller", "admin")
+def photo_action(car_id: int, photo_id: int, action: str) -> Response:
+    """Reorder with plain buttons (earlier, later, make it the cover) or delete a photo."""
+    photos.arrange(car_id, photo_id, action, actor=Actor.from_request())
+    return redirect(url_for("selling.edit", car_id=car_id, _anchor="photos"), code=303)
+
+
+@bp.post("/sell/<int:car_id>/<any(submit, withdraw, relist):action>")
+@role_required("seller", "admin")
+def change_status(car_id: int, action: str) -> Response:
+    """Submit a draft (or a rejected listing) for review, withdraw it, or put a withdrawn one back up."""
+    try:
+        move = workflow.change(car_id, action, actor=Actor.from_request())
+        flash(move.done, "success")
+    except Conflict as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("selling.edit", car_id=car_id), code=303)
+
+
+@bp.post("/sell/<int:car_id>/delete")
+@role_required("seller", "admin")
+def delete(car_id: int) -> Response:
+    """Delete a listing softly: it leaves the site; orders and history keep it."""
+    listings.delete(car_id, actor=Actor.from_request())
+    flash("The listing is deleted.", "success")
+    return redirect(url_for("selling.mine"), code=303)
+
+
+@bp.get("/media/photos/<name>-<any(thumb, large):size>.webp")
+@public
+def photo(name: str, size: str) -> Response:
+    """A listing photo: server-made names only, never rendered as HTML, cached for a year (names never change)."""
+    if not images.PHOTO_NAME.fullmatch(name):
+        abort(404)
+    return images.serve("photos", f"{name}-{size}.webp", "photo.webp")

@@ -1,0 +1,1 @@
+"""The site as a whole: home page, crawler files and health checks."""

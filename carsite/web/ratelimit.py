@@ -1,0 +1,67 @@
+"""Rate limits: Flask-Limiter with its counters in PostgreSQL, so they hold across processes and servers."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from flask import request
+from flask_limiter import Limiter
+from limits.storage import Storage
+
+from .. import db
+from .access import client_ip
+
+
+class PostgresStorage(Storage):
+    """A ``limits`` storage over the named queries in queries/rate_limits.sql (fixed-window strategy)."""
+
+    STORAGE_SCHEME = ["carsite"]
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return db.DatabaseError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        if random.random() < 0.01:  # keys of one-off visitors would pile up otherwise
+            db.execute("rate_limits.purge_expired")
+        return db.scalar("rate_limits.incr", key=key, amount=amount, expiry_seconds=expiry)
+
+    def get(self, key: str) -> int:
+        row = db.optional("rate_limits.current", key=key)
+        return row["count"] if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = db.optional("rate_limits.expiry", key=key)
+        return row["expires_at"] if row else time.time()
+
+    def check(self) -> bool:
+        try:
+            return db.scalar("rate_limits.ping") == 1
+        except db.DatabaseError:
+            return False
+
+    def reset(self) -> int | None:
+        return db.execute("rate_limits.clear_all")
+
+    def clear(self, key: str) -> None:
+        db.execute("rate_limits.clear", key=key)
+
+
+def client_key() -> str:
+    return client_ip() or "unknown"
+
+
+def account_key() -> str:
+    """Limits per account: the submitted email, lower-cased, whether or not such an account exists."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+limiter = Limiter(
+    key_func=client_key,
+    storage_uri="carsite://",
+    strategy="fixed-window",
+    headers_enabled=True,
+    key_prefix="carsite",
+)
+TOO_MANY = "Too many attempts. Please wait a little and try again."

@@ -1,0 +1,1 @@
+DROP FUNCTION listing_is_public(text);
