@@ -107,6 +107,39 @@ END;
 $$;
 
 --
+-- Name: other_active_admins(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.other_active_admins(except_id bigint) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    admins bigint;
+BEGIN
+    -- One fixed key for every write that may remove an admin: each waits here until the previous one commits or
+    -- rolls back. The lock comes before any row lock below, and nothing else takes this key, so two such writes
+    -- cannot deadlock on each other.
+    PERFORM pg_advisory_xact_lock(2026120101);
+    -- Under READ COMMITTED each statement of a VOLATILE function takes a new snapshot, so this count sees the
+    -- previous writer's commit. Under REPEATABLE READ and SERIALIZABLE the snapshot is older than the lock: FOR
+    -- SHARE turns an admin changed since then into a serialization failure (40001, which callers may retry)
+    -- instead of a stale count.
+    SELECT count(*) INTO admins
+      FROM (SELECT 1
+              FROM users
+             WHERE role = 'admin' AND is_active AND deleted_at IS NULL AND id <> except_id
+               FOR SHARE) AS a;
+    RETURN admins;
+END;
+$$;
+
+--
+-- Name: FUNCTION other_active_admins(except_id bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.other_active_admins(except_id bigint) IS 'How many active, non-deleted admins there are besides except_id. Waits for every other admin-changing transaction to finish first (advisory lock 2026120101, held to commit), so a write that uses it in its WHERE clause cannot remove the last active admin even when two admins remove each other at once.';
+
+--
 -- Name: record_car_prices(); Type: FUNCTION; Schema: public; Owner: -
 --
 
