@@ -23,15 +23,39 @@ CREATE FUNCTION public.count_listings() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    IF TG_OP = 'UPDATE' THEN
+        -- Per combination, listed cars after minus listed cars before: a car listed under the same values on both
+        -- sides cancels out, so only combinations whose count changes are written.
+        UPDATE listing_counts lc SET cars = lc.cars + d.n
+          FROM (SELECT make, model, fuel, body, transmission, colour, condition, sum(n) AS n
+                  FROM (SELECT make, model, fuel, body, transmission, colour, condition, -1 AS n
+                          FROM old_rows WHERE status = 'available' AND deleted_at IS NULL
+                        UNION ALL
+                        SELECT make, model, fuel, body, transmission, colour, condition, 1
+                          FROM new_rows WHERE status = 'available' AND deleted_at IS NULL) AS c
+                 GROUP BY 1, 2, 3, 4, 5, 6, 7
+                HAVING sum(n) < 0) d
+         WHERE (lc.make, lc.model, lc.fuel, lc.body, lc.transmission, lc.colour, lc.condition)
+             = (d.make, d.model, d.fuel, d.body, d.transmission, d.colour, d.condition);
+        INSERT INTO listing_counts AS lc (make, model, fuel, body, transmission, colour, condition, cars)
+        SELECT make, model, fuel, body, transmission, colour, condition, sum(n)
+          FROM (SELECT make, model, fuel, body, transmission, colour, condition, -1 AS n
+                  FROM old_rows WHERE status = 'available' AND deleted_at IS NULL
+                UNION ALL
+                SELECT make, model, fuel, body, transmission, colour, condition, 1
+                  FROM new_rows WHERE status = 'available' AND deleted_at IS NULL) AS c
+         GROUP BY 1, 2, 3, 4, 5, 6, 7
+        HAVING sum(n) > 0
+        ON CONFLICT (make, model, fuel, body, transmission, colour, condition)
+        DO UPDATE SET cars = lc.cars + excluded.cars;
+    ELSIF TG_OP = 'DELETE' THEN
         UPDATE listing_counts lc SET cars = lc.cars - o.n
           FROM (SELECT make, model, fuel, body, transmission, colour, condition, count(*) AS n
                   FROM old_rows WHERE status = 'available' AND deleted_at IS NULL
                  GROUP BY 1, 2, 3, 4, 5, 6, 7) o
          WHERE (lc.make, lc.model, lc.fuel, lc.body, lc.transmission, lc.colour, lc.condition)
              = (o.make, o.model, o.fuel, o.body, o.transmission, o.colour, o.condition);
-    END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+    ELSE
         INSERT INTO listing_counts AS lc (make, model, fuel, body, transmission, colour, condition, cars)
         SELECT make, model, fuel, body, transmission, colour, condition, count(*)
           FROM new_rows WHERE status = 'available' AND deleted_at IS NULL
@@ -150,8 +174,14 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO car_price_history (car_id, price) SELECT id, price FROM new_rows;
     ELSE
+        -- A car's price after the update that it did not have before.
         INSERT INTO car_price_history (car_id, price)
-        SELECT n.id, n.price FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n.price <> o.price;
+        SELECT id, price
+          FROM (SELECT id, price, -1 AS n FROM old_rows
+                UNION ALL
+                SELECT id, price, 1 FROM new_rows) AS c
+         GROUP BY id, price
+        HAVING sum(n) > 0;
     END IF;
     RETURN NULL;
 END;
@@ -164,7 +194,15 @@ $$;
 CREATE FUNCTION public.set_updated_at() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+DECLARE
+    unset jsonb;
 BEGIN
+    IF TG_NARGS > 0 THEN
+        unset := jsonb_object(TG_ARGV, array_fill(NULL::text, ARRAY[TG_NARGS]));
+        IF jsonb_populate_record(NEW, unset) *= jsonb_populate_record(OLD, unset) THEN
+            RETURN NEW;
+        END IF;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -962,7 +1000,7 @@ CREATE TRIGGER cars_record_updated_prices AFTER UPDATE ON public.cars REFERENCIN
 -- Name: cars cars_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.set_updated_at('view_count', 'search', 'filter_tags');
 
 --
 -- Name: inquiries inquiries_set_updated_at; Type: TRIGGER; Schema: public; Owner: -

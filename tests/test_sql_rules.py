@@ -1,10 +1,12 @@
-"""Rules kept by the database itself: the last active admin."""
+"""Rules kept by the database itself: the last active admin, and triggers that ignore view-count flushes."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
+import psycopg
 import pytest
 
 from carsite import db
@@ -204,3 +206,164 @@ def test_under_repeatable_read_a_stale_count_is_a_conflict_not_a_second_removal(
     with pytest.raises(db.TransactionConflict):
         two.outcome()
     assert active_admins(app) == [a]
+
+
+# -- view-count flushes --------------------------------------------------------------------------------------------
+
+COUNTS = (
+    "SELECT make, model, fuel, body, transmission, colour, condition, cars, xmin::text FROM listing_counts"
+    " ORDER BY make, model, fuel, body, transmission, colour, condition"
+)
+RECOUNT = (
+    "SELECT make, model, fuel, body, transmission, colour, condition, count(*) FROM cars"
+    " WHERE status = 'available' AND deleted_at IS NULL GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7"
+)
+
+
+def listed(app, n: int) -> list[int]:
+    rows = sql(app, "SELECT id FROM cars WHERE status = 'available' AND deleted_at IS NULL ORDER BY id LIMIT %s", n)
+    return [r[0] for r in rows]
+
+
+def stamps(app, ids: list[int]) -> list[tuple]:
+    return sql(app, "SELECT id, updated_at, view_count FROM cars WHERE id = ANY(%s) ORDER BY id", ids)
+
+
+def counts_match_the_cars(app) -> bool:
+    kept = [r[:8] for r in sql(app, COUNTS) if r[7] > 0]
+    return kept == sql(app, RECOUNT)
+
+
+def test_a_view_flush_changes_the_view_counts_and_nothing_else(demo):
+    ids = listed(demo, 10)
+    client = demo.test_client()
+    sitemap = client.get("/sitemaps/cars-0.xml").get_data(as_text=True)
+    before, counts = stamps(demo, ids), sql(demo, COUNTS)
+    history = sql(demo, "SELECT count(*) FROM car_price_history")
+
+    for car_id in ids[:3]:  # through the page and the app's own flush
+        client.get(client.get(f"/cars/{car_id}").headers["Location"])
+    assert demo.extensions["carsite.views"].flush() == 3
+    with demo.app_context():  # and a bigger batch, straight through the flush query
+        assert db.execute("cars.add_views", ids=ids, views=[5] * len(ids)) == len(ids)
+
+    after = stamps(demo, ids)
+    assert [r[2] for r in after] == [r[2] + 5 + (r[0] in ids[:3]) for r in before]
+    assert [r[:2] for r in after] == [r[:2] for r in before]  # updated_at, the sitemap's lastmod, stays
+    assert sql(demo, COUNTS) == counts  # not one listing_counts row rewritten (xmin included)
+    assert sql(demo, "SELECT count(*) FROM car_price_history") == history
+    assert client.get("/sitemaps/cars-0.xml").get_data(as_text=True) == sitemap
+
+
+def test_real_changes_still_move_updated_at_counts_and_price_history(demo):
+    car_id = listed(demo, 1)[0]
+    (key,) = sql(
+        demo, "SELECT make, model, fuel, body, transmission, colour, condition FROM cars WHERE id = %s", car_id
+    )
+
+    def row_of(key_values):
+        return next(r for r in sql(demo, COUNTS) if r[:7] == tuple(key_values))
+
+    (stamp,) = stamps(demo, [car_id])
+    counts = sql(demo, COUNTS)
+    sql(demo, "UPDATE cars SET price = price + 100 WHERE id = %s", car_id)
+    (priced,) = stamps(demo, [car_id])
+    assert priced[1] > stamp[1]
+    assert sql(demo, "SELECT price FROM car_price_history WHERE car_id = %s ORDER BY id DESC LIMIT 1", car_id) == sql(
+        demo, "SELECT price FROM cars WHERE id = %s", car_id
+    )
+    assert sql(demo, COUNTS) == counts  # the price is not counted: no row rewritten
+
+    with demo.app_context():
+        assert db.optional("selling.set_status", car_id=car_id, status="withdrawn", from_statuses=["available"])
+    (withdrawn,) = stamps(demo, [car_id])
+    assert withdrawn[1] > priced[1]
+    assert row_of(key)[7] == next(r for r in counts if r[:7] == key)[7] - 1
+    changed = [r for r in sql(demo, COUNTS) if r not in counts]
+    assert [r[:7] for r in changed] == [key]  # only the car's own combination was written
+    assert counts_match_the_cars(demo)
+
+    sql(demo, "UPDATE cars SET status = 'available', colour = 'Aubergine' WHERE id = %s", car_id)
+    assert row_of((*key[:5], "Aubergine", key[6]))[7] == 1
+    assert row_of(key)[7] == next(r for r in counts if r[:7] == key)[7] - 1
+    assert counts_match_the_cars(demo)
+    sql(demo, "UPDATE cars SET colour = %s WHERE id = %s", key[5], car_id)
+    assert row_of(key)[7] == next(r for r in counts if r[:7] == key)[7]
+    assert counts_match_the_cars(demo)
+
+
+def test_cars_swapping_combinations_in_one_statement_rewrite_no_count(demo):
+    a, b = listed(demo, 2)
+    sql(
+        demo,
+        "UPDATE cars b SET make = a.make, model = a.model, fuel = a.fuel, body = a.body,"
+        " transmission = a.transmission, condition = a.condition, colour = 'Aubergine'"
+        " FROM cars a WHERE a.id = %s AND b.id = %s",
+        a,
+        b,
+    )
+    counts = sql(demo, COUNTS)
+    colours = sql(demo, "SELECT colour FROM cars WHERE id = ANY(%s) ORDER BY id", [a, b])
+    sql(
+        demo,
+        "UPDATE cars c SET colour = o.colour FROM cars o WHERE (c.id, o.id) IN ((%s, %s), (%s, %s))",
+        a,
+        b,
+        b,
+        a,
+    )
+    assert sql(demo, "SELECT colour FROM cars WHERE id = ANY(%s) ORDER BY id", [a, b]) == colours[::-1]
+    assert sql(demo, COUNTS) == counts  # one car left each combination and one entered it
+    assert counts_match_the_cars(demo)
+
+
+def test_batch_triggers_stay_fast_after_a_one_car_update_on_the_same_connection(app):
+    # plpgsql keeps a trigger query's plan from its first run in a session: a join of old_rows and new_rows planned
+    # for one row became a nested loop that took seconds for 3,000 cars.
+    seller = new_account(app, "seller", role="seller")
+    with psycopg.connect(app.config["DATABASE_URL"]) as conn:
+        conn.execute(
+            "INSERT INTO cars (seller_id, title, price, status, make, model, year, fuel, mileage_km, transmission,"
+            " body, colour) SELECT %s, 'Car ' || g, 1000 + g, 'available', 'Make ' || g %% 30, 'Model', 2015,"
+            " 'petrol', 1000, 'manual', 'sedan', 'red' FROM generate_series(1, 3000) g",
+            (seller,),
+        )
+        conn.commit()
+        conn.execute("UPDATE cars SET price = price + 1 WHERE id = (SELECT min(id) FROM cars)")
+        plan = "\n".join(
+            r[0] for r in conn.execute("EXPLAIN (ANALYZE) UPDATE cars SET view_count = view_count + 1").fetchall()
+        )
+        conn.rollback()
+    times = {name: float(ms) for name, ms in re.findall(r"Trigger (\w+): time=([\d.]+)", plan)}
+    assert times["cars_record_updated_prices"] < 100, plan
+    assert times["cars_count_updated"] < 100, plan
+
+
+def test_other_tables_stamp_every_update_as_before(app):
+    user_id = new_account(app, "ann", role="user")
+    (before,) = sql(app, "SELECT updated_at FROM users WHERE id = %s", user_id)[0]
+    with app.app_context():
+        db.execute("users.record_login", user_id=user_id)
+    (after,) = sql(app, "SELECT updated_at FROM users WHERE id = %s", user_id)[0]
+    assert after > before
+
+
+def test_columns_named_to_set_updated_at_exist(database_url):
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT t.tgrelid::regclass::text, pg_get_triggerdef(t.oid) FROM pg_trigger t"
+            " WHERE t.tgfoid = 'set_updated_at'::regproc AND NOT t.tgisinternal"
+        ).fetchall()
+        named = {}
+        for table, definition in rows:
+            args = re.search(r"set_updated_at\((.*)\)$", definition).group(1)
+            named[table] = [a.strip().strip("'") for a in args.split(",") if a.strip()]
+        for table, columns in named.items():
+            found = conn.execute(
+                "SELECT array_agg(attname::text) FROM pg_attribute"
+                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped AND attname = ANY(%s)",
+                (table, columns),
+            ).fetchone()[0]
+            assert sorted(found or []) == sorted(columns), table
+    assert named["cars"] == ["view_count", "search", "filter_tags"]
+    assert named["users"] == []
