@@ -1,17 +1,22 @@
-"""Rules kept by the database itself: the last active admin, and triggers that ignore view-count flushes."""
+"""Rules kept by the database itself: the last active admin, triggers that ignore view-count flushes, and a comment
+on every function and trigger."""
 
 from __future__ import annotations
 
 import re
 import threading
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from carsite import db
+from carsite.db.migrate import Runner, dump_schema
 
 from .helpers import sql
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 # -- the last active admin -----------------------------------------------------------------------------------------
 
@@ -367,3 +372,39 @@ def test_columns_named_to_set_updated_at_exist(database_url):
             assert sorted(found or []) == sorted(columns), table
     assert named["cars"] == ["view_count", "search", "filter_tags"]
     assert named["users"] == []
+
+
+# -- every function and trigger says what it is for ----------------------------------------------------------------
+
+
+def test_every_function_and_trigger_has_a_comment(database_url):
+    with psycopg.connect(database_url) as conn:
+        functions = conn.execute(
+            "SELECT p.oid::regprocedure::text, obj_description(p.oid, 'pg_proc') FROM pg_proc p"
+            " WHERE p.pronamespace = 'public'::regnamespace"
+            "   AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid"
+            "                      AND d.deptype = 'e')"
+        ).fetchall()
+        triggers = conn.execute(
+            "SELECT format('%I ON %s', t.tgname, t.tgrelid::regclass), obj_description(t.oid, 'pg_trigger')"
+            " FROM pg_trigger t WHERE NOT t.tgisinternal"
+        ).fetchall()
+    names = {name for name, _ in functions}
+    assert {"set_updated_at()", "count_listings()", "other_active_admins(bigint)"} <= names
+    assert not any(name.startswith("similarity(") for name in names)  # pg_trgm's own functions are not ours
+    assert "cars_count_updated ON cars" in {name for name, _ in triggers}
+    missing = [name for name, comment in functions + triggers if not (comment or "").strip()]
+    assert missing == [], "add COMMENT ON FUNCTION / COMMENT ON TRIGGER in a migration"
+
+
+# -- the migrations of these rules roll back to exactly what was there -------------------------------------------
+
+
+def test_these_migrations_roll_back_to_the_schema_before_them(fresh_database):
+    before = fresh_database()
+    Runner(before, MIGRATIONS).migrate(16)
+    url = fresh_database()
+    runner = Runner(url, MIGRATIONS)
+    runner.migrate(19)
+    assert [m.version for m in runner.rollback(steps=3)] == [19, 18, 17]
+    assert dump_schema(url) == dump_schema(before)
