@@ -67,30 +67,38 @@ UPDATE users SET role = 'seller'
 RETURNING id;
 
 -- name: set_role
--- Change an account's role and return the previous one; no row for an unknown or deleted account.
+-- Change an account's role and return the previous one; no row when the account is unknown or deleted, or when it
+-- is the last active admin and :role is not admin (other_active_admins makes two admins demoting each other at
+-- once take turns, so the second sees the first's change and is refused).
 UPDATE users AS u SET role = :role
   FROM users AS old
  WHERE u.id = :user_id AND old.id = u.id AND u.deleted_at IS NULL
+   AND (:role = 'admin' OR u.role <> 'admin' OR NOT u.is_active OR other_active_admins(u.id) > 0)
 RETURNING old.role AS previous;
 
 -- name: set_active
--- Switch an account on or off; no row for an unknown or deleted account (a deleted one stays off).
-UPDATE users SET is_active = :active
- WHERE id = :user_id AND deleted_at IS NULL
-RETURNING id;
+-- Switch an account on or off; no row when the account is unknown or deleted (a deleted one stays off), or when
+-- switching off the last active admin (other_active_admins makes concurrent admin changes take turns).
+UPDATE users AS u SET is_active = :active
+ WHERE u.id = :user_id AND u.deleted_at IS NULL
+   AND (:active::boolean OR NOT u.is_active OR u.role <> 'admin' OR other_active_admins(u.id) > 0)
+RETURNING u.id;
 
 -- name: soft_delete
 -- Delete an account softly: personal data scrubbed, login impossible, id kept so cars, orders and history stay
--- consistent. Returns the avatar file to remove; no row when unknown or already deleted.
+-- consistent. Returns the avatar file to remove; no row when the account is unknown or already deleted, or when it
+-- is the last active admin (other_active_admins makes concurrent admin changes take turns).
 UPDATE users AS u
    SET deleted_at = now(), is_active = false, name = 'Deleted user', email = 'deleted-' || u.id || '@invalid',
        password_hash = '!', phone = NULL, address = NULL, avatar = NULL
   FROM users AS old
  WHERE u.id = :user_id AND old.id = u.id AND u.deleted_at IS NULL
+   AND (u.role <> 'admin' OR NOT u.is_active OR other_active_admins(u.id) > 0)
 RETURNING old.avatar AS avatar;
 
 -- name: count_active_admins
--- How many active admins there are, not counting the given account; 0 when none.
+-- How many active admins there are, not counting the given account; 0 when none. A hint for a clear message
+-- only: set_role, set_active and soft_delete refuse the last active admin themselves.
 SELECT count(*) FROM users WHERE role = 'admin' AND is_active AND deleted_at IS NULL AND id <> :except_id;
 
 -- name: admin_page

@@ -23,15 +23,39 @@ CREATE FUNCTION public.count_listings() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    IF TG_OP = 'UPDATE' THEN
+        -- Per combination, listed cars after minus listed cars before: a car listed under the same values on both
+        -- sides cancels out, so only combinations whose count changes are written.
+        UPDATE listing_counts lc SET cars = lc.cars + d.n
+          FROM (SELECT make, model, fuel, body, transmission, colour, condition, sum(n) AS n
+                  FROM (SELECT make, model, fuel, body, transmission, colour, condition, -1 AS n
+                          FROM old_rows WHERE status = 'available' AND deleted_at IS NULL
+                        UNION ALL
+                        SELECT make, model, fuel, body, transmission, colour, condition, 1
+                          FROM new_rows WHERE status = 'available' AND deleted_at IS NULL) AS c
+                 GROUP BY 1, 2, 3, 4, 5, 6, 7
+                HAVING sum(n) < 0) d
+         WHERE (lc.make, lc.model, lc.fuel, lc.body, lc.transmission, lc.colour, lc.condition)
+             = (d.make, d.model, d.fuel, d.body, d.transmission, d.colour, d.condition);
+        INSERT INTO listing_counts AS lc (make, model, fuel, body, transmission, colour, condition, cars)
+        SELECT make, model, fuel, body, transmission, colour, condition, sum(n)
+          FROM (SELECT make, model, fuel, body, transmission, colour, condition, -1 AS n
+                  FROM old_rows WHERE status = 'available' AND deleted_at IS NULL
+                UNION ALL
+                SELECT make, model, fuel, body, transmission, colour, condition, 1
+                  FROM new_rows WHERE status = 'available' AND deleted_at IS NULL) AS c
+         GROUP BY 1, 2, 3, 4, 5, 6, 7
+        HAVING sum(n) > 0
+        ON CONFLICT (make, model, fuel, body, transmission, colour, condition)
+        DO UPDATE SET cars = lc.cars + excluded.cars;
+    ELSIF TG_OP = 'DELETE' THEN
         UPDATE listing_counts lc SET cars = lc.cars - o.n
           FROM (SELECT make, model, fuel, body, transmission, colour, condition, count(*) AS n
                   FROM old_rows WHERE status = 'available' AND deleted_at IS NULL
                  GROUP BY 1, 2, 3, 4, 5, 6, 7) o
          WHERE (lc.make, lc.model, lc.fuel, lc.body, lc.transmission, lc.colour, lc.condition)
              = (o.make, o.model, o.fuel, o.body, o.transmission, o.colour, o.condition);
-    END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+    ELSE
         INSERT INTO listing_counts AS lc (make, model, fuel, body, transmission, colour, condition, cars)
         SELECT make, model, fuel, body, transmission, colour, condition, count(*)
           FROM new_rows WHERE status = 'available' AND deleted_at IS NULL
@@ -42,6 +66,12 @@ BEGIN
     RETURN NULL;
 END;
 $$;
+
+--
+-- Name: FUNCTION count_listings(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.count_listings() IS 'Trigger function (AFTER INSERT, UPDATE or DELETE on cars, FOR EACH STATEMENT, transition tables old_rows and new_rows): keeps listing_counts, the number of listed cars (available, not deleted) per make, model, fuel, body, transmission, colour and condition, exact. An update changes only the counts of cars that left or entered one.';
 
 --
 -- Name: has_filter_tags(text[], text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: -
@@ -55,6 +85,12 @@ CREATE FUNCTION public.has_filter_tags(tags text[], fuel text, body text, colour
                                       'transmission:' || transmission, 'condition:' || condition,
                                       'city:' || lower(city)], NULL)
 $$;
+
+--
+-- Name: FUNCTION has_filter_tags(tags text[], fuel text, body text, colour text, transmission text, condition text, city text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.has_filter_tags(tags text[], fuel text, body text, colour text, transmission text, condition text, city text) IS 'Whether a car''s filter_tags carry every chosen categorical filter value (NULL: any); true when none is chosen. One SQL expression, inlined by the planner into a plain filter_tags @> ... that the GIN and covering indexes serve.';
 
 --
 -- Name: listed_text_hits(text, integer); Type: FUNCTION; Schema: public; Owner: -
@@ -107,6 +143,45 @@ END;
 $$;
 
 --
+-- Name: FUNCTION listed_text_hits(words text, cap integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.listed_text_hits(words text, cap integer) IS 'The ids of the listed cars whose search document matches the web-search words, read from the text index; NULL when more than cap cars match or when the planner''s statistics make the words common (the search then walks its sort''s index instead); an empty array when nothing matches or the words are all stop words.';
+
+--
+-- Name: other_active_admins(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.other_active_admins(except_id bigint) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    admins bigint;
+BEGIN
+    -- One fixed key for every write that may remove an admin: each waits here until the previous one commits or
+    -- rolls back. The lock comes before any row lock below, and nothing else takes this key, so two such writes
+    -- cannot deadlock on each other.
+    PERFORM pg_advisory_xact_lock(2026120101);
+    -- Under READ COMMITTED each statement of a VOLATILE function takes a new snapshot, so this count sees the
+    -- previous writer's commit. Under REPEATABLE READ and SERIALIZABLE the snapshot is older than the lock: FOR
+    -- SHARE turns an admin changed since then into a serialization failure (40001, which callers may retry)
+    -- instead of a stale count.
+    SELECT count(*) INTO admins
+      FROM (SELECT 1
+              FROM users
+             WHERE role = 'admin' AND is_active AND deleted_at IS NULL AND id <> except_id
+               FOR SHARE) AS a;
+    RETURN admins;
+END;
+$$;
+
+--
+-- Name: FUNCTION other_active_admins(except_id bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.other_active_admins(except_id bigint) IS 'How many active, non-deleted admins there are besides except_id. Waits for every other admin-changing transaction to finish first (advisory lock 2026120101, held to commit), so a write that uses it in its WHERE clause cannot remove the last active admin even when two admins remove each other at once.';
+
+--
 -- Name: record_car_prices(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -117,12 +192,24 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO car_price_history (car_id, price) SELECT id, price FROM new_rows;
     ELSE
+        -- A car's price after the update that it did not have before.
         INSERT INTO car_price_history (car_id, price)
-        SELECT n.id, n.price FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n.price <> o.price;
+        SELECT id, price
+          FROM (SELECT id, price, -1 AS n FROM old_rows
+                UNION ALL
+                SELECT id, price, 1 FROM new_rows) AS c
+         GROUP BY id, price
+        HAVING sum(n) > 0;
     END IF;
     RETURN NULL;
 END;
 $$;
+
+--
+-- Name: FUNCTION record_car_prices(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.record_car_prices() IS 'Trigger function (AFTER INSERT or UPDATE on cars, FOR EACH STATEMENT, transition tables): appends the price of each new car, and each changed price, to car_price_history.';
 
 --
 -- Name: set_updated_at(); Type: FUNCTION; Schema: public; Owner: -
@@ -131,11 +218,25 @@ $$;
 CREATE FUNCTION public.set_updated_at() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+DECLARE
+    unset jsonb;
 BEGIN
+    IF TG_NARGS > 0 THEN
+        unset := jsonb_object(TG_ARGV, array_fill(NULL::text, ARRAY[TG_NARGS]));
+        IF jsonb_populate_record(NEW, unset) *= jsonb_populate_record(OLD, unset) THEN
+            RETURN NEW;
+        END IF;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
 $$;
+
+--
+-- Name: FUNCTION set_updated_at(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_updated_at() IS 'Trigger function (BEFORE UPDATE, FOR EACH ROW): sets updated_at to now(). Its arguments name columns whose changes alone leave updated_at as it was (on cars: view_count, and the generated columns, which a BEFORE trigger sees unset); without arguments every update moves updated_at.';
 
 --
 -- Name: audit_log; Type: TABLE; Schema: public; Owner: -
@@ -902,10 +1003,22 @@ CREATE STATISTICS public.cars_make_model_stats (dependencies, mcv) ON make, mode
 CREATE TRIGGER cars_count_deleted AFTER DELETE ON public.cars REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_listings();
 
 --
+-- Name: TRIGGER cars_count_deleted ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_count_deleted ON public.cars IS 'Removes deleted listed cars from listing_counts (count_listings).';
+
+--
 -- Name: cars cars_count_inserted; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER cars_count_inserted AFTER INSERT ON public.cars REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_listings();
+
+--
+-- Name: TRIGGER cars_count_inserted ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_count_inserted ON public.cars IS 'Adds inserted listed cars to listing_counts (count_listings).';
 
 --
 -- Name: cars cars_count_updated; Type: TRIGGER; Schema: public; Owner: -
@@ -914,10 +1027,22 @@ CREATE TRIGGER cars_count_inserted AFTER INSERT ON public.cars REFERENCING NEW T
 CREATE TRIGGER cars_count_updated AFTER UPDATE ON public.cars REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_listings();
 
 --
+-- Name: TRIGGER cars_count_updated ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_count_updated ON public.cars IS 'Moves updated cars between listing_counts rows when their status, deletion or a counted filter value changed (count_listings).';
+
+--
 -- Name: cars cars_record_inserted_prices; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER cars_record_inserted_prices AFTER INSERT ON public.cars REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.record_car_prices();
+
+--
+-- Name: TRIGGER cars_record_inserted_prices ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_record_inserted_prices ON public.cars IS 'Starts the price history of inserted cars (record_car_prices).';
 
 --
 -- Name: cars cars_record_updated_prices; Type: TRIGGER; Schema: public; Owner: -
@@ -926,10 +1051,22 @@ CREATE TRIGGER cars_record_inserted_prices AFTER INSERT ON public.cars REFERENCI
 CREATE TRIGGER cars_record_updated_prices AFTER UPDATE ON public.cars REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.record_car_prices();
 
 --
+-- Name: TRIGGER cars_record_updated_prices ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_record_updated_prices ON public.cars IS 'Records every changed asking price in car_price_history (record_car_prices).';
+
+--
 -- Name: cars cars_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.set_updated_at('view_count', 'search', 'filter_tags');
+
+--
+-- Name: TRIGGER cars_set_updated_at ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_set_updated_at ON public.cars IS 'Keeps cars.updated_at (the sitemap''s lastmod) at the time of the last change to the listing; a view-count flush alone leaves it (set_updated_at with the columns to ignore).';
 
 --
 -- Name: inquiries inquiries_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
@@ -938,16 +1075,34 @@ CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXE
 CREATE TRIGGER inquiries_set_updated_at BEFORE UPDATE ON public.inquiries FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 --
+-- Name: TRIGGER inquiries_set_updated_at ON inquiries; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER inquiries_set_updated_at ON public.inquiries IS 'Keeps inquiries.updated_at at the time of the last change (set_updated_at).';
+
+--
 -- Name: orders orders_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER orders_set_updated_at BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 --
+-- Name: TRIGGER orders_set_updated_at ON orders; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER orders_set_updated_at ON public.orders IS 'Keeps orders.updated_at at the time of the last change (set_updated_at).';
+
+--
 -- Name: users users_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER users_set_updated_at BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+--
+-- Name: TRIGGER users_set_updated_at ON users; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER users_set_updated_at ON public.users IS 'Keeps users.updated_at at the time of the last change (set_updated_at).';
 
 --
 -- Name: audit_log audit_log_actor_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

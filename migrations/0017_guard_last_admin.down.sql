@@ -1,0 +1,1 @@
+DROP FUNCTION other_active_admins(bigint);

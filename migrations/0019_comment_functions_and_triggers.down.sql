@@ -1,0 +1,14 @@
+COMMENT ON TRIGGER cars_record_updated_prices ON cars IS NULL;
+COMMENT ON TRIGGER cars_record_inserted_prices ON cars IS NULL;
+COMMENT ON TRIGGER cars_count_deleted ON cars IS NULL;
+COMMENT ON TRIGGER cars_count_updated ON cars IS NULL;
+COMMENT ON TRIGGER cars_count_inserted ON cars IS NULL;
+COMMENT ON TRIGGER cars_set_updated_at ON cars IS NULL;
+COMMENT ON TRIGGER inquiries_set_updated_at ON inquiries IS NULL;
+COMMENT ON TRIGGER orders_set_updated_at ON orders IS NULL;
+COMMENT ON TRIGGER users_set_updated_at ON users IS NULL;
+COMMENT ON FUNCTION has_filter_tags(text[], text, text, text, text, text, text) IS NULL;
+COMMENT ON FUNCTION listed_text_hits(text, integer) IS NULL;
+COMMENT ON FUNCTION record_car_prices() IS NULL;
+COMMENT ON FUNCTION count_listings() IS NULL;
+COMMENT ON FUNCTION set_updated_at() IS NULL;
