@@ -149,6 +149,20 @@ $$;
 COMMENT ON FUNCTION public.listed_text_hits(words text, cap integer) IS 'The ids of the listed cars whose search document matches the web-search words, read from the text index; NULL when more than cap cars match or when the planner''s statistics make the words common (the search then walks its sort''s index instead); an empty array when nothing matches or the words are all stop words.';
 
 --
+-- Name: listing_is_public(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.listing_is_public(status text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (status = ANY (ARRAY['available'::text, 'reserved'::text, 'sold'::text, 'withdrawn'::text]));
+
+--
+-- Name: FUNCTION listing_is_public(status text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.listing_is_public(status text) IS 'Whether anyone may open the page of a car in this status (sold and withdrawn cars keep theirs, with a notice); mirrored by carsite.domain.vocabulary.PUBLIC_STATUSES.';
+
+--
 -- Name: other_active_admins(bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 

@@ -57,21 +57,16 @@ def set_role(user_id: int) -> Response:
     return redirect(url_for("admin.user", user_id=user_id), code=303)
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.post("/users/<int:user_id>/<any(deactivate, reactivate):action>")
 @role_required("admin")
-def deactivate(user_id: int) -> Response:
-    """Switch an account off: it is logged out everywhere at once and cannot log in."""
-    management.deactivate(user_id, actor=Actor.from_request())
-    flash("The account is deactivated and logged out everywhere.", "success")
-    return redirect(url_for("admin.user", user_id=user_id), code=303)
-
-
-@bp.post("/users/<int:user_id>/reactivate")
-@role_required("admin")
-def reactivate(user_id: int) -> Response:
-    """Switch an account back on."""
-    management.reactivate(user_id, actor=Actor.from_request())
-    flash("The account is active again.", "success")
+def set_active(user_id: int, action: str) -> Response:
+    """Switch an account off (it is logged out everywhere at once and cannot log in) or back on."""
+    if action == "deactivate":
+        management.deactivate(user_id, actor=Actor.from_request())
+        flash("The account is deactivated and logged out everywhere.", "success")
+    else:
+        management.reactivate(user_id, actor=Actor.from_request())
+        flash("The account is active again.", "success")
     return redirect(url_for("admin.user", user_id=user_id), code=303)
 
 
