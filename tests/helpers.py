@@ -14,6 +14,9 @@ from flask.testing import FlaskClient
 from carsite import db, security
 
 PASSWORD = "correct horse battery staple"
+# One scrypt hash per distinct password per run: hashing is deliberately slow (about 0.1 s), and every test makes
+# accounts. Tests about the hashing itself go through the app (registration, password change), never make_user.
+_HASHES: dict[str, str] = {}
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
@@ -40,6 +43,9 @@ def make_user(
     role: str = "user",
     verified: bool = True,
 ) -> int:
+    """Create an account through the app's own query; returns its id."""
+    if password not in _HASHES:
+        _HASHES[password] = security.hash_password(password)
     with app.app_context():
         user_id = db.scalar(
             "users.insert_user",
@@ -48,7 +54,7 @@ def make_user(
             role=role,
             phone=None,
             address=None,
-            password_hash=security.hash_password(password),
+            password_hash=_HASHES[password],
         )
         if verified:
             db.execute("users.mark_email_verified", user_id=user_id)
