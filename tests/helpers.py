@@ -1,8 +1,10 @@
-"""Helpers for tests that act as a person: CSRF tokens from pages, accounts, logging in, reading sent mail."""
+"""Helpers for tests that act as a person: CSRF tokens from pages, accounts and cars (made through the app's own
+named queries), logging in, reading sent mail."""
 
 from __future__ import annotations
 
 import email
+import json
 import re
 from email.message import EmailMessage
 from pathlib import Path
@@ -59,6 +61,47 @@ def make_user(
         if verified:
             db.execute("users.mark_email_verified", user_id=user_id)
     return user_id
+
+
+# A plain car as a seller would list it (the columns of selling.insert_listing); make_car's overrides change any.
+CAR = {
+    "title": "Fiat Panda",
+    "make": "Fiat",
+    "model": "Panda",
+    "year": 2015,
+    "price": 5000,
+    "mileage_km": 1,
+    "fuel": "petrol",
+    "transmission": "manual",
+    "body": "hatchback",
+    "colour": "red",
+    "condition": "used",
+    "vin": None,
+    "city": "",
+    "postcode": None,
+    "description": "",
+    "features": [],
+    "specs": [],
+    "seo_title": None,
+    "seo_description": None,
+}
+
+
+def make_car(app: Flask, seller_id: int, *, status: str = "draft", **overrides) -> int:
+    """Create a listing through the app's own queries, as selling and moderation do: a draft, then submitted
+    (status="pending"), approved ("available") or rejected ("rejected"); returns its id."""
+    if status not in ("draft", "pending", "available", "rejected"):
+        raise ValueError(f"make_car makes draft, pending, available or rejected cars, not {status!r}")
+    values = {**CAR, **overrides}
+    values["specs"] = json.dumps(values["specs"])
+    with app.app_context():
+        car_id = db.scalar("selling.insert_listing", seller_id=seller_id, **values)
+        if status != "draft":
+            assert db.optional("selling.set_status", car_id=car_id, status="pending", from_statuses=["draft"])
+        if status in ("available", "rejected"):
+            remark = "Add photos of the interior." if status == "rejected" else None
+            assert db.optional("selling.decide", car_id=car_id, status=status, remark=remark)
+    return car_id
 
 
 def login(

@@ -7,7 +7,7 @@ import re
 
 from carsite.db import Database
 
-from .helpers import login, make_user, post, sql
+from .helpers import login, make_car, make_user, post, sql
 
 
 def listed_ids(app, n: int) -> list[int]:
@@ -51,13 +51,7 @@ def test_sold_car_says_so_in_json_ld_and_on_the_page(demo):
 def test_json_ld_cannot_be_broken_out_of(make_app):
     app = make_app()
     seller = make_user(app, "s@example.com", role="seller")
-    sql(
-        app,
-        "INSERT INTO cars (seller_id, title, price, status, make, model, year, fuel, mileage_km, transmission,"
-        " body, colour) VALUES (%s, '</script><script>alert(1)</script>', 1000, 'available', 'X', 'Y', 2020,"
-        " 'petrol', 1, 'manual', 'sedan', 'red')",
-        seller,
-    )
+    make_car(app, seller, status="available", title="</script><script>alert(1)</script>", make="X", model="Y")
     html = page_of(app.test_client(), 1).get_data(as_text=True)
     assert "</script><script>alert(1)" not in html
     assert html.count("<script") == 1  # the JSON-LD block only; data, not code (CSP allows no inline script)
