@@ -107,6 +107,12 @@ def test_favorites_need_login_and_a_visible_car(demo):
     assert post(visitor, f"/cars/{car_id}/favorite", page="/account").status_code == 404
 
 
+def compare_rows(html: str) -> dict[str, list[str]]:
+    """The comparison table by row label: each car's cell as shown."""
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', html)
+    return {label: re.findall(r"<td>(.*?)</td>", cells) for label, cells in rows}
+
+
 def test_compare_two_to_four_cars_with_differences_only(demo):
     client = demo.test_client()
     ids = listed_ids(demo, 5)
@@ -116,9 +122,13 @@ def test_compare_two_to_four_cars_with_differences_only(demo):
     assert b"up to 4 cars" in full.data
     page = client.get("/compare?ids=" + ",".join(map(str, ids[:3]))).get_data(as_text=True)
     assert page.count('<th scope="col"><a href="/cars/') == 3
-    rows_all = page.count('<th scope="row">')
+    rows_all = compare_rows(page)
+    assert rows_all and all(len(cells) == 3 for cells in rows_all.values())
+    same = {label for label, cells in rows_all.items() if len(set(cells)) == 1}
+    differ = rows_all.keys() - same
+    assert "Status" in same and "Price" in differ  # all three are listed; their prices differ
     only_diff = client.get("/compare?diff=1&ids=" + ",".join(map(str, ids[:3]))).get_data(as_text=True)
-    assert only_diff.count('<th scope="row">') <= rows_all
+    assert compare_rows(only_diff).keys() == differ
     assert "Show everything" in only_diff
     for bad in ("abc", "1,2,3,4,5", "0,1"):
         assert client.get(f"/compare?ids={bad}").status_code == 400
