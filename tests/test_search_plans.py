@@ -9,43 +9,12 @@ import psycopg
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from bench.search_shapes import SHAPES
 from carsite import seed
 from carsite.db import tools
 from carsite.search import facet_query, interpret, parse, query_params
 
 pytestmark = pytest.mark.slow
-
-SHAPES = [
-    {},
-    {"sort": "price_asc"},
-    {"sort": "price_desc"},
-    {"sort": "mileage_asc"},
-    {"sort": "year_desc"},
-    {"q": "service history"},
-    {"q": "garaged", "sort": "relevance"},
-    {"q": "towbar", "sort": "price_asc"},
-    {"q": "toyta corola"},
-    {"q": "sport", "sort": "price_asc"},
-    {"q": "owner -sport", "sort": "relevance"},
-    {"make": "BMW"},
-    {"make": "BMW", "model": "X3"},
-    {"make": "Volvo", "sort": "price_asc"},
-    {"fuel": "electric"},
-    {"transmission": "manual"},
-    {"body": "convertible"},
-    {"colour": "yellow"},
-    {"condition": "new"},
-    {"city": "Leipzig"},
-    {"year_min": "2024"},
-    {"year_min": "2010", "year_max": "2012"},
-    {"price_min": "20000", "price_max": "25000"},
-    {"mileage_max": "5000"},
-    {"make": "Audi", "fuel": "diesel", "year_min": "2015", "price_max": "30000", "sort": "price_desc"},
-    {"make": "BMW", "fuel": "diesel", "year_min": "2015", "sort": "price_asc"},
-    {"body": "suv", "fuel": "hybrid", "transmission": "automatic", "colour": "white"},
-    {"fuel": "electric", "year_max": "2008", "mileage_max": "50000"},
-    {"city": "Leipzig", "body": "convertible", "sort": "mileage_asc"},
-]
 
 
 @pytest.fixture(scope="module")
