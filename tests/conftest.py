@@ -13,6 +13,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import time
 from functools import cached_property
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from carsite.db.migrate import Runner
 ROOT = Path(__file__).resolve().parent.parent
 TEST_QUERIES = Path(__file__).resolve().parent / "queries"
 _names = itertools.count(1)
+CONNECTED = sql.SQL("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = %s)")
 
 
 class PgServer:
@@ -42,10 +44,10 @@ class PgServer:
     def url_for(self, dbname: str) -> str:
         return psycopg.conninfo.make_conninfo(self.url, dbname=dbname)
 
-    def admin(self, statement: sql.Composable) -> psycopg.Cursor:
+    def admin(self, statement: sql.Composable, params: tuple = ()) -> psycopg.Cursor:
         if self._admin is None or self._admin.closed:
             self._admin = psycopg.connect(self.url, autocommit=True)
-        return self._admin.execute(statement)
+        return self._admin.execute(statement, params)
 
     @cached_property
     def clone_strategy(self) -> sql.Composable:
@@ -74,6 +76,11 @@ class PgServer:
         self.admin(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
 
     def drop_database(self, name: str) -> None:
+        # DROP DATABASE waits for backends still on their way out (a pool just closed) in steps of 100 ms; they
+        # are gone within a few ms, so wait for them in short steps first. FORCE ends any a test left open.
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline and self.admin(CONNECTED, (name,)).fetchone()[0]:
+            time.sleep(0.002)
         self.admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
     def close(self) -> None:
