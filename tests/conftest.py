@@ -242,3 +242,18 @@ def fresh_database(pg_server: PgServer):
     yield factory
     for name in names:
         pg_server.drop_database(name)
+
+
+_phase_seconds = dict.fromkeys(("setup", "call", "teardown"), 0.0)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _phase_seconds[report.when] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Where the time went, beside the slowest steps (--durations): fixtures are what the suite can make cheaper."""
+    total = sum(_phase_seconds.values())
+    if total:
+        parts = ", ".join(f"{when} {seconds:.1f} s ({seconds / total:.0%})" for when, seconds in _phase_seconds.items())
+        terminalreporter.write_line(f"time in tests: {parts}")
