@@ -99,6 +99,26 @@ def in_memory_folder() -> str | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def queries_parsed_once():
+    """QueryRegistry.load once per set of query files: every test builds an app, and parsing the project's queries
+    is a third of what building one costs. Files are known by name, size and change time, so a test that writes its
+    own gets them read; a file that fails to load raises every time."""
+    load = QueryRegistry.load.__func__
+    loaded: dict[tuple, QueryRegistry] = {}
+
+    def cached(cls, directory: Path, relative_to: Path | None = None) -> QueryRegistry:
+        files = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in sorted(Path(directory).glob("*.sql")))
+        key = (cls, Path(directory).resolve(), relative_to, files)
+        if key not in loaded:
+            loaded[key] = load(cls, directory, relative_to)
+        return loaded[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(QueryRegistry, "load", classmethod(cached))
+        yield
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     url = os.environ.get("CARSITE_TEST_DATABASE_URL")
