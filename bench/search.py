@@ -24,11 +24,11 @@ sys.path.insert(0, str(ROOT))
 
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
+from bench.search_shapes import SHAPES  # noqa: E402
 from carsite import create_app, db, seed  # noqa: E402
 from carsite.cars.search import facet_query, interpret, parse, query_params  # noqa: E402
 from carsite.db import tools  # noqa: E402
 from carsite.db.migrate import Runner  # noqa: E402
-from tests.test_search_plans import SHAPES  # noqa: E402
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -1,8 +1,10 @@
-"""Helpers for tests that act as a person: CSRF tokens from pages, accounts, logging in, reading sent mail."""
+"""Helpers for tests that act as a person: CSRF tokens from pages, accounts and cars (made through the app's own
+named queries), logging in, reading sent mail."""
 
 from __future__ import annotations
 
 import email
+import json
 import re
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,6 +17,9 @@ from carsite import db
 from carsite.accounts import passwords as security
 
 PASSWORD = "correct horse battery staple"
+# One scrypt hash per distinct password per run: hashing is deliberately slow (about 0.1 s), and every test makes
+# accounts. Tests about the hashing itself go through the app (registration, password change), never make_user.
+_HASHES: dict[str, str] = {}
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
@@ -41,6 +46,9 @@ def make_user(
     role: str = "user",
     verified: bool = True,
 ) -> int:
+    """Create an account through the app's own query; returns its id."""
+    if password not in _HASHES:
+        _HASHES[password] = security.hash_password(password)
     with app.app_context():
         user_id = db.scalar(
             "users.insert_user",
@@ -49,11 +57,52 @@ def make_user(
             role=role,
             phone=None,
             address=None,
-            password_hash=security.hash_password(password),
+            password_hash=_HASHES[password],
         )
         if verified:
             db.execute("users.mark_email_verified", user_id=user_id)
     return user_id
+
+
+# A plain car as a seller would list it (the columns of selling.insert_listing); make_car's overrides change any.
+CAR = {
+    "title": "Fiat Panda",
+    "make": "Fiat",
+    "model": "Panda",
+    "year": 2015,
+    "price": 5000,
+    "mileage_km": 1,
+    "fuel": "petrol",
+    "transmission": "manual",
+    "body": "hatchback",
+    "colour": "red",
+    "condition": "used",
+    "vin": None,
+    "city": "",
+    "postcode": None,
+    "description": "",
+    "features": [],
+    "specs": [],
+    "seo_title": None,
+    "seo_description": None,
+}
+
+
+def make_car(app: Flask, seller_id: int, *, status: str = "draft", **overrides) -> int:
+    """Create a listing through the app's own queries, as selling and moderation do: a draft, then submitted
+    (status="pending"), approved ("available") or rejected ("rejected"); returns its id."""
+    if status not in ("draft", "pending", "available", "rejected"):
+        raise ValueError(f"make_car makes draft, pending, available or rejected cars, not {status!r}")
+    values = {**CAR, **overrides}
+    values["specs"] = json.dumps(values["specs"])
+    with app.app_context():
+        car_id = db.scalar("selling.insert_listing", seller_id=seller_id, **values)
+        if status != "draft":
+            assert db.optional("selling.set_status", car_id=car_id, status="pending", from_statuses=["draft"])
+        if status in ("available", "rejected"):
+            remark = "Add photos of the interior." if status == "rejected" else None
+            assert db.optional("selling.decide", car_id=car_id, status=status, remark=remark)
+    return car_id
 
 
 def login(

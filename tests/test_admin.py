@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import login, make_user, post, sql
+from .helpers import login, make_car, make_user, post, sql
 
 
 @pytest.fixture
@@ -64,13 +64,7 @@ def test_deactivated_user_is_logged_out_on_the_next_request(app, admin):
 def test_soft_delete_scrubs_personal_data_and_keeps_history(app, admin):
     user_id = make_user(app, "sam@example.com", name="Sam Private", role="seller")
     sql(app, "UPDATE users SET phone = '+1 555 0100', address = 'Secret St 1' WHERE id = %s", user_id)
-    sql(
-        app,
-        "INSERT INTO cars (seller_id, title, price, make, model, year, fuel, mileage_km, transmission, body,"
-        " colour) VALUES (%s, 'Old car', 1000, 'Fiat', 'Panda', 2010, 'petrol', 1, 'manual', 'hatchback',"
-        " 'red')",
-        user_id,
-    )
+    make_car(app, user_id, title="Old car", price=1000, year=2010)
     response = post(admin, f"/admin/users/{user_id}/delete", page=f"/admin/users/{user_id}")
     assert response.status_code == 303
     row = sql(

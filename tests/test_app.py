@@ -7,9 +7,11 @@ import re
 import psycopg
 import pytest
 
-from carsite import create_app, seed
+from carsite import create_app, db, seed
 from carsite.config import ConfigError
 from carsite.db import Database
+
+from .helpers import make_car, make_user
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy")
 
@@ -93,12 +95,10 @@ def test_next_page_is_stable_when_new_cars_arrive(demo):
     first = client.get("/cars")
     next_url = re.search(rb'rel="next" href="([^"]+)"', first.data).group(1).decode().replace("&amp;", "&")
     before = car_ids(client.get(next_url).data)
-    with psycopg.connect(demo.config["DATABASE_URL"], autocommit=True) as conn:  # five cars listed just now
-        conn.execute(
-            "INSERT INTO cars (seller_id, title, price, status, make, model, year, fuel, mileage_km,"
-            " transmission, body, colour) SELECT seller_id, title, price, 'available', make, model, year,"
-            " fuel, mileage_km, transmission, body, colour FROM cars ORDER BY id LIMIT 5"
-        )
+    with demo.app_context():
+        seller = db.one("users.user_by_email", email="seller@demo.carsite.test")["id"]
+    for n in range(5):  # five cars listed just now
+        make_car(demo, seller, status="available", title=f"Just listed {n}")
     assert car_ids(client.get("/cars").data)[:5] != car_ids(first.data)[:5]  # page 1 shows them
     assert car_ids(client.get(next_url).data) == before  # page 2 did not shift (OFFSET would have)
 
@@ -171,16 +171,8 @@ def test_sold_car_keeps_its_page_with_a_notice(demo):
 
 def test_user_text_is_escaped(make_app):
     app = make_app()
-    with psycopg.connect(app.config["DATABASE_URL"], autocommit=True) as conn:
-        seller = conn.execute(
-            "INSERT INTO users (name, email, password_hash) VALUES ('<b>Eve</b>', 'eve@example.com', 'x') RETURNING id"
-        ).fetchone()[0]
-        conn.execute(
-            "INSERT INTO cars (seller_id, title, price, status, make, model, year, fuel, mileage_km,"
-            " transmission, body, colour, description) VALUES (%s, '<script>alert(1)</script>', 100,"
-            " 'available', 'X', 'Y', 2020, 'petrol', 1, 'manual', 'sedan', 'red', '\"><img src=x>')",
-            (seller,),
-        )
+    seller = make_user(app, "eve@example.com", name="<b>Eve</b>", role="seller")
+    make_car(app, seller, status="available", title="<script>alert(1)</script>", description='"><img src=x>')
     client = app.test_client()
     page = client.get(client.get("/cars/1").headers["Location"]).data
     assert b"<script>alert(1)" not in page and b"&lt;script&gt;alert(1)&lt;/script&gt;" in page

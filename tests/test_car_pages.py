@@ -7,7 +7,7 @@ import re
 
 from carsite.db import Database
 
-from .helpers import login, make_user, post, sql
+from .helpers import login, make_car, make_user, post, sql
 
 
 def listed_ids(app, n: int) -> list[int]:
@@ -51,13 +51,7 @@ def test_sold_car_says_so_in_json_ld_and_on_the_page(demo):
 def test_json_ld_cannot_be_broken_out_of(make_app):
     app = make_app()
     seller = make_user(app, "s@example.com", role="seller")
-    sql(
-        app,
-        "INSERT INTO cars (seller_id, title, price, status, make, model, year, fuel, mileage_km, transmission,"
-        " body, colour) VALUES (%s, '</script><script>alert(1)</script>', 1000, 'available', 'X', 'Y', 2020,"
-        " 'petrol', 1, 'manual', 'sedan', 'red')",
-        seller,
-    )
+    make_car(app, seller, status="available", title="</script><script>alert(1)</script>", make="X", model="Y")
     html = page_of(app.test_client(), 1).get_data(as_text=True)
     assert "</script><script>alert(1)" not in html
     assert html.count("<script") == 1  # the JSON-LD block only; data, not code (CSP allows no inline script)
@@ -113,6 +107,12 @@ def test_favorites_need_login_and_a_visible_car(demo):
     assert post(visitor, f"/cars/{car_id}/favorite", page="/account").status_code == 404
 
 
+def compare_rows(html: str) -> dict[str, list[str]]:
+    """The comparison table by row label: each car's cell as shown."""
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', html)
+    return {label: re.findall(r"<td>(.*?)</td>", cells) for label, cells in rows}
+
+
 def test_compare_two_to_four_cars_with_differences_only(demo):
     client = demo.test_client()
     ids = listed_ids(demo, 5)
@@ -122,9 +122,13 @@ def test_compare_two_to_four_cars_with_differences_only(demo):
     assert b"up to 4 cars" in full.data
     page = client.get("/compare?ids=" + ",".join(map(str, ids[:3]))).get_data(as_text=True)
     assert page.count('<th scope="col"><a href="/cars/') == 3
-    rows_all = page.count('<th scope="row">')
+    rows_all = compare_rows(page)
+    assert rows_all and all(len(cells) == 3 for cells in rows_all.values())
+    same = {label for label, cells in rows_all.items() if len(set(cells)) == 1}
+    differ = rows_all.keys() - same
+    assert "Status" in same and "Price" in differ  # all three are listed; their prices differ
     only_diff = client.get("/compare?diff=1&ids=" + ",".join(map(str, ids[:3]))).get_data(as_text=True)
-    assert only_diff.count('<th scope="row">') <= rows_all
+    assert compare_rows(only_diff).keys() == differ
     assert "Show everything" in only_diff
     for bad in ("abc", "1,2,3,4,5", "0,1"):
         assert client.get(f"/compare?ids={bad}").status_code == 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -92,12 +93,62 @@ def test_missing_and_unexpected_parameters_are_named():
     assert query.bind({"beta": 2, "alpha": 1}) == (1, 2)
 
 
+NAME = re.compile(r"--\s*name\s*:\s*(\S+)\s*$")
+DIRECTIVE = re.compile(r"--\s*plan\s*:")  # "-- plan: custom" tells the loader how to plan; it documents nothing
+
+
+def query_file_problems(path: Path) -> tuple[list[str], list[str]]:
+    """The query names in one file, read from its text without the loader, and what is wrong with them: a name
+    without a doc line ("--" comment lines right under it), or a name used twice in the file."""
+    names: list[str] = []
+    problems: list[str] = []
+    first_line: dict[str, int] = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        match = NAME.fullmatch(line.strip())
+        if not match:
+            continue
+        name = match.group(1)
+        names.append(name)
+        if name in first_line:
+            problems.append(f"{path.name}:{number}: duplicate name {name!r} (first at line {first_line[name]})")
+        first_line.setdefault(name, number)
+        doc = []
+        for following in lines[number:]:
+            text = following.strip()
+            if not text.startswith("--") or NAME.fullmatch(text):
+                break
+            if not DIRECTIVE.match(text) and text.lstrip("-").strip():
+                doc.append(text)
+        if not doc:
+            problems.append(f"{path.name}:{number}: query {name!r} has no doc line")
+    return names, problems
+
+
 def test_every_project_query_has_a_doc_line_and_a_unique_name():
-    registry = QueryRegistry.load(ROOT / "queries")
-    assert len(registry) > 5
-    names = [q.name for q in registry]
-    assert len(names) == len(set(names))
-    assert all(q.doc for q in registry)
+    found = set()
+    for path in sorted((ROOT / "queries").glob("*.sql")):
+        names, problems = query_file_problems(path)
+        assert problems == []
+        found |= {f"{path.stem}.{name}" for name in names}
+    assert len(found) > 50
+    assert found == {q.name for q in QueryRegistry.load(ROOT / "queries")}  # the loader sees the same queries
+
+
+def test_the_query_file_check_finds_a_missing_doc_line_and_a_duplicate_name(tmp_path):
+    path = tmp_path / "broken.sql"
+    path.write_text(
+        "-- name: first\n-- One row.\nSELECT 1;\n\n"
+        "-- name: undocumented\n-- plan: custom\nSELECT 2;\n\n"
+        "-- name: first\n-- Again.\nSELECT 3;\n"
+    )
+    assert query_file_problems(path) == (
+        ["first", "undocumented", "first"],
+        [
+            "broken.sql:5: query 'undocumented' has no doc line",
+            "broken.sql:9: duplicate name 'first' (first at line 1)",
+        ],
+    )
 
 
 def test_tokenizer_tracks_lines_through_multiline_tokens():

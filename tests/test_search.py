@@ -13,7 +13,7 @@ from carsite.cars import search
 from carsite.cars.search import PARAMS, SORTS
 from carsite.db import Database
 
-from .helpers import login, make_user, sql
+from .helpers import login, make_car, make_user, sql
 
 
 def every_page(client, **params) -> list[dict]:
@@ -139,17 +139,10 @@ def test_full_text_over_description_with_web_search_syntax(demo):
 def test_relevance_ranks_title_matches_first(make_app):
     app = make_app()
     seller = make_user(app, "s@example.com", role="seller")
-    sql(
-        app,
-        "INSERT INTO cars (seller_id, title, description, price, status, make, model, year, fuel, mileage_km,"
-        " transmission, body, colour, created_at) VALUES"
-        " (%s, 'Fiat Panda', 'Has a panoramic roof', 5000, 'available', 'Fiat', 'Panda', 2015, 'petrol', 1,"
-        " 'manual', 'hatchback', 'red', now()),"
-        " (%s, 'Skoda Octavia Panoramic', 'Estate', 6000, 'available', 'Skoda', 'Octavia', 2016, 'diesel', 1,"
-        " 'manual', 'estate', 'grey', now() - interval '1 day')",
-        seller,
-        seller,
-    )
+    # The title match is listed first, so newest-first alone would put it second.
+    skoda = {"make": "Skoda", "model": "Octavia", "year": 2016, "price": 6000, "fuel": "diesel", "colour": "grey"}
+    make_car(app, seller, status="available", title="Skoda Octavia Panoramic", description="Estate", **skoda)
+    make_car(app, seller, status="available", title="Fiat Panda", description="Has a panoramic roof")
     items = app.test_client().get("/api/v1/cars?q=panoramic").json["items"]
     assert [i["title"] for i in items] == ["Skoda Octavia Panoramic", "Fiat Panda"]
 
