@@ -85,7 +85,7 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
 
 -- name: price_history
 -- A car's asking prices, oldest first (the first is the listing price); an empty list for an unknown car.
-SELECT price, changed_at FROM car_price_history WHERE car_id = :car_id ORDER BY changed_at, id;
+SELECT price, changed_at FROM car_price_history WHERE car_id = :car_id ORDER BY seq;
 
 -- name: similar
 -- Up to four other listed cars like this one: the same make and model first, then the same body type within a

@@ -204,16 +204,21 @@ CREATE FUNCTION public.record_car_prices() RETURNS trigger
     AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO car_price_history (car_id, price) SELECT id, price FROM new_rows;
+        INSERT INTO car_price_history (car_id, price, seq, changed_at)
+        SELECT id, price, 1, clock_timestamp() FROM new_rows;
     ELSE
-        -- A car's price after the update that it did not have before.
-        INSERT INTO car_price_history (car_id, price)
-        SELECT id, price
-          FROM (SELECT id, price, -1 AS n FROM old_rows
-                UNION ALL
-                SELECT id, price, 1 FROM new_rows) AS c
-         GROUP BY id, price
-        HAVING sum(n) > 0;
+        -- A car's price after the update that it did not have before, numbered after the car's last entry (this
+        -- statement holds the car's row lock, so no other writer of its history is between us and commit).
+        INSERT INTO car_price_history (car_id, price, seq, changed_at)
+        SELECT c.id, c.price,
+               coalesce((SELECT max(h.seq) FROM car_price_history h WHERE h.car_id = c.id), 0) + 1,
+               clock_timestamp()
+          FROM (SELECT id, price
+                  FROM (SELECT id, price, -1 AS n FROM old_rows
+                        UNION ALL
+                        SELECT id, price, 1 FROM new_rows) AS d
+                 GROUP BY id, price
+                HAVING sum(n) > 0) AS c;
     END IF;
     RETURN NULL;
 END;
@@ -223,7 +228,7 @@ $$;
 -- Name: FUNCTION record_car_prices(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.record_car_prices() IS 'Trigger function (AFTER INSERT or UPDATE on cars, FOR EACH STATEMENT, transition tables): appends the price of each new car, and each changed price, to car_price_history.';
+COMMENT ON FUNCTION public.record_car_prices() IS 'Trigger function (AFTER INSERT or UPDATE on cars, FOR EACH STATEMENT, transition tables): appends the price of each new car, and each changed price, to car_price_history, numbered per car (seq) under the car''s row lock, so the history''s order is the order the prices were set in.';
 
 --
 -- Name: set_updated_at(); Type: FUNCTION; Schema: public; Owner: -
@@ -318,7 +323,8 @@ CREATE TABLE public.car_price_history (
     id bigint NOT NULL,
     car_id bigint NOT NULL,
     price numeric(12,2) NOT NULL,
-    changed_at timestamp with time zone DEFAULT now() NOT NULL
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    seq integer NOT NULL
 );
 
 --
@@ -689,6 +695,13 @@ ALTER TABLE ONLY public.car_photos
     ADD CONSTRAINT car_photos_pkey PRIMARY KEY (id);
 
 --
+-- Name: car_price_history car_price_history_car_id_seq_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.car_price_history
+    ADD CONSTRAINT car_price_history_car_id_seq_key UNIQUE (car_id, seq);
+
+--
 -- Name: car_price_history car_price_history_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -817,12 +830,6 @@ CREATE INDEX audit_log_actor_id_idx ON public.audit_log USING btree (actor_id);
 --
 
 CREATE INDEX audit_log_subject_id_idx ON public.audit_log USING btree (subject_id, id DESC);
-
---
--- Name: car_price_history_car_id_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX car_price_history_car_id_idx ON public.car_price_history USING btree (car_id, changed_at);
 
 --
 -- Name: cars_featured_idx; Type: INDEX; Schema: public; Owner: -
