@@ -75,7 +75,7 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
        (f.id IS NOT NULL) AS is_favorite, c.featured,
        (SELECT coalesce(json_agg(json_build_object('file', p.file, 'width', p.width, 'height', p.height)
                                  ORDER BY p.position), '[]'::json)
-          FROM car_photos p WHERE p.car_id = c.id) AS photos
+          FROM car_photos p WHERE p.car_id = c.id AND NOT p.awaiting_review) AS photos
   FROM cars c
   JOIN users u ON u.id = c.seller_id
   LEFT JOIN favorites f ON f.car_id = c.id AND f.user_id = :user_id

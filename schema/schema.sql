@@ -298,6 +298,7 @@ CREATE TABLE public.car_photos (
     width integer NOT NULL,
     height integer NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    awaiting_review boolean DEFAULT false NOT NULL,
     CONSTRAINT car_photos_file_check CHECK ((file ~ '^[0-9a-f]{32}$'::text)),
     CONSTRAINT car_photos_position_check CHECK (("position" >= 0))
 );
@@ -485,6 +486,39 @@ CREATE TABLE public.listing_counts (
     condition text NOT NULL,
     cars bigint NOT NULL,
     CONSTRAINT listing_counts_cars_check CHECK ((cars >= 0))
+);
+
+--
+-- Name: listing_revisions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.listing_revisions (
+    id bigint NOT NULL,
+    car_id bigint NOT NULL,
+    proposed jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    remark text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    decided_by bigint,
+    decided_at timestamp with time zone,
+    CONSTRAINT listing_revisions_decided_check CHECK (((status = 'pending'::text) = (decided_at IS NULL))),
+    CONSTRAINT listing_revisions_proposed_check CHECK ((jsonb_typeof(proposed) = 'object'::text)),
+    CONSTRAINT listing_revisions_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text, 'discarded'::text])))
+);
+
+--
+-- Name: listing_revisions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.listing_revisions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.listing_revisions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -744,6 +778,13 @@ ALTER TABLE ONLY public.listing_counts
     ADD CONSTRAINT listing_counts_pkey PRIMARY KEY (make, model, fuel, body, transmission, colour, condition);
 
 --
+-- Name: listing_revisions listing_revisions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.listing_revisions
+    ADD CONSTRAINT listing_revisions_pkey PRIMARY KEY (id);
+
+--
 -- Name: orders orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -950,6 +991,24 @@ CREATE INDEX listing_counts_make_trgm_idx ON public.listing_counts USING gin (ma
 --
 
 CREATE INDEX listing_counts_model_trgm_idx ON public.listing_counts USING gin (model public.gin_trgm_ops);
+
+--
+-- Name: listing_revisions_car_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX listing_revisions_car_id_idx ON public.listing_revisions USING btree (car_id, id);
+
+--
+-- Name: listing_revisions_car_id_pending_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX listing_revisions_car_id_pending_key ON public.listing_revisions USING btree (car_id) WHERE (status = 'pending'::text);
+
+--
+-- Name: listing_revisions_pending_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX listing_revisions_pending_idx ON public.listing_revisions USING btree (updated_at, id) WHERE (status = 'pending'::text);
 
 --
 -- Name: orders_buyer_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -1194,6 +1253,20 @@ ALTER TABLE ONLY public.inquiries
 
 ALTER TABLE ONLY public.inquiries
     ADD CONSTRAINT inquiries_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: listing_revisions listing_revisions_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.listing_revisions
+    ADD CONSTRAINT listing_revisions_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+
+--
+-- Name: listing_revisions listing_revisions_decided_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.listing_revisions
+    ADD CONSTRAINT listing_revisions_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES public.users(id) ON DELETE SET NULL;
 
 --
 -- Name: orders orders_buyer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
