@@ -328,3 +328,18 @@ def test_other_sellers_get_404_on_everything_and_non_admins_cannot_decide(app, s
         " AND action LIKE 'listing.%%'",
         "rival@example.com",
     ) == [(0,)]
+
+
+def test_a_relisted_listing_takes_its_open_changes_into_the_full_review(app, seller, admin):
+    car_id = live_car(seller, admin, jpeg((255, 0, 0)))
+    edit(seller, car_id, title="VW Golf, new title")
+    upload(seller, car_id, (jpeg((0, 255, 0)), "new.jpg"))
+    post(seller, f"/sell/{car_id}/withdraw", page=f"/sell/{car_id}")
+    post(seller, f"/sell/{car_id}/relist", page=f"/sell/{car_id}")
+    form = seller.get(f"/sell/{car_id}").get_data(as_text=True)
+    assert 'value="VW Golf, new title"' in form
+    edit(seller, car_id, title="VW Golf, new title")  # not public now: the save applies, and the revision folds in
+    assert sql(app, "SELECT title, status FROM cars WHERE id = %s", car_id) == [("VW Golf, new title", "pending")]
+    assert sql(app, "SELECT status FROM listing_revisions") == [("discarded",)]
+    assert sql(app, "SELECT count(*) FROM car_photos WHERE awaiting_review") == [(0,)]
+    assert "VW Golf, new title" in admin.get("/admin/moderation").get_data(as_text=True)

@@ -61,7 +61,7 @@ def update(car_id: int, values: dict[str, Any], *, actor: Actor) -> revisions.Sa
         db.one("selling.update_listing", car_id=car_id, **values)
         if changed:
             audit.record("listing.edit", actor=actor, subject_id=car["seller_id"], car_id=car_id, fields=changed)
-        return revisions.Saved(applied=changed)
+        return revisions.Saved(applied=changed, discarded=revisions.fold(car, actor=actor))
 
 
 def for_form(car_id: int, *, actor: Actor) -> tuple[dict[str, Any], dict[str, Any] | None]:

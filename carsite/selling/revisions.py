@@ -139,6 +139,25 @@ def save_live(car: dict[str, Any], values: dict[str, Any], *, actor: Actor) -> S
     return Saved(applied=applied, for_review=for_review)
 
 
+def fold(car: dict[str, Any], *, actor: Actor) -> bool:
+    """Close the open revision of a listing that is not public (relisted, so the whole listing is reviewed again):
+    the form the seller just saved held its proposals, and its photos are reviewed with the listing. Whether there
+    was one."""
+    dropped = db.all("selling.discard_revisions", car_id=car["id"], user_id=actor.user_id)
+    if db.execute("selling.publish_photos", car_id=car["id"]):
+        db.one("selling.refresh_cover", car_id=car["id"])
+    for row in dropped:
+        audit.record(
+            "listing.revision_discarded",
+            actor=actor,
+            subject_id=car["seller_id"],
+            car_id=car["id"],
+            revision_id=row["id"],
+            folded_into_listing_review=True,
+        )
+    return bool(dropped)
+
+
 def pick(values: dict[str, Any], names: list[str]) -> dict[str, Any]:
     return {name: values[name] for name in names}
 
