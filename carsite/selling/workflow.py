@@ -3,6 +3,10 @@
 The statuses themselves are ``domain.vocabulary.LISTING_STATUSES`` (and the cars_status_check constraint); every
 move is one conditional UPDATE (``selling.set_status`` / ``selling.decide``), so a listing that changed meanwhile
 is refused by the database, not by a check here. Reserved and sold come from orders.
+
+Changes to a public listing wait as a revision (``revisions``); ``decide_revision`` approves or rejects one at the
+version the admin saw, with the car's row locked first (as every edit of the car locks it), so two decisions, or a
+decision and an edit, take turns and the loser gets 409.
 """
 
 from __future__ import annotations
