@@ -75,7 +75,7 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
        (f.id IS NOT NULL) AS is_favorite, c.featured,
        (SELECT coalesce(json_agg(json_build_object('file', p.file, 'width', p.width, 'height', p.height)
                                  ORDER BY p.position), '[]'::json)
-          FROM car_photos p WHERE p.car_id = c.id) AS photos
+          FROM car_photos p WHERE p.car_id = c.id AND NOT p.awaiting_review) AS photos
   FROM cars c
   JOIN users u ON u.id = c.seller_id
   LEFT JOIN favorites f ON f.car_id = c.id AND f.user_id = :user_id
@@ -85,7 +85,7 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
 
 -- name: price_history
 -- A car's asking prices, oldest first (the first is the listing price); an empty list for an unknown car.
-SELECT price, changed_at FROM car_price_history WHERE car_id = :car_id ORDER BY changed_at, id;
+SELECT price, changed_at FROM car_price_history WHERE car_id = :car_id ORDER BY seq;
 
 -- name: similar
 -- Up to four other listed cars like this one: the same make and model first, then the same body type within a

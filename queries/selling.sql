@@ -26,12 +26,27 @@ SELECT c.id, c.seller_id, c.title, c.make, c.model, c.year, c.price, c.mileage_k
   FROM cars c
  WHERE c.id = :car_id AND c.deleted_at IS NULL AND (c.seller_id = :user_id OR :is_admin);
 
+-- name: lock_listing_for_owner
+-- listing_for_owner, locking the car's row until the transaction ends (as an UPDATE of it would: edits, revision
+-- decisions and price-history numbering of one car take turns); no row for anyone else, for unknown ids and for
+-- deleted cars, so others get 404 and cannot probe ids.
+SELECT c.id, c.seller_id, c.title, c.make, c.model, c.year, c.price, c.mileage_km, c.fuel, c.transmission, c.body,
+       c.colour, c.condition, c.vin, c.city, c.postcode, c.description, c.features, c.specs, c.seo_title,
+       c.seo_description, c.status, c.rejection_remark, c.featured, c.cover_photo, c.view_count, c.created_at
+  FROM cars c
+ WHERE c.id = :car_id AND c.deleted_at IS NULL AND (c.seller_id = :user_id OR :is_admin)
+   FOR NO KEY UPDATE;
+
 -- name: of_seller
--- A seller's listings, newest first, with photo counts and views; an empty list when none.
+-- A seller's listings, newest first, with photo counts, views and their open revision's status and remark (NULL
+-- without one); an empty list when none.
 SELECT c.id, c.title, c.price, c.status, c.rejection_remark, c.cover_photo, c.view_count, c.created_at, c.updated_at,
        (SELECT count(*) FROM car_photos p WHERE p.car_id = c.id) AS photos,
-       (SELECT count(*) FROM favorites f WHERE f.car_id = c.id) AS saved
+       (SELECT count(*) FROM favorites f WHERE f.car_id = c.id) AS saved,
+       r.status AS revision_status, r.remark AS revision_remark
   FROM cars c
+  LEFT JOIN LATERAL (SELECT lr.status, lr.remark FROM listing_revisions lr WHERE lr.car_id = c.id
+                      ORDER BY lr.id DESC LIMIT 1) AS r ON r.status IN ('pending', 'rejected')
  WHERE c.seller_id = :seller_id AND c.deleted_at IS NULL
  ORDER BY c.created_at DESC, c.id DESC;
 
@@ -83,14 +98,27 @@ SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cove
  LIMIT :limit;
 
 -- name: photos
--- A car's photos in order (the first is the cover); an empty list when none.
-SELECT id, file, position, width, height FROM car_photos WHERE car_id = :car_id ORDER BY position;
+-- A car's photos in order, as its seller sees them (also those awaiting review; the cover is the first reviewed
+-- one); an empty list when none.
+SELECT id, file, position, width, height, awaiting_review FROM car_photos WHERE car_id = :car_id ORDER BY position;
 
 -- name: add_photo
--- Append a photo after the car's last one; returns its id. (The unique (car_id, position) constraint refuses a
+-- Append a photo after the car's last one; returns its id. On a public listing the photo awaits review, and in the
+-- same statement joins the car's pending revision (created if there is none; its version moves on, so an admin's
+-- decision on what they saw before it came is refused). (The unique (car_id, position) constraint refuses a
 -- concurrent duplicate position; the caller retries nothing and the user simply uploads again.)
-INSERT INTO car_photos (car_id, file, position, width, height)
-SELECT :car_id, :file, coalesce(max(position) + 1, 0), :width, :height FROM car_photos WHERE car_id = :car_id
+WITH live AS (
+    SELECT id FROM cars WHERE id = :car_id AND deleted_at IS NULL AND listing_is_public(status)
+), revision AS (
+    INSERT INTO listing_revisions AS r (car_id)
+    SELECT id FROM live
+    ON CONFLICT (car_id) WHERE status = 'pending'
+    DO UPDATE SET version = r.version + 1, updated_at = now()
+    RETURNING r.id
+)
+INSERT INTO car_photos (car_id, file, position, width, height, awaiting_review)
+SELECT :car_id, :file, coalesce(max(position) + 1, 0), :width, :height, EXISTS (SELECT FROM revision)
+  FROM car_photos WHERE car_id = :car_id
 RETURNING id;
 
 -- name: photo_count
@@ -130,8 +158,101 @@ WITH gone AS (
 SELECT file FROM gone;
 
 -- name: refresh_cover
--- Copy the first photo's file name onto the car (NULL without photos); no row when the car is gone.
+-- Copy the first reviewed photo's file name onto the car (NULL without one: a photo awaiting review never becomes
+-- the cover); no row when the car is gone.
 UPDATE cars
-   SET cover_photo = (SELECT file FROM car_photos WHERE car_id = :car_id ORDER BY position LIMIT 1)
+   SET cover_photo = (SELECT file FROM car_photos WHERE car_id = :car_id AND NOT awaiting_review
+                       ORDER BY position LIMIT 1)
  WHERE id = :car_id
 RETURNING cover_photo;
+
+-- name: unreviewed_photos
+-- A car's photos awaiting review, in order; an empty list when none.
+SELECT id, file FROM car_photos WHERE car_id = :car_id AND awaiting_review ORDER BY position;
+
+-- name: delete_unreviewed_photos
+-- Remove a car's photos awaiting review; returns their file names, an empty list when none. (renumber_photos closes
+-- the gaps.)
+DELETE FROM car_photos WHERE car_id = :car_id AND awaiting_review RETURNING file;
+
+-- name: renumber_photos
+-- Number a car's photos 0, 1, 2 … in their order again; returns how many moved (0 when they already were).
+UPDATE car_photos p SET position = n.position
+  FROM (SELECT id, row_number() OVER (ORDER BY position) - 1 AS position FROM car_photos WHERE car_id = :car_id) n
+ WHERE p.id = n.id AND p.position <> n.position;
+
+-- name: open_revision
+-- The car's latest revision when it is pending or rejected (what the seller's form shows); no row when the latest
+-- was approved or discarded, or there is none.
+SELECT id, car_id, proposed, status, version, remark, created_at, updated_at
+  FROM (SELECT * FROM listing_revisions WHERE car_id = :car_id ORDER BY id DESC LIMIT 1) AS r
+ WHERE status IN ('pending', 'rejected');
+
+-- name: submit_revision
+-- Put :proposed (the material fields that differ from the live listing) up for review: a new pending revision, or
+-- the car's pending one with these values (its version moves on); no row when the pending one already proposes
+-- exactly this.
+INSERT INTO listing_revisions AS r (car_id, proposed)
+VALUES (:car_id, :proposed::jsonb)
+ON CONFLICT (car_id) WHERE status = 'pending'
+DO UPDATE SET proposed = excluded.proposed, version = r.version + 1, updated_at = now()
+ WHERE r.proposed IS DISTINCT FROM excluded.proposed
+RETURNING id, version;
+
+-- name: discard_revisions
+-- The seller drops the car's open revision (the pending one, or the latest when it was rejected; older rejections
+-- stay as they were decided); returns it, an empty list when there is none.
+UPDATE listing_revisions
+   SET status = 'discarded', decided_by = :user_id, decided_at = now(), updated_at = now()
+ WHERE car_id = :car_id
+   AND (status = 'pending'
+        OR status = 'rejected' AND id = (SELECT max(id) FROM listing_revisions WHERE car_id = :car_id))
+RETURNING id, proposed;
+
+-- name: lock_revision_car
+-- The car of a revision, locked (as listing edits lock it, so decisions and edits of one car take turns; car
+-- first, then revision, in every writer, so they cannot deadlock); no row for an unknown revision or a deleted car.
+SELECT c.id AS car_id, c.seller_id, c.title
+  FROM cars c
+  JOIN listing_revisions r ON r.car_id = c.id
+ WHERE r.id = :revision_id AND c.deleted_at IS NULL
+   FOR NO KEY UPDATE OF c;
+
+-- name: decide_revision
+-- An admin's decision on the pending revision at the version they saw: approved, or rejected with a remark; no row
+-- when it is not pending any more or the seller changed it since (version).
+UPDATE listing_revisions
+   SET status = :status, remark = :remark, decided_by = :admin_id, decided_at = now(), updated_at = now()
+ WHERE id = :revision_id AND status = 'pending' AND version = :version
+RETURNING id, car_id, proposed;
+
+-- name: apply_revision
+-- Copy an approved revision's proposed values onto its car in one statement (fields it does not propose keep their
+-- value; a price change lands in the price history by trigger); no row when the revision is not approved.
+UPDATE cars c
+   SET (title, make, model, year, price, vin, description, specs, seo_title, seo_description) =
+       (SELECT p.title, p.make, p.model, p.year, p.price, p.vin, p.description, p.specs, p.seo_title,
+               p.seo_description
+          FROM jsonb_populate_record(c, r.proposed) AS p)
+  FROM listing_revisions r
+ WHERE r.id = :revision_id AND r.status = 'approved' AND c.id = r.car_id AND c.deleted_at IS NULL
+RETURNING c.id, c.seller_id, c.title;
+
+-- name: publish_photos
+-- Make a car's photos awaiting review public; returns how many.
+UPDATE car_photos SET awaiting_review = false WHERE car_id = :car_id AND awaiting_review;
+
+-- name: revision_queue
+-- Pending revisions of listings, oldest change first, with the live values they would replace, the photos awaiting
+-- review and the seller; an empty list when none.
+SELECT r.id, r.car_id, r.proposed, r.version, r.updated_at AS submitted_at,
+       c.title, c.make, c.model, c.year, c.price, c.vin, c.description, c.specs, c.seo_title, c.seo_description,
+       c.cover_photo, c.status AS car_status, u.id AS seller_id, u.name AS seller_name,
+       (SELECT coalesce(array_agg(p.file ORDER BY p.position), '{}')
+          FROM car_photos p WHERE p.car_id = c.id AND p.awaiting_review) AS new_photos
+  FROM listing_revisions r
+  JOIN cars c ON c.id = r.car_id AND c.deleted_at IS NULL
+  JOIN users u ON u.id = c.seller_id
+ WHERE r.status = 'pending'
+ ORDER BY r.updated_at, r.id
+ LIMIT 100;

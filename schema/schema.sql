@@ -204,16 +204,21 @@ CREATE FUNCTION public.record_car_prices() RETURNS trigger
     AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO car_price_history (car_id, price) SELECT id, price FROM new_rows;
+        INSERT INTO car_price_history (car_id, price, seq, changed_at)
+        SELECT id, price, 1, clock_timestamp() FROM new_rows;
     ELSE
-        -- A car's price after the update that it did not have before.
-        INSERT INTO car_price_history (car_id, price)
-        SELECT id, price
-          FROM (SELECT id, price, -1 AS n FROM old_rows
-                UNION ALL
-                SELECT id, price, 1 FROM new_rows) AS c
-         GROUP BY id, price
-        HAVING sum(n) > 0;
+        -- A car's price after the update that it did not have before, numbered after the car's last entry (this
+        -- statement holds the car's row lock, so no other writer of its history is between us and commit).
+        INSERT INTO car_price_history (car_id, price, seq, changed_at)
+        SELECT c.id, c.price,
+               coalesce((SELECT max(h.seq) FROM car_price_history h WHERE h.car_id = c.id), 0) + 1,
+               clock_timestamp()
+          FROM (SELECT id, price
+                  FROM (SELECT id, price, -1 AS n FROM old_rows
+                        UNION ALL
+                        SELECT id, price, 1 FROM new_rows) AS d
+                 GROUP BY id, price
+                HAVING sum(n) > 0) AS c;
     END IF;
     RETURN NULL;
 END;
@@ -223,7 +228,7 @@ $$;
 -- Name: FUNCTION record_car_prices(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.record_car_prices() IS 'Trigger function (AFTER INSERT or UPDATE on cars, FOR EACH STATEMENT, transition tables): appends the price of each new car, and each changed price, to car_price_history.';
+COMMENT ON FUNCTION public.record_car_prices() IS 'Trigger function (AFTER INSERT or UPDATE on cars, FOR EACH STATEMENT, transition tables): appends the price of each new car, and each changed price, to car_price_history, numbered per car (seq) under the car''s row lock, so the history''s order is the order the prices were set in.';
 
 --
 -- Name: set_updated_at(); Type: FUNCTION; Schema: public; Owner: -
@@ -293,6 +298,7 @@ CREATE TABLE public.car_photos (
     width integer NOT NULL,
     height integer NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    awaiting_review boolean DEFAULT false NOT NULL,
     CONSTRAINT car_photos_file_check CHECK ((file ~ '^[0-9a-f]{32}$'::text)),
     CONSTRAINT car_photos_position_check CHECK (("position" >= 0))
 );
@@ -318,7 +324,8 @@ CREATE TABLE public.car_price_history (
     id bigint NOT NULL,
     car_id bigint NOT NULL,
     price numeric(12,2) NOT NULL,
-    changed_at timestamp with time zone DEFAULT now() NOT NULL
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    seq integer NOT NULL
 );
 
 --
@@ -479,6 +486,39 @@ CREATE TABLE public.listing_counts (
     condition text NOT NULL,
     cars bigint NOT NULL,
     CONSTRAINT listing_counts_cars_check CHECK ((cars >= 0))
+);
+
+--
+-- Name: listing_revisions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.listing_revisions (
+    id bigint NOT NULL,
+    car_id bigint NOT NULL,
+    proposed jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    remark text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    decided_by bigint,
+    decided_at timestamp with time zone,
+    CONSTRAINT listing_revisions_decided_check CHECK (((status = 'pending'::text) = (decided_at IS NULL))),
+    CONSTRAINT listing_revisions_proposed_check CHECK ((jsonb_typeof(proposed) = 'object'::text)),
+    CONSTRAINT listing_revisions_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text, 'discarded'::text])))
+);
+
+--
+-- Name: listing_revisions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.listing_revisions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.listing_revisions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -689,6 +729,13 @@ ALTER TABLE ONLY public.car_photos
     ADD CONSTRAINT car_photos_pkey PRIMARY KEY (id);
 
 --
+-- Name: car_price_history car_price_history_car_id_seq_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.car_price_history
+    ADD CONSTRAINT car_price_history_car_id_seq_key UNIQUE (car_id, seq);
+
+--
 -- Name: car_price_history car_price_history_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -729,6 +776,13 @@ ALTER TABLE ONLY public.inquiries
 
 ALTER TABLE ONLY public.listing_counts
     ADD CONSTRAINT listing_counts_pkey PRIMARY KEY (make, model, fuel, body, transmission, colour, condition);
+
+--
+-- Name: listing_revisions listing_revisions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.listing_revisions
+    ADD CONSTRAINT listing_revisions_pkey PRIMARY KEY (id);
 
 --
 -- Name: orders orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -817,12 +871,6 @@ CREATE INDEX audit_log_actor_id_idx ON public.audit_log USING btree (actor_id);
 --
 
 CREATE INDEX audit_log_subject_id_idx ON public.audit_log USING btree (subject_id, id DESC);
-
---
--- Name: car_price_history_car_id_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX car_price_history_car_id_idx ON public.car_price_history USING btree (car_id, changed_at);
 
 --
 -- Name: cars_featured_idx; Type: INDEX; Schema: public; Owner: -
@@ -943,6 +991,24 @@ CREATE INDEX listing_counts_make_trgm_idx ON public.listing_counts USING gin (ma
 --
 
 CREATE INDEX listing_counts_model_trgm_idx ON public.listing_counts USING gin (model public.gin_trgm_ops);
+
+--
+-- Name: listing_revisions_car_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX listing_revisions_car_id_idx ON public.listing_revisions USING btree (car_id, id);
+
+--
+-- Name: listing_revisions_car_id_pending_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX listing_revisions_car_id_pending_key ON public.listing_revisions USING btree (car_id) WHERE (status = 'pending'::text);
+
+--
+-- Name: listing_revisions_pending_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX listing_revisions_pending_idx ON public.listing_revisions USING btree (updated_at, id) WHERE (status = 'pending'::text);
 
 --
 -- Name: orders_buyer_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -1187,6 +1253,20 @@ ALTER TABLE ONLY public.inquiries
 
 ALTER TABLE ONLY public.inquiries
     ADD CONSTRAINT inquiries_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: listing_revisions listing_revisions_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.listing_revisions
+    ADD CONSTRAINT listing_revisions_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+
+--
+-- Name: listing_revisions listing_revisions_decided_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.listing_revisions
+    ADD CONSTRAINT listing_revisions_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES public.users(id) ON DELETE SET NULL;
 
 --
 -- Name: orders orders_buyer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -97,8 +97,13 @@ def audit_log() -> str:
 @bp.get("/moderation")
 @role_required("admin")
 def moderation() -> str:
-    """Listings waiting for review, oldest first."""
-    return render_template("admin/moderation.html", cars=workflow.moderation_queue(actor=Actor.from_request()))
+    """Listings waiting for review, oldest first, then changes of live listings (a diff per field, new photos)."""
+    actor = Actor.from_request()
+    return render_template(
+        "admin/moderation.html",
+        cars=workflow.moderation_queue(actor=actor),
+        revisions=workflow.revision_queue(actor=actor),
+    )
 
 
 @bp.post("/moderation/<int:car_id>/<any(approve, reject):decision>")
@@ -107,6 +112,23 @@ def decide(car_id: int, decision: str) -> Response:
     """Approve a pending listing, or reject it with a remark the seller sees."""
     row = workflow.decide(car_id, decision, request.form.get("remark"), actor=Actor.from_request())
     flash(f"“{row['title']}” is {'live' if decision == 'approve' else 'sent back to the seller'}.", "success")
+    return redirect(url_for("admin.moderation"), code=303)
+
+
+@bp.post("/moderation/revisions/<int:revision_id>/<any(approve, reject):decision>")
+@role_required("admin")
+def decide_revision(revision_id: int, decision: str) -> Response:
+    """Approve a live listing's changes at the version shown (they go live at once), or reject them with a remark."""
+    version = request.form.get("version", "")
+    if not (version.isascii() and version.isdigit() and int(version) < 2**31):
+        raise Invalid("version must be the revision's version number shown in the queue.", field="version")
+    car = workflow.decide_revision(
+        revision_id, decision, int(version), request.form.get("remark"), actor=Actor.from_request()
+    )
+    flash(
+        f"The changes to “{car['title']}” are {'live' if decision == 'approve' else 'sent back to the seller'}.",
+        "success",
+    )
     return redirect(url_for("admin.moderation"), code=303)
 
 

@@ -9,6 +9,8 @@ from .. import db
 from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Forbidden, NotFound
+from ..domain.vocabulary import PUBLIC_STATUSES
+from . import revisions
 
 
 def require_confirmed_email(actor: Actor) -> None:
@@ -44,9 +46,27 @@ def create(values: dict[str, Any], *, actor: Actor) -> int:
     return db.scalar("selling.insert_listing", seller_id=actor.user_id, **values)
 
 
-def update(car_id: int, values: dict[str, Any], *, actor: Actor) -> None:
-    own_listing(car_id, actor=actor)
-    db.one("selling.update_listing", car_id=car_id, **values)
+def update(car_id: int, values: dict[str, Any], *, actor: Actor) -> revisions.Saved:
+    """Save the listing form. A listing nobody sees yet changes at once; on a public one, material changes wait for
+    review while the approved version stays public (``revisions``). NotFound when it is not the actor's."""
+    with db.transaction():
+        car = db.optional(
+            "selling.lock_listing_for_owner", car_id=car_id, user_id=actor.user_id, is_admin=actor.is_admin
+        )
+        if car is None:
+            raise NotFound("There is no such listing among yours.")
+        if car["status"] in PUBLIC_STATUSES:
+            return revisions.save_live(car, values, actor=actor)
+        changed = revisions.changed_fields(car, values)
+        db.one("selling.update_listing", car_id=car_id, **values)
+        if changed:
+            audit.record("listing.edit", actor=actor, subject_id=car["seller_id"], car_id=car_id, fields=changed)
+        return revisions.Saved(applied=changed, discarded=revisions.fold(car, actor=actor))
+
+
+def for_form(car_id: int, *, actor: Actor) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The live listing and its open (pending or rejected) revision, if any; NotFound when it is not the actor's."""
+    return own_listing(car_id, actor=actor), revisions.open_revision(car_id)
 
 
 def delete(car_id: int, *, actor: Actor) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import db, images
 from ..domain.actor import Actor
 from ..domain.errors import Invalid, NotFound
-from . import listings
+from . import listings, revisions
 
 MAX_PHOTOS = 20
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -37,6 +37,7 @@ def add(car_id: int, uploads: list[tuple[str, bytes]], *, actor: Actor) -> tuple
     if len(uploads) > MAX_PHOTOS - have:
         refused.append(f"a listing holds at most {MAX_PHOTOS} photos")
     db.one("selling.refresh_cover", car_id=car_id)
+    revisions.photos_added(car_id, added, actor=actor)
     return added, refused
 
 

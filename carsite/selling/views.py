@@ -11,7 +11,7 @@ from ..domain.actor import Actor
 from ..domain.errors import Conflict
 from ..web.access import public, role_required
 from ..web.forms import form_page
-from . import listings, photos, workflow
+from . import listings, photos, revisions, workflow
 from .form import ListingForm, specs_text
 
 bp = Blueprint("selling", __name__)
@@ -43,13 +43,35 @@ def create() -> Response | tuple[str, int]:
 def edit(car_id: int) -> Response | tuple[str, int]:
     """Edit a listing; its photos and status actions are on the same page."""
     actor = Actor.from_request()
-    car = listings.own_listing(car_id, actor=actor)
-    form = ListingForm() if request.method == "POST" else ListingForm(data={**car, "specs": specs_text(car["specs"])})
+    car, revision = listings.for_form(car_id, actor=actor)
+    shown = revisions.with_proposal(car, revision)
+    form = (
+        ListingForm() if request.method == "POST" else ListingForm(data={**shown, "specs": specs_text(shown["specs"])})
+    )
     if form.validate_on_submit():
-        listings.update(car_id, form.values(), actor=actor)
-        flash("Your changes are saved.", "success")
+        saved = listings.update(car_id, form.values(), actor=actor)
+        if saved.for_review:
+            labels = ", ".join(revisions.LABELS[name].lower() for name in saved.for_review)
+            flash(
+                f"Your changes to the {labels} wait for review; the public page shows the approved version until then."
+                + (" Your other changes are live." if saved.applied else ""),
+                "success",
+            )
+        elif saved.discarded:
+            flash("Your changes are saved; nothing waits for review any more.", "success")
+        else:
+            flash("Your changes are saved.", "success")
         return redirect(url_for("selling.edit", car_id=car_id), code=303)
-    return form_page("selling/form.html", form=form, car=car, photos=photos.photos(car_id))
+    return form_page("selling/form.html", form=form, car=car, revision=revision, photos=photos.photos(car_id))
+
+
+@bp.post("/sell/<int:car_id>/revision/discard")
+@role_required("seller", "admin")
+def discard_revision(car_id: int) -> Response:
+    """Drop the changes waiting for review (and the photos waiting with them); the public version stays."""
+    if workflow.discard_revision(car_id, actor=Actor.from_request()):
+        flash("Your changes waiting for review are discarded; the listing stays as it was approved.", "success")
+    return redirect(url_for("selling.edit", car_id=car_id), code=303)
 
 
 @bp.post("/sell/<int:car_id>/photos")

@@ -3,6 +3,10 @@
 The statuses themselves are ``domain.vocabulary.LISTING_STATUSES`` (and the cars_status_check constraint); every
 move is one conditional UPDATE (``selling.set_status`` / ``selling.decide``), so a listing that changed meanwhile
 is refused by the database, not by a check here. Reserved and sold come from orders.
+
+Changes to a public listing wait as a revision (``revisions``); ``decide_revision`` approves or rejects one at the
+version the admin saw, with the car's row locked first (as every edit of the car locks it), so two decisions, or a
+decision and an edit, take turns and the loser gets 409.
 """
 
 from __future__ import annotations
@@ -10,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import db
+from .. import db, images
 from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.vocabulary import PUBLIC_STATUSES
-from . import listings
+from . import listings, revisions
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,77 @@ def change(car_id: int, action: str, *, actor: Actor) -> Move:
 def moderation_queue(*, actor: Actor) -> list[dict[str, Any]]:
     _moderator(actor)
     return db.all("selling.moderation_queue")
+
+
+def revision_queue(*, actor: Actor) -> list[dict[str, Any]]:
+    """Pending revisions of public listings, oldest change first, each with its diff (label, old, new per field)
+    and the photos awaiting review."""
+    _moderator(actor)
+    return [{**row, "diff": revisions.diff(row)} for row in db.all("selling.revision_queue")]
+
+
+def decide_revision(
+    revision_id: int, decision: str, version: int, remark: str | None, *, actor: Actor
+) -> dict[str, Any]:
+    """Approve a pending revision at the version the admin saw (its values and photos go live together, in one
+    transaction), or reject it with a remark the seller sees (the live version stays). NotFound for an unknown
+    revision; Conflict when it was decided meanwhile or the seller changed it since ``version``."""
+    _moderator(actor)
+    if decision not in DECISIONS:
+        raise Invalid("The decision is approve or reject.", field="decision")
+    remark = (remark or "").strip()[:1000] or None
+    if decision == "reject" and not remark:
+        raise Invalid("Write a remark so the seller knows what to fix.", field="remark")
+    status = "approved" if decision == "approve" else "rejected"
+    with db.transaction():
+        car = db.optional("selling.lock_revision_car", revision_id=revision_id)
+        if car is None:
+            raise NotFound("There is no such revision.")
+        row = db.optional(
+            "selling.decide_revision",
+            revision_id=revision_id,
+            status=status,
+            remark=remark if decision == "reject" else None,
+            admin_id=actor.user_id,
+            version=version,
+        )
+        if row is None:
+            raise Conflict("This revision was decided or changed meanwhile; look at it again in the queue.")
+        fields = [name for name in revisions.MATERIAL if name in row["proposed"]]
+        if decision == "approve":
+            car = db.one("selling.apply_revision", revision_id=revision_id)
+            if db.execute("selling.publish_photos", car_id=row["car_id"]):
+                fields.append("photos")
+            db.one("selling.refresh_cover", car_id=row["car_id"])
+        elif db.all("selling.unreviewed_photos", car_id=row["car_id"]):
+            fields.append("photos")
+        audit.record(
+            f"listing.revision_{status}",
+            actor=actor,
+            subject_id=car["seller_id"],
+            car_id=row["car_id"],
+            revision_id=revision_id,
+            fields=fields,
+            remark=remark,
+        )
+    return car
+
+
+def discard_revision(car_id: int, *, actor: Actor) -> int:
+    """The seller drops their listing's open revision and the photos waiting with it (the live version stays);
+    returns how many revisions were dropped. NotFound when the listing is not theirs."""
+    seller_id = listings.own_listing(car_id, actor=actor)["seller_id"]
+    with db.transaction():
+        dropped = db.all("selling.discard_revisions", car_id=car_id, user_id=actor.user_id)
+        files = [r["file"] for r in db.all("selling.delete_unreviewed_photos", car_id=car_id)]
+        db.execute("selling.renumber_photos", car_id=car_id)
+        for row in dropped:
+            audit.record(
+                "listing.revision_discarded", actor=actor, subject_id=seller_id, car_id=car_id, revision_id=row["id"]
+            )
+    for file in files:
+        images.remove_photo(file)
+    return len(dropped)
 
 
 def decide(car_id: int, decision: str, remark: str | None, *, actor: Actor) -> dict[str, Any]:

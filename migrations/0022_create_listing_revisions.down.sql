@@ -1,0 +1,2 @@
+ALTER TABLE car_photos DROP COLUMN awaiting_review;
+DROP TABLE listing_revisions;
