@@ -271,7 +271,9 @@ def _serve(app: Flask, sock: socket.socket, threads: int) -> None:
         ident="carsite",
         channel_timeout=60,
         connection_limit=1000,
-        clear_untrusted_proxy_headers=True,
+        # Forwarded headers are judged in one place, the app (CARSITE_PROXY_COUNT, CARSITE_TRUSTED_PROXIES:
+        # carsite/web TrustedProxies), which removes them from untrusted peers; waitress must pass them through.
+        clear_untrusted_proxy_headers=False,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -38,8 +39,10 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:8000",
     # Host names the site answers to (Flask's TRUSTED_HOSTS); production defaults to BASE_URL's host.
     "TRUSTED_HOSTS": None,
-    # How many reverse proxies in front set X-Forwarded-For / -Proto (0: trust no such header).
+    # How many reverse proxies in front set X-Forwarded-For / -Proto (0: trust no such header), and the addresses
+    # (or networks) those headers are believed from; with PROXY_COUNT > 0 this defaults to the local machine.
     "PROXY_COUNT": 0,
+    "TRUSTED_PROXIES": None,
     # Sessions: a browser session lasts SESSION_HOURS at most; "remember me" REMEMBER_DAYS.
     "SESSION_HOURS": 12,
     "REMEMBER_DAYS": 14,
@@ -77,6 +80,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     production = app.config["ENV"] == "production"
     app.config["PRODUCTION"] = production
+    _proxies(app.config)
     _cookies(app.config, production)
     if production:
         key = app.config.get("SECRET_KEY")
@@ -96,6 +100,32 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname]
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _proxies(config: dict[str, Any]) -> None:
+    """Check PROXY_COUNT and turn TRUSTED_PROXIES (a comma-separated string or a list) into networks."""
+    try:
+        count = int(config["PROXY_COUNT"])
+    except (TypeError, ValueError):
+        count = -1
+    if count < 0:
+        raise ConfigError(f"CARSITE_PROXY_COUNT must be a whole number >= 0, got {config['PROXY_COUNT']!r}")
+    config["PROXY_COUNT"] = count
+    given = config.get("TRUSTED_PROXIES")
+    if given is None or given == "":
+        given = "127.0.0.1, ::1" if count else ""
+    items = given.replace(",", " ").split() if isinstance(given, str) else [str(item) for item in given]
+    networks = []
+    for item in items:
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"CARSITE_TRUSTED_PROXIES: {item!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/8)"
+            ) from None
+    if count and not networks:
+        raise ConfigError("CARSITE_PROXY_COUNT > 0 needs CARSITE_TRUSTED_PROXIES: the proxies' addresses")
+    config["TRUSTED_PROXIES"] = networks
 
 
 def _cookies(config: dict[str, Any], production: bool) -> None:
