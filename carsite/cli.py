@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -262,12 +263,13 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
 
 
 def _serve(app: Flask, sock: socket.socket, threads: int) -> None:
-    import waitress
+    from . import server
 
-    waitress.serve(
+    logging.basicConfig()
+    server.serve(
         app,
-        sockets=[sock],
-        threads=threads,
+        sock,
+        threads,
         ident="carsite",
         channel_timeout=60,
         connection_limit=1000,

@@ -21,14 +21,18 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "QUERIES_DIR": str(PROJECT_DIR / "queries"),
     "MIGRATIONS_DIR": str(PROJECT_DIR / "migrations"),
-    # The pool: small and fast to fail, so a database outage answers 503 within seconds instead of hanging.
+    # A web request answers within DB_REQUEST_BUDGET seconds of arriving whatever the database does: waiting for
+    # a pooled connection and every statement share that budget (503 when it is spent). The pool waits at most
+    # DB_POOL_TIMEOUT (default: the budget); a statement runs at most DB_STATEMENT_TIMEOUT_MS (default: 80 % of
+    # the budget, so a request with most of its budget left needs no per-statement timeout of its own).
+    "DB_REQUEST_BUDGET": 5.0,
     "DB_POOL_MIN": 2,
     "DB_POOL_MAX": 10,
-    "DB_POOL_TIMEOUT": 5.0,
+    "DB_POOL_TIMEOUT": None,
     "DB_CONNECT_TIMEOUT": 5,
     "DB_MAX_IDLE": 300.0,
     "DB_MAX_LIFETIME": 1800.0,
-    "DB_STATEMENT_TIMEOUT_MS": 15_000,
+    "DB_STATEMENT_TIMEOUT_MS": None,
     "DB_SLOW_QUERY_MS": 250.0,
     # Embedded database (no DATABASE_URL): where it lives and whether its first start loads demo data.
     "EMBEDDED_DATA_DIR": None,
@@ -81,6 +85,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     production = app.config["ENV"] == "production"
     app.config["PRODUCTION"] = production
     _proxies(app.config)
+    _database_bounds(app.config)
     _cookies(app.config, production)
     if production:
         key = app.config.get("SECRET_KEY")
@@ -100,6 +105,21 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname]
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _database_bounds(config: dict[str, Any]) -> None:
+    """Fill the pool and statement timeouts from DB_REQUEST_BUDGET where they are not set."""
+    try:
+        budget = float(config["DB_REQUEST_BUDGET"])
+    except (TypeError, ValueError):
+        budget = 0.0
+    if not budget > 0:
+        raise ConfigError(f"CARSITE_DB_REQUEST_BUDGET must be seconds > 0, got {config['DB_REQUEST_BUDGET']!r}")
+    config["DB_REQUEST_BUDGET"] = budget
+    if config.get("DB_POOL_TIMEOUT") in (None, ""):
+        config["DB_POOL_TIMEOUT"] = budget
+    if config.get("DB_STATEMENT_TIMEOUT_MS") in (None, ""):
+        config["DB_STATEMENT_TIMEOUT_MS"] = max(1, int(budget * 800))
 
 
 def _proxies(config: dict[str, Any]) -> None:

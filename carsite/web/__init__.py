@@ -14,9 +14,12 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from .. import db
 from . import access, errors, filters
 from .ratelimit import limiter
 
+# WSGI environ key under which carsite.server puts the time.monotonic() the request arrived at (never a header).
+RECEIVED_KEY = "carsite.received"
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -71,6 +74,7 @@ def init_app(app: Flask) -> None:
     )
     app.before_request(_start)
     app.after_request(_headers)
+    app.teardown_request(_end)
     errors.init_app(app)
     csrf.init_app(app)
     access.init_app(app)
@@ -79,8 +83,16 @@ def init_app(app: Flask) -> None:
 
 
 def _start() -> None:
+    # The database budget counts from when the server had the request (carsite's waitress stamps it), so time
+    # spent queued behind busy threads is part of it: under a database stall, late requests fail fast, not late.
+    received = request.environ.get(RECEIVED_KEY)
+    db.start_deadline(float(current_app.config["DB_REQUEST_BUDGET"]), started=received)
     incoming = request.headers.get("X-Request-Id", "")
     g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
+
+
+def _end(exc: BaseException | None) -> None:
+    db.end_deadline()
 
 
 def _headers(response: Response) -> Response:
