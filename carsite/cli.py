@@ -20,7 +20,7 @@ from . import db
 from . import seed as seed_module
 from .accounts import management
 from .db import tools
-from .db.migrate import MigrationError, dump_schema, new_migration
+from .db.migrate import Migration, MigrationError, discover, dump_schema, new_migration
 from .db.setup import runner
 from .domain.actor import Actor
 from .domain.errors import DomainError
@@ -78,13 +78,43 @@ def status_command(exit_code: bool) -> None:
 
 @db_group.command("rollback")
 @click.option("--steps", default=1, show_default=True, type=click.IntRange(1), help="How many to undo.")
-def rollback_command(steps: int) -> None:
-    """Undo the newest applied migration(s) with their .down.sql files."""
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+def rollback_command(steps: int, yes: bool) -> None:
+    """Undo the newest applied migration(s) with their .down.sql files; shows the SQL and asks first."""
+    try:
+        planned = _rollback_plan(steps)
+    except MigrationError as exc:
+        _fail(str(exc))
+    if not planned:
+        click.echo("Nothing to roll back: no migration is applied.")
+        return
+    for migration in planned:
+        assert migration.down is not None
+        click.echo(f"-- {migration.down.path.name}")
+        click.echo(migration.down.path.read_text(encoding="utf-8").rstrip())
+        click.echo()
+    if not yes and not click.confirm(f"Run the SQL above and undo {len(planned)} migration(s)?", default=False):
+        _fail("rollback cancelled; nothing changed")
     try:
         undone = runner(current_app, echo=click.echo).rollback(steps)
     except MigrationError as exc:
         _fail(str(exc))
     click.echo(f"{len(undone)} migration(s) rolled back.")
+
+
+def _rollback_plan(steps: int) -> list[Migration]:
+    """The migrations ``rollback(steps)`` would undo, newest first; MigrationError when one has no .down.sql."""
+    rows = runner(current_app).status()
+    files = {m.version: m for m in discover(Path(current_app.config["MIGRATIONS_DIR"]))}
+    versions = sorted((r.version for r in rows if r.state in ("applied", "changed", "missing")), reverse=True)
+    planned = []
+    for version in versions[:steps]:
+        migration = files.get(version)
+        if migration is None or migration.down is None:
+            name = migration.file_name if migration else f"{version:04d}"
+            raise MigrationError(f"{name}: no .down.sql file, cannot roll back")
+        planned.append(migration)
+    return planned
 
 
 @db_group.command("new")
