@@ -278,6 +278,13 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
         if done:
             click.echo(f"applied {len(done)} migration(s) to the embedded database")
     processes = processes or os.cpu_count() or 1
+    if threads > int(app.config["DB_POOL_MAX"]):
+        # Threads beyond the pool queue for connections: the budget still holds, but they answer 503 sooner.
+        click.echo(
+            f"warning: {threads} threads share {app.config['DB_POOL_MAX']} database connections per process; "
+            "set CARSITE_DB_POOL_MAX >= --threads",
+            err=True,
+        )
     sock = socket.create_server((host, port), reuse_port=False, backlog=1024)
     shown = sock.getsockname()
     click.echo(f"carsite listening on http://{shown[0]}:{shown[1]}/ ({processes} process(es) × {threads} threads)")
