@@ -133,7 +133,6 @@ class Database:
             max_lifetime=max_lifetime,
             name=application_name,
             open=False,
-            reset=self._restore_timeout,
             kwargs={
                 "autocommit": True,
                 "row_factory": dict_row,
@@ -190,7 +189,10 @@ class Database:
                 timeout = self._checkout_timeout()
                 try:
                     with self.pool.connection(timeout) as conn:
-                        result = self._execute(conn, query, args, shape)
+                        try:
+                            result = self._execute(conn, query, args, shape)
+                        finally:
+                            self._restore_timeout(conn)
                 except (PoolTimeout, psycopg.OperationalError) as exc:
                     raise self._connection_error(exc, timeout) from exc
             failed = False
@@ -242,10 +244,20 @@ class Database:
         self._shortened.add(conn)
 
     def _restore_timeout(self, conn: psycopg.Connection) -> None:
-        """Pool reset: give a connection whose timeout a deadline shortened its configured one back."""
-        if conn in self._shortened:
-            self._shortened.discard(conn)
+        """Give a connection whose timeout a deadline shortened its configured one back, before the pool has it.
+
+        Done here rather than in the pool's ``reset`` callback: with one, psycopg_pool hands every returned
+        connection to a worker thread, which slows every request. A connection that cannot be reset is closed,
+        so the pool replaces it instead of lending it out with a short timeout."""
+        if conn not in self._shortened:
+            return
+        self._shortened.discard(conn)
+        if conn.broken or conn.closed:
+            return
+        try:
             conn.execute(_RESTORE_TIMEOUT)
+        except psycopg.Error:
+            conn.close()
 
     # -- connections and transactions ------------------------------------------------------------------------
 
@@ -298,6 +310,7 @@ class Database:
                     if not conn.broken:
                         conn.isolation_level = None
                         conn.read_only = None
+                    self._restore_timeout(conn)
         except (PoolTimeout, psycopg.Error) as exc:
             # Errors at COMMIT (serialization failures under SERIALIZABLE surface here) or from the pool.
             raise self._connection_error(exc, timeout) from exc
