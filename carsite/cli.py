@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -19,7 +20,7 @@ from . import db
 from . import seed as seed_module
 from .accounts import management
 from .db import tools
-from .db.migrate import MigrationError, dump_schema, new_migration
+from .db.migrate import Migration, MigrationError, discover, dump_schema, new_migration
 from .db.setup import runner
 from .domain.actor import Actor
 from .domain.errors import DomainError
@@ -77,13 +78,43 @@ def status_command(exit_code: bool) -> None:
 
 @db_group.command("rollback")
 @click.option("--steps", default=1, show_default=True, type=click.IntRange(1), help="How many to undo.")
-def rollback_command(steps: int) -> None:
-    """Undo the newest applied migration(s) with their .down.sql files."""
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+def rollback_command(steps: int, yes: bool) -> None:
+    """Undo the newest applied migration(s) with their .down.sql files; shows the SQL and asks first."""
+    try:
+        planned = _rollback_plan(steps)
+    except MigrationError as exc:
+        _fail(str(exc))
+    if not planned:
+        click.echo("Nothing to roll back: no migration is applied.")
+        return
+    for migration in planned:
+        assert migration.down is not None
+        click.echo(f"-- {migration.down.path.name}")
+        click.echo(migration.down.path.read_text(encoding="utf-8").rstrip())
+        click.echo()
+    if not yes and not click.confirm(f"Run the SQL above and undo {len(planned)} migration(s)?", default=False):
+        _fail("rollback cancelled; nothing changed")
     try:
         undone = runner(current_app, echo=click.echo).rollback(steps)
     except MigrationError as exc:
         _fail(str(exc))
     click.echo(f"{len(undone)} migration(s) rolled back.")
+
+
+def _rollback_plan(steps: int) -> list[Migration]:
+    """The migrations ``rollback(steps)`` would undo, newest first; MigrationError when one has no .down.sql."""
+    rows = runner(current_app).status()
+    files = {m.version: m for m in discover(Path(current_app.config["MIGRATIONS_DIR"]))}
+    versions = sorted((r.version for r in rows if r.state in ("applied", "changed", "missing")), reverse=True)
+    planned = []
+    for version in versions[:steps]:
+        migration = files.get(version)
+        if migration is None or migration.down is None:
+            name = migration.file_name if migration else f"{version:04d}"
+            raise MigrationError(f"{name}: no .down.sql file, cannot roll back")
+        planned.append(migration)
+    return planned
 
 
 @db_group.command("new")
@@ -247,6 +278,13 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
         if done:
             click.echo(f"applied {len(done)} migration(s) to the embedded database")
     processes = processes or os.cpu_count() or 1
+    if threads > int(app.config["DB_POOL_MAX"]):
+        # Threads beyond the pool queue for connections: the budget still holds, but they answer 503 sooner.
+        click.echo(
+            f"warning: {threads} threads share {app.config['DB_POOL_MAX']} database connections per process; "
+            "set CARSITE_DB_POOL_MAX >= --threads",
+            err=True,
+        )
     sock = socket.create_server((host, port), reuse_port=False, backlog=1024)
     shown = sock.getsockname()
     click.echo(f"carsite listening on http://{shown[0]}:{shown[1]}/ ({processes} process(es) × {threads} threads)")
@@ -262,16 +300,19 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
 
 
 def _serve(app: Flask, sock: socket.socket, threads: int) -> None:
-    import waitress
+    from . import server
 
-    waitress.serve(
+    logging.basicConfig()
+    server.serve(
         app,
-        sockets=[sock],
-        threads=threads,
+        sock,
+        threads,
         ident="carsite",
         channel_timeout=60,
         connection_limit=1000,
-        clear_untrusted_proxy_headers=True,
+        # Forwarded headers are judged in one place, the app (CARSITE_PROXY_COUNT, CARSITE_TRUSTED_PROXIES:
+        # carsite/web TrustedProxies), which removes them from untrusted peers; waitress must pass them through.
+        clear_untrusted_proxy_headers=False,
     )
 
 

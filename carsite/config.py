@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -20,14 +21,18 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "QUERIES_DIR": str(PROJECT_DIR / "queries"),
     "MIGRATIONS_DIR": str(PROJECT_DIR / "migrations"),
-    # The pool: small and fast to fail, so a database outage answers 503 within seconds instead of hanging.
+    # A web request answers within DB_REQUEST_BUDGET seconds of arriving whatever the database does: waiting for
+    # a pooled connection and every statement share that budget (503 when it is spent). The pool waits at most
+    # DB_POOL_TIMEOUT (default: the budget); a statement runs at most DB_STATEMENT_TIMEOUT_MS (default: 80 % of
+    # the budget, so a request with most of its budget left needs no per-statement timeout of its own).
+    "DB_REQUEST_BUDGET": 5.0,
     "DB_POOL_MIN": 2,
     "DB_POOL_MAX": 10,
-    "DB_POOL_TIMEOUT": 5.0,
+    "DB_POOL_TIMEOUT": None,
     "DB_CONNECT_TIMEOUT": 5,
     "DB_MAX_IDLE": 300.0,
     "DB_MAX_LIFETIME": 1800.0,
-    "DB_STATEMENT_TIMEOUT_MS": 15_000,
+    "DB_STATEMENT_TIMEOUT_MS": None,
     "DB_SLOW_QUERY_MS": 250.0,
     # Embedded database (no DATABASE_URL): where it lives and whether its first start loads demo data.
     "EMBEDDED_DATA_DIR": None,
@@ -38,8 +43,10 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:8000",
     # Host names the site answers to (Flask's TRUSTED_HOSTS); production defaults to BASE_URL's host.
     "TRUSTED_HOSTS": None,
-    # How many reverse proxies in front set X-Forwarded-For / -Proto (0: trust no such header).
+    # How many reverse proxies in front set X-Forwarded-For / -Proto (0: trust no such header), and the addresses
+    # (or networks) those headers are believed from; with PROXY_COUNT > 0 this defaults to the local machine.
     "PROXY_COUNT": 0,
+    "TRUSTED_PROXIES": None,
     # Sessions: a browser session lasts SESSION_HOURS at most; "remember me" REMEMBER_DAYS.
     "SESSION_HOURS": 12,
     "REMEMBER_DAYS": 14,
@@ -77,6 +84,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     production = app.config["ENV"] == "production"
     app.config["PRODUCTION"] = production
+    _proxies(app.config)
+    _database_bounds(app.config)
     _cookies(app.config, production)
     if production:
         key = app.config.get("SECRET_KEY")
@@ -96,6 +105,47 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname]
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _database_bounds(config: dict[str, Any]) -> None:
+    """Fill the pool and statement timeouts from DB_REQUEST_BUDGET where they are not set."""
+    try:
+        budget = float(config["DB_REQUEST_BUDGET"])
+    except (TypeError, ValueError):
+        budget = 0.0
+    if not budget > 0:
+        raise ConfigError(f"CARSITE_DB_REQUEST_BUDGET must be seconds > 0, got {config['DB_REQUEST_BUDGET']!r}")
+    config["DB_REQUEST_BUDGET"] = budget
+    if config.get("DB_POOL_TIMEOUT") in (None, ""):
+        config["DB_POOL_TIMEOUT"] = budget
+    if config.get("DB_STATEMENT_TIMEOUT_MS") in (None, ""):
+        config["DB_STATEMENT_TIMEOUT_MS"] = max(1, int(budget * 800))
+
+
+def _proxies(config: dict[str, Any]) -> None:
+    """Check PROXY_COUNT and turn TRUSTED_PROXIES (a comma-separated string or a list) into networks."""
+    try:
+        count = int(config["PROXY_COUNT"])
+    except (TypeError, ValueError):
+        count = -1
+    if count < 0:
+        raise ConfigError(f"CARSITE_PROXY_COUNT must be a whole number >= 0, got {config['PROXY_COUNT']!r}")
+    config["PROXY_COUNT"] = count
+    given = config.get("TRUSTED_PROXIES")
+    if given is None or given == "":
+        given = "127.0.0.1, ::1" if count else ""
+    items = given.replace(",", " ").split() if isinstance(given, str) else [str(item) for item in given]
+    networks = []
+    for item in items:
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"CARSITE_TRUSTED_PROXIES: {item!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/8)"
+            ) from None
+    if count and not networks:
+        raise ConfigError("CARSITE_PROXY_COUNT > 0 needs CARSITE_TRUSTED_PROXIES: the proxies' addresses")
+    config["TRUSTED_PROXIES"] = networks
 
 
 def _cookies(config: dict[str, Any], production: bool) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import click
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
@@ -160,6 +160,7 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
     if current_app.config["PRODUCTION"]:
         raise SeedRefused("demo data is not loaded when CARSITE_ENV=production")
     with db.transaction():
+        db.one("seed.no_statement_timeout")
         db.one("seed.lock")
         seller_ids = []
         for name, email, role in DEMO_ACCOUNTS:
@@ -260,16 +261,16 @@ def generate(count: int, batch: int = 50_000, progress: Callable[[int, int], Non
     done = 0
     while done < count:
         size = min(batch, count - done)
-        done += db.execute("cars.generate", count=size, seller_ids=seller_ids, **arrays)
+        with db.transaction():  # one batch per transaction, without the web's statement timeout
+            db.one("seed.no_statement_timeout")
+            done += db.execute("cars.generate", count=size, seller_ids=seller_ids, **arrays)
         if progress:
             progress(done, count)
     return done
 
 
 def print_progress(done: int, total: int) -> None:
+    """A progress bar on stderr, redrawn in place after every batch."""
     width = 30
     filled = int(width * done / total) if total else width
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} cars")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+    click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} cars", nl=done >= total, err=True)

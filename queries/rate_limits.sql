@@ -30,3 +30,12 @@ DELETE FROM rate_limits WHERE expires_at < now() - interval '1 hour';
 -- name: ping
 -- One row when the database answers.
 SELECT 1 AS ok;
+
+-- name: account_key
+-- The per-account limit key for a submitted email: the id of the account users.login_candidate would find (the
+-- same lower() in PostgreSQL, so every spelling that reaches one account shares its counter), else the email as
+-- PostgreSQL lower-cases it; always one row.
+SELECT coalesce(
+         (SELECT 'user:' || id FROM users WHERE lower(email) = lower(:email) AND deleted_at IS NULL),
+         'email:' || lower(:email)
+       ) AS key;

@@ -54,9 +54,58 @@ def test_db_status_exit_code_and_migrate(make_app, fresh_database):
     assert migrated.exit_code == 0 and "applying 0001_" in migrated.output
     current = runner.invoke(args=["db", "status", "--exit-code"])
     assert current.exit_code == 0 and "not current" in current.output and "0 not current" in current.output
-    rolled = runner.invoke(args=["db", "rollback"])
+    rolled = runner.invoke(args=["db", "rollback", "--yes"])
     assert rolled.exit_code == 0 and "1 migration(s) rolled back." in rolled.output
     assert runner.invoke(args=["db", "status", "--exit-code"]).exit_code == 1
+
+
+def rollback_folder(tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_create_widgets.sql").write_text("-- Widgets for the test.\nCREATE TABLE widgets (id int);\n")
+    (folder / "0001_create_widgets.down.sql").write_text("-- Undo 0001.\nDROP TABLE widgets;\n")
+    return folder
+
+
+def widgets_exist(url: str) -> bool:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT to_regclass('widgets') IS NOT NULL").fetchone()[0]
+
+
+def test_db_rollback_shows_the_down_sql_and_does_nothing_unless_confirmed(make_app, fresh_database, tmp_path):
+    url = fresh_database()
+    app = make_app(DATABASE_URL=url, MIGRATIONS_DIR=str(rollback_folder(tmp_path)))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "migrate"]).exit_code == 0
+    refused = runner.invoke(args=["db", "rollback"], input="n\n")
+    assert "-- 0001_create_widgets.down.sql\n-- Undo 0001.\nDROP TABLE widgets;" in refused.output
+    assert "undo 1 migration(s)? [y/N]" in refused.output
+    assert refused.exit_code == 1 and "rollback cancelled; nothing changed" in refused.output
+    assert widgets_exist(url)
+    confirmed = runner.invoke(args=["db", "rollback"], input="y\n")
+    assert confirmed.exit_code == 0 and "1 migration(s) rolled back." in confirmed.output
+    assert not widgets_exist(url)
+
+
+def test_db_rollback_yes_runs_without_asking(make_app, fresh_database, tmp_path):
+    url = fresh_database()
+    app = make_app(DATABASE_URL=url, MIGRATIONS_DIR=str(rollback_folder(tmp_path)))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "migrate"]).exit_code == 0
+    result = runner.invoke(args=["db", "rollback", "--yes"], input="")
+    assert result.exit_code == 0, result.output
+    assert "DROP TABLE widgets;" in result.output and "[y/N]" not in result.output
+    assert not widgets_exist(url)
+
+
+def test_seed_generates_cars_past_a_tiny_statement_timeout_and_shows_progress(make_app):
+    app = make_app(DB_STATEMENT_TIMEOUT_MS=50)
+    result = app.test_cli_runner().invoke(args=["seed", "--cars", "60000"])
+    assert result.exit_code == 0, result.output
+    assert "50,000/60,000 cars" in result.output and "60,000/60,000 cars" in result.output
+    assert "generated 60,000 cars" in result.output
+    with psycopg.connect(app.config["DATABASE_URL"]) as conn:
+        assert conn.execute("SELECT count(*) FROM cars").fetchone()[0] >= 60_000
 
 
 def test_db_url_and_dump_schema_to_stdout(app):

@@ -14,7 +14,7 @@ from ..domain.actor import Actor
 from ..domain.errors import DomainError
 from ..web.access import end_session, fresh_login_required, login_required, public, start_session, verified_required
 from ..web.forms import form_page, safe_next
-from ..web.ratelimit import TOO_MANY, account_key, limiter
+from ..web.ratelimit import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, TOO_MANY, account_key, limiter
 from . import login as login_case
 from . import profile, recovery, signup
 from .forms import (
@@ -90,8 +90,8 @@ def confirm(token: str) -> Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("5 per minute;100 per hour", methods=["POST"], error_message=TOO_MANY)
-@limiter.limit("5 per minute;50 per hour", key_func=account_key, methods=["POST"], error_message=TOO_MANY)
+@limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"], error_message=TOO_MANY)
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=account_key, methods=["POST"], error_message=TOO_MANY)
 def login() -> Response | tuple[str, int]:
     """Log in with email and password; the answer is the same whether or not the email has an account."""
     next_url = safe_next(request.args.get("next"))

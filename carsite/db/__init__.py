@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 
-from .core import Database, Transaction, backoff
+from .core import Database, Deadline, Transaction, backoff, end_deadline, start_deadline
 from .errors import (
     CheckViolation,
     DatabaseError,
@@ -33,6 +33,7 @@ __all__ = [
     "Database",
     "DatabaseError",
     "DatabaseUnavailable",
+    "Deadline",
     "ForeignKeyViolation",
     "IntegrityError",
     "NoResult",
@@ -51,10 +52,12 @@ __all__ = [
     "all",
     "backoff",
     "current",
+    "end_deadline",
     "execute",
     "one",
     "optional",
     "scalar",
+    "start_deadline",
     "transaction",
 ]
 

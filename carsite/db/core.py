@@ -8,6 +8,7 @@ import logging
 import random
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
@@ -34,6 +35,41 @@ TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
 
 _current: contextvars.ContextVar[psycopg.Connection | None] = contextvars.ContextVar("carsite_db_conn", default=None)
 _recorders: contextvars.ContextVar[tuple[list[str], ...]] = contextvars.ContextVar("carsite_db_recorders", default=())
+# Session-level statement timeout for one statement that must end before the request's deadline; the pool's reset
+# puts the connection's own value back. Plumbing of the data module, not a query: so not in queries/.
+_SHORTEN_TIMEOUT = "SELECT set_config('statement_timeout', $1, false)"
+_RESTORE_TIMEOUT = "RESET statement_timeout"
+
+
+class Deadline:
+    """How long the database may still take in this unit of work (a web request): pool waits and statements.
+
+    ``down`` is set once a connection could not be had; later calls then fail at once instead of waiting again.
+    """
+
+    __slots__ = ("at", "down")
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self.down = False
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+
+_deadline: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("carsite_db_deadline", default=None)
+
+
+def start_deadline(seconds: float, *, started: float | None = None) -> Deadline:
+    """Bound the database time of what runs next in this context to ``seconds`` from ``started`` (time.monotonic(),
+    default now); ``end_deadline()`` lifts it. Without one (CLI, jobs) only the pool and statement timeouts apply."""
+    deadline = Deadline((time.monotonic() if started is None else started) + seconds)
+    _deadline.set(deadline)
+    return deadline
+
+
+def end_deadline() -> None:
+    _deadline.set(None)
 
 
 class QueryStats:
@@ -83,6 +119,8 @@ class Database:
     ) -> None:
         self.queries = queries
         self.slow_query_ms = slow_query_ms
+        self.statement_timeout_ms = int(statement_timeout_ms)
+        self._shortened: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
         self._stats: dict[str, QueryStats] = {}
         self._stats_lock = threading.Lock()
         self._heal_lock = threading.Lock()
@@ -148,11 +186,15 @@ class Database:
             if conn is not None:
                 result = self._execute(conn, query, args, shape)
             else:
+                timeout = self._checkout_timeout()
                 try:
-                    with self.pool.connection() as conn:
-                        result = self._execute(conn, query, args, shape)
+                    with self.pool.connection(timeout) as conn:
+                        try:
+                            result = self._execute(conn, query, args, shape)
+                        finally:
+                            self._restore_timeout(conn)
                 except (PoolTimeout, psycopg.OperationalError) as exc:
-                    raise self._connection_error(exc) from exc
+                    raise self._connection_error(exc, timeout) from exc
             failed = False
             return result
         finally:
@@ -166,17 +208,71 @@ class Database:
         shape: Callable[[psycopg.Cursor, Query], Any],
     ) -> Any:
         try:
+            self._fit_statement_timeout(conn)
             return shape(conn.execute(query.sql, args, prepare=query.prepare), query)
         except psycopg.Error as exc:
             raise self._translate(exc, query) from exc
 
+    # -- the request's deadline ------------------------------------------------------------------------------
+
+    def _checkout_timeout(self) -> float | None:
+        """How long to wait for a pooled connection: the pool's timeout, or less when the deadline is nearer."""
+        deadline = _deadline.get()
+        if deadline is None:
+            return None
+        if deadline.down:
+            raise errors.DatabaseUnavailable("the database could not be reached earlier in this request")
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise errors.DatabaseUnavailable("this request's time for the database is spent")
+        return min(self.pool.timeout, remaining)
+
+    def _fit_statement_timeout(self, conn: psycopg.Connection) -> None:
+        """Shorten the statement timeout when the deadline comes before the connection's own timeout would.
+
+        Only then: a request with its budget mostly left (the usual case) costs no extra round trip, because the
+        connection's statement_timeout is below the budget (config: 80 % of DB_REQUEST_BUDGET by default)."""
+        deadline = _deadline.get()
+        if deadline is None:
+            return
+        remaining_ms = int(deadline.remaining() * 1000)
+        if self.statement_timeout_ms and remaining_ms >= self.statement_timeout_ms:
+            return
+        if remaining_ms <= 0:
+            raise errors.QueryTimeout("this request's time for the database is spent")
+        conn.execute(_SHORTEN_TIMEOUT, (str(remaining_ms),))
+        self._shortened.add(conn)
+
+    def _restore_timeout(self, conn: psycopg.Connection) -> None:
+        """Give a connection whose timeout a deadline shortened its configured one back, before the pool has it.
+
+        Done here rather than in the pool's ``reset`` callback: with one, psycopg_pool hands every returned
+        connection to a worker thread, which slows every request. A connection that cannot be reset is closed,
+        so the pool replaces it instead of lending it out with a short timeout."""
+        if conn not in self._shortened:
+            return
+        self._shortened.discard(conn)
+        if conn.broken or conn.closed:
+            return
+        try:
+            conn.execute(_RESTORE_TIMEOUT)
+        except psycopg.Error:
+            conn.close()
+
     # -- connections and transactions ------------------------------------------------------------------------
 
-    def _connection_error(self, exc: psycopg.Error) -> errors.DatabaseError:
+    def _connection_error(self, exc: psycopg.Error, timeout: float | None = None) -> errors.DatabaseError:
         """Translate a failure to get or keep a connection (pool timeout, connect error, break at COMMIT)."""
         if isinstance(exc, PoolTimeout):
-            return errors.DatabaseUnavailable(f"no database connection within {self.pool.timeout:g} s: {exc}")
-        return self._translate(exc, None)
+            deadline = _deadline.get()
+            if deadline is not None:
+                deadline.down = True
+            waited = self.pool.timeout if timeout is None else timeout
+            return errors.DatabaseUnavailable(f"no database connection within {waited:.3g} s: {exc}")
+        translated = self._translate(exc, None)
+        if isinstance(translated, errors.DatabaseUnavailable) and (deadline := _deadline.get()) is not None:
+            deadline.down = True
+        return translated
 
     def transaction(self, isolation: str | None = None, *, retries: int = 0, read_only: bool = False) -> Transaction:
         """Group calls in one transaction: ``with db.transaction():`` or, to retry, ``@db.transaction(retries=3)``.
@@ -200,8 +296,9 @@ class Database:
             except psycopg.Error as exc:
                 raise self._translate(exc, None) from exc
             return
+        timeout = self._checkout_timeout()
         try:
-            with self.pool.connection() as conn:
+            with self.pool.connection(timeout) as conn:
                 conn.isolation_level = ISOLATION[isolation] if isolation else None
                 conn.read_only = read_only or None
                 token = _current.set(conn)
@@ -213,9 +310,10 @@ class Database:
                     if not conn.broken:
                         conn.isolation_level = None
                         conn.read_only = None
+                    self._restore_timeout(conn)
         except (PoolTimeout, psycopg.Error) as exc:
             # Errors at COMMIT (serialization failures under SERIALIZABLE surface here) or from the pool.
-            raise self._connection_error(exc) from exc
+            raise self._connection_error(exc, timeout) from exc
 
     @staticmethod
     def in_transaction() -> bool:

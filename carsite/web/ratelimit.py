@@ -53,8 +53,20 @@ def client_key() -> str:
 
 
 def account_key() -> str:
-    """Limits per account: the submitted email, lower-cased, whether or not such an account exists."""
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+    """Limits per account: the account the submitted email reaches, whether or not such an account exists.
+
+    PostgreSQL derives the key with the lookup's own lower() (Python's str.lower folds some letters, such as 'İ',
+    differently, which would give one account several counters)."""
+    email = (request.form.get("email") or "").strip()[:254]
+    return "account:" + db.scalar("rate_limits.account_key", email=email)
+
+
+# Login throttles. Per account, every attempt counts (a hit is taken before the password is checked, so parallel
+# requests cannot overrun it): that is what stops guessing one person's password. Per client address the budget
+# is six times larger, so a dealership office behind one address can log everyone in at the start of the day,
+# while one address still cannot spray guesses across many accounts quickly.
+LOGIN_PER_ACCOUNT = "5 per minute;50 per hour"
+LOGIN_PER_ADDRESS = "30 per minute;300 per hour"
 
 
 limiter = Limiter(

@@ -1,0 +1,51 @@
+"""Run `python -m carsite serve` in a subprocess on a free port for tests that need real HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .conftest import ROOT
+
+
+@contextmanager
+def serve(database_url: str, log_path: Path, *args: str, **env: str) -> Iterator[str]:
+    """Serve carsite with CARSITE_* settings from ``env``; yield the base URL once /healthz answers."""
+    environment = {**os.environ, "DATABASE_URL": database_url, "CARSITE_VIEW_FLUSH_SECONDS": "0", **env}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "carsite", "serve", "--port", "0", "--processes", "1", *args],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not (match := re.search(r"listening on (http://[\d.]+:\d+)/", log_path.read_text())):
+            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+        base = match.group(1)
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=5):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
