@@ -34,4 +34,4 @@ check-queries:  ## prepare every named query against the development database
 	$(PYTHON) -m carsite queries check
 
 bench:  ## the benchmarks (each prints its figures)
-	$(PYTHON) bench/query_overhead.py && $(PYTHON) bench/search.py
+	$(PYTHON) bench/query_overhead.py && $(PYTHON) bench/db_outage.py && $(PYTHON) bench/search.py
