@@ -87,14 +87,14 @@ SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cove
 SELECT id, file, position, width, height FROM car_photos WHERE car_id = :car_id ORDER BY position;
 
 -- name: add_photo
--- Append a photo after the car's last one; returns its id. (The unique (car_id, position) constraint refuses a
--- concurrent duplicate position; the caller retries nothing and the user simply uploads again.)
+-- Append a photo after the car's last one; returns its id. The trigger car_photos_within_limit makes inserts for
+-- one car take turns, numbers the photo and refuses the 21st (CheckViolation, constraint car_photos_limit).
 INSERT INTO car_photos (car_id, file, position, width, height)
-SELECT :car_id, :file, coalesce(max(position) + 1, 0), :width, :height FROM car_photos WHERE car_id = :car_id
+VALUES (:car_id, :file, 0, :width, :height)
 RETURNING id;
 
 -- name: photo_count
--- How many photos a car has; 0 when none.
+-- How many photos a car has; 0 when none. Only to skip work early: the insert itself enforces the limit.
 SELECT count(*) FROM car_photos WHERE car_id = :car_id;
 
 -- name: move_photo
