@@ -105,12 +105,12 @@ def load(data: bytes, max_pixels: int, at_least: tuple[int, int]) -> Image.Image
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format == "JPEG":
+            source = Image.open(io.BytesIO(data))
+            if source.format == "JPEG":
                 side = max(at_least)  # either orientation, since EXIF may turn the picture a quarter
-                image.draft("RGB", (side, side))
-            image.load()
-            image = ImageOps.exif_transpose(image).convert("RGB")
+                source.draft("RGB", (side, side))
+            source.load()
+            image = ImageOps.exif_transpose(source).convert("RGB")
     except (
         UnidentifiedImageError,
         OSError,
