@@ -71,7 +71,7 @@ def test_soft_delete_scrubs_personal_data_and_keeps_history(app, admin):
         " 'red')",
         user_id,
     )
-    response = post(admin, f"/admin/users/{user_id}/delete", page=f"/admin/users/{user_id}")
+    response = post(admin, f"/admin/users/{user_id}/delete", {"confirm": "yes"}, page=f"/admin/users/{user_id}")
     assert response.status_code == 303
     row = sql(
         app, "SELECT name, email, phone, address, is_active, deleted_at IS NOT NULL FROM users WHERE id = %s", user_id
