@@ -110,7 +110,8 @@ def load(data: bytes, max_pixels: int, at_least: tuple[int, int]) -> Image.Image
                 side = max(at_least)  # either orientation, since EXIF may turn the picture a quarter
                 source.draft("RGB", (side, side))
             source.load()
-            image = ImageOps.exif_transpose(source).convert("RGB")
+            ImageOps.exif_transpose(source, in_place=True)  # in place: a copy would double the peak
+            image = source if source.mode == "RGB" else source.convert("RGB")
     except (
         UnidentifiedImageError,
         OSError,
