@@ -2,8 +2,9 @@
 
 Signing up never tells the caller whether an address already has an account: a new address gets an account and
 a confirmation link, a taken one gets a note to its owner ("log in or reset your password"), and both answer
-with the same page after the same kind of work (a password hash, an insert attempt, an audit row, a mail). The
-new account is therefore not logged in at once; the confirmation link logs it in.
+with the same page after the same kind of work (a password hash, an insert attempt, an audit row, a mail) and no
+sooner than a fixed floor (timing.py). The new account is therefore not logged in at once; the confirmation
+link logs it in.
 """
 
 from __future__ import annotations
@@ -17,12 +18,18 @@ from .. import db, mail
 from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Invalid
-from . import passwords
+from . import passwords, timing
 
 
 def register(*, name: str, email: str, password: str, phone: str | None, actor: Actor) -> None:
     """Create a plain user account and mail its confirmation link, or, when the address already has an account,
-    mail its owner instead. The same outcome for the caller either way; a mail that cannot be sent is logged."""
+    mail its owner instead. The same outcome for the caller either way, after at least the answer floor; a mail
+    that cannot be sent is logged."""
+    with timing.no_sooner_than_floor():
+        _register(name=name, email=email, password=password, phone=phone, actor=actor)
+
+
+def _register(*, name: str, email: str, password: str, phone: str | None, actor: Actor) -> None:
     password_hash = passwords.hash_password(password)  # also for a taken address: the same work either way
     try:
         with db.transaction():
