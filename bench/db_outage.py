@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
+from bench.serving import serve  # noqa: E402
 from carsite import create_app, seed  # noqa: E402
 from carsite.db.embedded import FAST_UNSAFE_SETTINGS, EmbeddedServer  # noqa: E402
 from carsite.db.migrate import Runner  # noqa: E402
-from tests.serving import serve  # noqa: E402
 
 
 def get(url: str, timeout: float) -> tuple[int | str, float]:

@@ -1,4 +1,11 @@
-"""Uploaded images: proven by decoding, bounded, stripped of metadata, re-encoded, stored under server-made names."""
+"""Uploaded images: proven by decoding, bounded, stripped of metadata, re-encoded, stored under server-made names.
+
+Work per upload is bounded before any pixel is decoded: the header's dimensions must fit the kind's limit (25
+megapixels for listing photos, 16 for avatars), JPEGs decode at a reduced scale (``Image.draft``: a 24-megapixel
+photo decodes as 6), and at most ``IMAGE_WORKERS`` uploads per process decode and encode at once (others wait up
+to ``IMAGE_WAIT_SECONDS``, then get 503 with Retry-After). So one upload holds at most about 4 bytes × its limit in
+pixels of decoded image (twice that while converting), and a process at most ``IMAGE_WORKERS`` of those.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +13,35 @@ import io
 import os
 import re
 import secrets
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, send_from_directory
 from PIL import Image, ImageOps, UnidentifiedImageError
+from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
-MAX_PIXELS = 40_000_000  # larger inputs are refused before decoding (decompression bombs)
+PHOTO_MAX_PIXELS = 25_000_000  # a 24-megapixel camera photo (6000 × 4000) fits; a car photo needs far less
+AVATAR_MAX_PIXELS = 16_000_000  # a 12-megapixel phone photo (4032 × 3024) fits
+MAX_SIDE = 16_384  # no banner-shaped images of a million pixels by 20
+IMAGE_WORKERS = 2  # per process, unless the IMAGE_WORKERS setting says otherwise
+IMAGE_WAIT_SECONDS = 10.0
 NAME = re.compile(r"[0-9a-f]{32}\.webp")
 
 
 class ImageRejected(ValueError):
     """The upload is not an image we accept; the message says why, for the user."""
+
+
+class Busy(ServiceUnavailable):
+    """Every image worker of this process stayed busy for IMAGE_WAIT_SECONDS (503 with Retry-After)."""
+
+    def __init__(self) -> None:
+        super().__init__("The server is busy with other photos. Upload again in a minute.", retry_after=30)
 
 
 def upload_dir(kind: str) -> Path:
@@ -29,21 +51,67 @@ def upload_dir(kind: str) -> Path:
     return folder
 
 
-def load(data: bytes) -> Image.Image:
-    """Decode an upload completely; ImageRejected for anything that is not a whole JPEG, PNG, WebP or GIF."""
+@contextmanager
+def worker() -> Iterator[None]:
+    """Hold one of the process's image workers while decoding and encoding; Busy when none frees up in time."""
+    slots = current_app.extensions.get("carsite.images")
+    if slots is None:
+        workers = int(current_app.config.get("IMAGE_WORKERS", IMAGE_WORKERS))
+        slots = current_app.extensions.setdefault("carsite.images", threading.BoundedSemaphore(workers))
+    if not slots.acquire(timeout=float(current_app.config.get("IMAGE_WAIT_SECONDS", IMAGE_WAIT_SECONDS))):
+        raise Busy()
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+def _unreadable() -> ImageRejected:
+    return ImageRejected("This file is not an image we can read; upload a JPEG, PNG, WebP or GIF.")
+
+
+def check(data: bytes, max_pixels: int) -> None:
+    """Refuse from the header alone (nothing is decoded): not a JPEG, PNG, WebP or GIF, or too many pixels."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-            if probe.format not in ALLOWED_FORMATS:
-                raise ImageRejected("Upload a JPEG, PNG, WebP or GIF image.")
-            if probe.width * probe.height > MAX_PIXELS:
-                raise ImageRejected("This image has too many pixels; upload one under 40 megapixels.")
-            probe.verify()
-            image = Image.open(io.BytesIO(data))
-            image.load()
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in ALLOWED_FORMATS:
+                    raise ImageRejected("Upload a JPEG, PNG, WebP or GIF image.")
+                width, height = probe.size
+                if width * height > max_pixels or max(width, height) > MAX_SIDE:
+                    raise _too_large(max_pixels, f"{width} × {height} pixels")
+                probe.verify()
     except ImageRejected:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_large(max_pixels, "far too many pixels") from exc  # Pillow's own limit, even further off
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise _unreadable() from exc
+
+
+def _too_large(max_pixels: int, found: str) -> ImageRejected:
+    return ImageRejected(
+        f"This image has {found}; upload one of at most {max_pixels // 1_000_000} megapixels "
+        f"and {MAX_SIDE} pixels a side."
+    )
+
+
+def load(data: bytes, max_pixels: int, at_least: tuple[int, int]) -> Image.Image:
+    """Decode an upload completely, upright, in RGB, no larger than needed to make ``at_least``-sized copies;
+    ImageRejected for anything that is not a whole JPEG, PNG, WebP or GIF within ``max_pixels``. Call it holding a
+    worker()."""
+    check(data, max_pixels)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            source = Image.open(io.BytesIO(data))
+            if source.format == "JPEG":
+                side = max(at_least)  # either orientation, since EXIF may turn the picture a quarter
+                source.draft("RGB", (side, side))
+            source.load()
+            ImageOps.exif_transpose(source, in_place=True)  # in place: a copy would double the peak
+            image = source if source.mode == "RGB" else source.convert("RGB")
     except (
         UnidentifiedImageError,
         OSError,
@@ -52,14 +120,17 @@ def load(data: bytes) -> Image.Image:
         Image.DecompressionBombError,
         Image.DecompressionBombWarning,
     ) as exc:
-        raise ImageRejected("This file is not an image we can read; upload a JPEG, PNG, WebP or GIF.") from exc
-    return ImageOps.exif_transpose(image)
+        raise _unreadable() from exc
+    factor = min(image.width // at_least[0], image.height // at_least[1]) // 2
+    return image.reduce(factor) if factor >= 2 else image
 
 
-def save_square(data: bytes, kind: str, size: int) -> str:
+def save_square(data: bytes, kind: str, size: int, max_pixels: int = AVATAR_MAX_PIXELS) -> str:
     """Store a centred square crop as WebP (no metadata survives re-encoding); return the new file name."""
-    image = ImageOps.fit(load(data).convert("RGB"), (size, size), Image.Resampling.LANCZOS)
-    return _write(image, kind)
+    check(data, max_pixels)  # refuse before waiting for a worker
+    with worker():
+        image = ImageOps.fit(load(data, max_pixels, (size, size)), (size, size), Image.Resampling.LANCZOS)
+        return _write(image, kind)
 
 
 def _write(image: Image.Image, kind: str) -> str:
@@ -98,15 +169,21 @@ PHOTO_SIZES = {"thumb": (640, 480), "large": (1600, 1200)}
 
 def save_photo(data: bytes) -> tuple[str, int, int]:
     """Store a listing photo as WebP in two sizes (a 4:3 thumbnail crop and a large fit); return the base name and
-    the large size's width and height. Metadata does not survive re-encoding."""
-    image = load(data).convert("RGB")
-    name = secrets.token_hex(16)
-    folder = upload_dir("photos")
-    thumb = ImageOps.fit(image, PHOTO_SIZES["thumb"], Image.Resampling.LANCZOS)
-    large = image.copy()
-    large.thumbnail(PHOTO_SIZES["large"], Image.Resampling.LANCZOS)
-    for size, picture in (("thumb", thumb), ("large", large)):
-        _store(picture, folder / f"{name}-{size}.webp", quality=82)
+    the large size's width and height. Metadata does not survive re-encoding. ImageRejected when refused, Busy
+    when no worker frees up in time."""
+    check(data, PHOTO_MAX_PIXELS)  # refuse before waiting for a worker
+    with worker():
+        large = load(data, PHOTO_MAX_PIXELS, PHOTO_SIZES["large"])
+        large.thumbnail(PHOTO_SIZES["large"], Image.Resampling.LANCZOS)
+        thumb = ImageOps.fit(large, PHOTO_SIZES["thumb"], Image.Resampling.LANCZOS)
+        name = secrets.token_hex(16)
+        folder = upload_dir("photos")
+        try:
+            for size, picture in (("thumb", thumb), ("large", large)):
+                _store(picture, folder / f"{name}-{size}.webp", quality=82)
+        except BaseException:
+            remove_photo(name)
+            raise
     return name, large.width, large.height
 
 

@@ -103,10 +103,11 @@ SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cove
 SELECT id, file, position, width, height, awaiting_review FROM car_photos WHERE car_id = :car_id ORDER BY position;
 
 -- name: add_photo
--- Append a photo after the car's last one; returns its id. On a public listing the photo awaits review, and in the
--- same statement joins the car's pending revision (created if there is none; its version moves on, so an admin's
--- decision on what they saw before it came is refused). (The unique (car_id, position) constraint refuses a
--- concurrent duplicate position; the caller retries nothing and the user simply uploads again.)
+-- Append a photo after the car's last one; returns its id. The trigger car_photos_within_limit makes inserts for
+-- one car take turns, numbers the photo and refuses the 21st (CheckViolation, constraint car_photos_limit). On a
+-- public listing the photo awaits review, and in the same statement joins the car's pending revision (created if
+-- there is none; its version moves on, so an admin's decision on what they saw before it came is refused); a
+-- refused photo leaves no revision behind.
 WITH live AS (
     SELECT id FROM cars WHERE id = :car_id AND deleted_at IS NULL AND listing_is_public(status)
 ), revision AS (
@@ -117,12 +118,11 @@ WITH live AS (
     RETURNING r.id
 )
 INSERT INTO car_photos (car_id, file, position, width, height, awaiting_review)
-SELECT :car_id, :file, coalesce(max(position) + 1, 0), :width, :height, EXISTS (SELECT FROM revision)
-  FROM car_photos WHERE car_id = :car_id
+VALUES (:car_id, :file, 0, :width, :height, EXISTS (SELECT FROM revision))
 RETURNING id;
 
 -- name: photo_count
--- How many photos a car has; 0 when none.
+-- How many photos a car has; 0 when none. Only to skip work early: the insert itself enforces the limit.
 SELECT count(*) FROM car_photos WHERE car_id = :car_id;
 
 -- name: move_photo

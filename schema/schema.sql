@@ -16,6 +16,41 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
 COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
 
 --
+-- Name: car_photos_within_limit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.car_photos_within_limit() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    photos integer;
+BEGIN
+    -- REPEATABLE READ would count from a snapshot older than the lock and let a concurrent insert through.
+    IF current_setting('transaction_isolation') = 'repeatable read' THEN
+        RAISE EXCEPTION 'car photos are added under READ COMMITTED or SERIALIZABLE';
+    END IF;
+    -- Every insert for this car waits here for the previous one to commit. FOR NO KEY UPDATE does not block the
+    -- foreign-key checks (FOR KEY SHARE) of other tables that point at the car.
+    PERFORM 1 FROM cars WHERE id = NEW.car_id FOR NO KEY UPDATE;
+    -- Under READ COMMITTED each statement of a VOLATILE function takes a new snapshot, so this sees the previous
+    -- insert's commit; under SERIALIZABLE the read is predicate-locked and a concurrent insert fails with 40001.
+    SELECT count(*), coalesce(max(position) + 1, 0) INTO photos, NEW.position
+      FROM car_photos WHERE car_id = NEW.car_id;
+    IF photos >= 20 THEN
+        RAISE EXCEPTION 'a listing holds at most 20 photos'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'car_photos_limit', TABLE = 'car_photos';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+--
+-- Name: FUNCTION car_photos_within_limit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.car_photos_within_limit() IS 'Before a photo is inserted: waits for the car''s row lock (so inserts for one car take turns), refuses the 21st photo (check_violation, constraint car_photos_limit) and puts the new photo after the last one.';
+
+--
 -- Name: count_listings(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1075,6 +1110,18 @@ CREATE INDEX users_role_idx ON public.users USING btree (role);
 --
 
 CREATE STATISTICS public.cars_make_model_stats (dependencies, mcv) ON make, model FROM public.cars;
+
+--
+-- Name: car_photos car_photos_within_limit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER car_photos_within_limit BEFORE INSERT ON public.car_photos FOR EACH ROW EXECUTE FUNCTION public.car_photos_within_limit();
+
+--
+-- Name: TRIGGER car_photos_within_limit ON car_photos; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER car_photos_within_limit ON public.car_photos IS 'At most 20 photos a car, decided by the insert itself (car_photos_within_limit()).';
 
 --
 -- Name: cars cars_count_deleted; Type: TRIGGER; Schema: public; Owner: -

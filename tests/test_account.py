@@ -157,6 +157,7 @@ def test_resend_confirmation_replaces_older_links(app):
 
     client = app.test_client()
     post(client, "/register", {"name": "N", "email": "n@example.com", "password": "long enough pass"}, page="/register")
+    login(client, "n@example.com", "long enough pass")  # signing up does not log in; the password does
     post(client, "/account/confirm/resend", page="/account")
     first, second = mails(app)
     assert client.get(path_of(link_in(first))).status_code == 400  # replaced

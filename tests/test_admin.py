@@ -65,7 +65,7 @@ def test_soft_delete_scrubs_personal_data_and_keeps_history(app, admin):
     user_id = make_user(app, "sam@example.com", name="Sam Private", role="seller")
     sql(app, "UPDATE users SET phone = '+1 555 0100', address = 'Secret St 1' WHERE id = %s", user_id)
     make_car(app, user_id, title="Old car", price=1000, year=2010)
-    response = post(admin, f"/admin/users/{user_id}/delete", page=f"/admin/users/{user_id}")
+    response = post(admin, f"/admin/users/{user_id}/delete", {"confirm": "yes"}, page=f"/admin/users/{user_id}")
     assert response.status_code == 303
     row = sql(
         app, "SELECT name, email, phone, address, is_active, deleted_at IS NOT NULL FROM users WHERE id = %s", user_id

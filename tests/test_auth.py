@@ -28,26 +28,37 @@ def set_cookie(response, name: str) -> str:
 # -- registration and confirmation --------------------------------------------------------------------------------
 
 
-def test_register_sends_a_single_use_confirmation_link(app):
+def test_register_sends_a_single_use_confirmation_link_that_logs_in(app):
     client = app.test_client()
     response = post(
         client, "/register", {"name": "Ann", "email": "Ann@Example.com", "password": PASSWORD}, page="/register"
     )
-    assert response.status_code == 303 and response.headers["Location"] == "/account"
-    page = client.get("/account").get_data(as_text=True)
-    assert "Email not confirmed" in page  # unverified accounts can log in and browse
+    assert response.status_code == 303 and response.headers["Location"] == "/register/sent"
+    assert "Check your inbox" in client.get("/register/sent").get_data(as_text=True)
+    assert client.get("/account").status_code == 302  # not logged in until the address is confirmed
     (message,) = mails(app)
     assert message["To"] == "Ann@Example.com"
     url = link_in(message)
     assert url.startswith(app.config["BASE_URL"] + "/confirm/")
-    assert client.get(path_of(url)).status_code == 303
+    confirmed = client.get(path_of(url))
+    assert confirmed.status_code == 303 and confirmed.headers["Location"] == "/account"
     assert "Email confirmed" in client.get("/account").get_data(as_text=True)
-    again = client.get(path_of(url))
+    again = app.test_client().get(path_of(url))
     assert again.status_code == 400 and b"already used" in again.data
-    assert sql(app, "SELECT action FROM audit_log ORDER BY id") == [
+    assert login(app.test_client(), "ann@example.com").status_code == 303  # the password works too
+    assert sql(app, "SELECT action FROM audit_log WHERE action LIKE 'account.%%' ORDER BY id") == [
         ("account.register",),
         ("account.email_verified",),
     ]
+
+
+def test_confirmation_link_of_a_deactivated_account_does_not_log_in(app):
+    client = app.test_client()
+    post(client, "/register", {"name": "Ann", "email": "ann@example.com", "password": PASSWORD}, page="/register")
+    sql(app, "UPDATE users SET is_active = false RETURNING id")
+    response = client.get(path_of(link_in(mails(app)[0])))
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert client.get("/account").status_code == 302
 
 
 def test_expired_confirmation_link_is_refused(app):
@@ -93,16 +104,35 @@ def test_a_128_character_password_logs_in_untruncated(app):
     assert login(app.test_client(), password=long_password[:-1]).status_code == 401
 
 
-def test_duplicate_email_in_any_case_is_a_409_next_to_the_field(app):
-    make_user(app, "ann@example.com")
-    response = post(
-        app.test_client(),
-        "/register",
-        {"name": "A", "email": "ANN@example.COM", "password": PASSWORD},
-        page="/register",
+def signup_exchange(app, email_address: str):
+    """Sign up as a stranger would: every response on the way, as (status, location, page after it)."""
+    client = app.test_client()
+    form = client.get("/register")
+    response = post(client, "/register", {"name": "A", "email": email_address, "password": PASSWORD}, page="/register")
+    after = client.get(response.headers["Location"])
+    return (
+        form.status_code,
+        response.status_code,
+        response.headers["Location"],
+        sorted(k for k, _ in response.headers if k.lower() != "set-cookie"),
+        after.status_code,
+        re.sub(r'value="[^"]+"', "", after.get_data(as_text=True)),
     )
-    assert response.status_code == 409
-    assert b"An account with this email already exists" in response.data
+
+
+def test_sign_up_with_a_taken_address_looks_like_any_sign_up_and_tells_the_owner(app):
+    make_user(app, "ann@example.com")
+    taken = signup_exchange(app, "ANN@example.COM")
+    fresh = signup_exchange(app, "bob@example.com")
+    assert taken == fresh
+    assert taken[1:3] == (303, "/register/sent")
+    assert sql(app, "SELECT lower(email) FROM users ORDER BY id") == [("ann@example.com",), ("bob@example.com",)]
+    owner, new = mails(app)
+    assert owner["To"] == "ann@example.com" and "tried to sign up" in owner["Subject"]
+    body = owner.get_body(("plain",)).get_content()
+    assert "already has" in body and "/login" in body and "/forgot" in body and "/confirm/" not in body
+    assert new["To"] == "bob@example.com" and "/confirm/" in link_in(new)
+    assert sql(app, "SELECT action FROM audit_log ORDER BY id") == [("account.register_taken",), ("account.register",)]
 
 
 def test_simultaneous_registrations_with_one_email_make_one_account(app):
@@ -131,8 +161,10 @@ def test_simultaneous_registrations_with_one_email_make_one_account(app):
         t.start()
     for t in threads:
         t.join(30)
-    assert sorted(statuses) == [303, 409, 409, 409]
+    assert statuses == [303, 303, 303, 303]
     assert sql(app, "SELECT count(*) FROM users") == [(1,)]
+    subjects = sorted(m["Subject"].split(" ")[0] for m in mails(app))
+    assert subjects == ["Confirm", "Someone", "Someone", "Someone"]
 
 
 def test_hashes_are_salted_scrypt(app):
@@ -369,7 +401,8 @@ def test_reset_flow_is_single_use_and_ends_every_session(app):
     unknown = post(client, "/forgot", {"email": "nobody@example.com"}, page="/forgot")
     assert known.status_code == unknown.status_code == 303
     assert known.headers["Location"] == unknown.headers["Location"]
-    (message,) = mails(app)  # nothing was sent for the unknown address
+    message, note = mails(app)  # the unknown address hears that it has no account
+    assert note["To"] == "nobody@example.com" and "/reset/" not in note.get_body(("plain",)).get_content()
     reset_path = path_of(link_in(message))
     assert client.get(reset_path).status_code == 200
     mismatch = post(client, reset_path, {"password": "a fresh passphrase!", "confirm": "different"}, page=reset_path)

@@ -79,11 +79,14 @@ def test_sign_up_confirm_log_in_log_out(live, page: Page):
     expect(page.get_by_label("Password")).to_have_value("")
     page.get_by_label("Password").fill("a long browser passphrase")
     page.get_by_role("button", name="Create account").click()
-    expect(page).to_have_url(base + "/account")
-    expect(page.get_by_text("Email not confirmed")).to_be_visible()
+    # the same page whether or not the address had an account; the emailed link confirms and logs in
+    expect(page).to_have_url(base + "/register/sent")
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Account").get_by_role("link", name="Log in")).to_be_visible()
 
     (message,) = mails(app)
     page.goto(link_in(message))
+    expect(page).to_have_url(base + "/account")
     expect(page.get_by_text("your email address is confirmed")).to_be_visible()
     expect(page.get_by_text("Email confirmed")).to_be_visible()
 

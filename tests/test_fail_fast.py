@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
+from bench.serving import serve
 from carsite import db
 from carsite.db import Database, QueryRegistry
 
 from .conftest import ROOT, TEST_QUERIES
-from .serving import serve
 
 
 def timed(call):

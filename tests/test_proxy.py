@@ -8,8 +8,9 @@ import re
 import pytest
 import requests
 
+from bench.serving import serve
+
 from .helpers import sql
-from .serving import serve
 
 pytestmark = pytest.mark.slow
 

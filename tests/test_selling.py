@@ -195,7 +195,7 @@ def test_price_edit_is_recorded_and_withdrawn_cars_keep_their_page(app, seller, 
     page = app.test_client().get(f"/cars/{car_id}", follow_redirects=True)
     assert page.status_code == 200 and b"withdrawn by the seller" in page.data
     assert app.test_client().get("/api/v1/cars").json["items"] == []
-    post(seller, f"/sell/{car_id}/delete", page=f"/sell/{car_id}")
+    post(seller, f"/sell/{car_id}/delete", {"confirm": "yes"}, page=f"/sell/{car_id}")
     assert app.test_client().get(f"/cars/{car_id}").status_code == 404
 
 

@@ -10,32 +10,45 @@ from .. import db, mail
 from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Invalid
-from . import passwords
+from . import passwords, timing
 
 
 def request_reset(email: str, *, actor: Actor) -> None:
-    """Mail a reset link when the address has an active account; the same outcome for the caller either way."""
+    """Mail a reset link when the address has an active account, or a note saying it has none otherwise. Both
+    cases do the same kind of work (a lookup, one committed write, a mail) and take at least the answer floor, so
+    neither the answer nor its timing tells the caller whether the address is known; a mail that cannot be sent is
+    logged."""
+    with timing.no_sooner_than_floor():
+        _request_reset(email, actor=actor)
+
+
+def _request_reset(email: str, *, actor: Actor) -> None:
     account = db.optional("users.login_candidate", email=email)
+    site = current_app.config["SITE_NAME"]
     if account is None or not account["is_active"]:
-        return
-    token, digest = passwords.new_token()
-    minutes = int(current_app.config["RESET_PASSWORD_MINUTES"])
-    db.scalar(
-        "tokens.create_token",
-        user_id=account["id"],
-        purpose="reset_password",
-        token_hash=digest,
-        lifetime_seconds=minutes * 60,
-    )
-    audit.record("password.reset_requested", actor=actor, subject_id=account["id"])
-    try:
-        mail.send(
-            account["email"],
-            f"Reset your {current_app.config['SITE_NAME']} password",
-            render_template(
-                "mail/reset.txt", name=account["name"], minutes=minutes, url=mail.link("auth.reset", token=token)
-            ),
+        audit.record("password.reset_unknown", actor=actor, subject_id=None if account is None else account["id"])
+        subject = f"No {site} account to reset"
+        body = render_template("mail/reset_unknown.txt", signup_url=mail.link("auth.register"))
+        to = email
+    else:
+        token, digest = passwords.new_token()
+        minutes = int(current_app.config["RESET_PASSWORD_MINUTES"])
+        with db.transaction():
+            db.scalar(
+                "tokens.create_token",
+                user_id=account["id"],
+                purpose="reset_password",
+                token_hash=digest,
+                lifetime_seconds=minutes * 60,
+            )
+            audit.record("password.reset_requested", actor=actor, subject_id=account["id"])
+        subject = f"Reset your {site} password"
+        body = render_template(
+            "mail/reset.txt", name=account["name"], minutes=minutes, url=mail.link("auth.reset", token=token)
         )
+        to = account["email"]
+    try:
+        mail.send(to, subject, body)
     except mail.MailError:
         pass  # logged by mail.send; the page must look the same either way
 

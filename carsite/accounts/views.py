@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import confirm_login, current_user
 from werkzeug.wrappers import Response
 
@@ -50,40 +50,37 @@ def refused_on_form(form, exc: DomainError, template: str, **context) -> tuple[s
 @public
 @limiter.limit("10 per hour", methods=["POST"], error_message=TOO_MANY)
 def register() -> Response | tuple[str, int]:
-    """Create an account, send the confirmation link and log the new user in."""
+    """Create an account and send the confirmation link (which logs the person in). A taken address gets the same
+    answer, and its owner a note instead, so the form never says whether an address has an account."""
     if current_user.is_authenticated:
         return redirect(url_for("account.show"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user_id = signup.register(
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-                phone=form.phone.data,
-                actor=Actor.from_request(),
-            )
-        except DomainError as exc:
-            return refused_on_form(form, exc, "auth/register.html")
-        try:
-            signup.send_verification(user_id, form.name.data, form.email.data)
-            flash("Welcome! We sent you a link to confirm your email address.", "success")
-        except mail.MailError:
-            flash(
-                "Your account is ready, but the confirmation email could not be sent. Send it again from your "
-                "account page.",
-                "error",
-            )
-        start_session(user_id, remember=False, lifetime=session_lifetime(False))
-        return redirect(url_for("account.show"), code=303)
+        signup.register(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            phone=form.phone.data,
+            actor=Actor.from_request(),
+        )
+        return redirect(url_for("auth.registered"), code=303)
     return form_page("auth/register.html", form=form)
+
+
+@bp.get("/register/sent")
+@public
+def registered() -> str:
+    """What comes after signing up, the same whatever was typed: look for the confirmation mail."""
+    return render_template("auth/registered.html")
 
 
 @bp.get("/confirm/<token>")
 @public
 def confirm(token: str) -> Response:
-    """Confirm an email address with the emailed single-use link."""
-    signup.confirm_email(token, actor=Actor.from_request())
+    """Confirm an email address with the emailed single-use link, and log in with it when nobody is logged in."""
+    account = signup.confirm_email(token, actor=Actor.from_request())
+    if not current_user.is_authenticated and account["is_active"] and account["deleted_at"] is None:
+        start_session(account["id"], remember=False, lifetime=session_lifetime(False))
     flash("Thank you: your email address is confirmed.", "success")
     return redirect(url_for("account.show" if current_user.is_authenticated else "auth.login"), code=303)
 
@@ -147,7 +144,7 @@ def forgot() -> Response | tuple[str, int]:
     form = ForgotForm()
     if form.validate_on_submit():
         recovery.request_reset(form.email.data, actor=Actor.from_request())
-        flash("If an account exists for that address, we have sent it a link to choose a new password.", "info")
+        flash("We have sent a message to that address: open the link in it to choose a new password.", "info")
         return redirect(url_for("auth.login"), code=303)
     return form_page("auth/forgot.html", form=form)
 

@@ -9,7 +9,7 @@ from .. import db
 from ..accounts import management
 from ..accounts.forms import RoleForm
 from ..domain.actor import Actor
-from ..domain.errors import Invalid
+from ..domain.errors import Invalid, NotFound
 from ..domain.vocabulary import ROLES
 from ..selling import workflow
 from ..web.access import role_required
@@ -70,13 +70,35 @@ def set_active(user_id: int, action: str) -> Response:
     return redirect(url_for("admin.user", user_id=user_id), code=303)
 
 
-@bp.post("/users/<int:user_id>/delete")
+@bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
 @role_required("admin")
-def delete(user_id: int) -> Response:
-    """Delete an account softly: personal data scrubbed, sessions ended, its cars and orders kept consistent."""
-    management.delete(user_id, actor=Actor.from_request())
-    flash("The account is deleted; its personal data is gone.", "success")
-    return redirect(url_for("admin.users"), code=303)
+def delete(user_id: int) -> Response | str:
+    """Ask first (GET: what deleting means), then delete softly on a POST with confirm=yes: personal data
+    scrubbed, sessions ended, its cars and orders kept consistent. A POST without confirm=yes changes nothing and
+    goes to the question."""
+    actor = Actor.from_request()
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        management.delete(user_id, actor=actor)
+        flash("The account is deleted; its personal data is gone.", "success")
+        return redirect(url_for("admin.users"), code=303)
+    account = management.account(user_id, actor=actor)
+    if account["deleted_at"] is not None:
+        raise NotFound("There is no such account, or it was already deleted.")
+    if request.method == "POST":
+        return redirect(url_for("admin.delete", user_id=user_id), code=303)
+    return render_template(
+        "confirm.html",
+        heading="Delete this account?",
+        question=f"You are about to delete the account of {account['name']} ({account['email']}).",
+        consequences=[
+            "Its name, email address, phone number, address and photo are erased for good.",
+            "It is logged out everywhere and can never log in again; the address can sign up afresh.",
+            "Its listings, orders and history are kept under the account’s number, so the records stay consistent.",
+        ],
+        action=url_for("admin.delete", user_id=user_id),
+        button="Delete the account",
+        cancel=url_for("admin.user", user_id=user_id),
+    )
 
 
 @bp.get("/audit")

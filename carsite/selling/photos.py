@@ -19,11 +19,15 @@ def photos(car_id: int) -> list[dict]:
 
 def add(car_id: int, uploads: list[tuple[str, bytes]], *, actor: Actor) -> tuple[int, list[str]]:
     """Store (filename, bytes) uploads up to the listing's limit; returns how many were added and, for the person,
-    why each refused one was refused."""
+    why each refused one was refused. The insert decides the limit (concurrent uploads cannot pass it), and a
+    photo's files exist exactly when its row does: written first, removed again when the insert refuses or fails."""
     listings.own_listing(car_id, actor=actor)
-    have = db.scalar("selling.photo_count", car_id=car_id)
-    added, refused = 0, []
-    for filename, data in uploads[: max(0, MAX_PHOTOS - have)]:
+    room = MAX_PHOTOS - db.scalar("selling.photo_count", car_id=car_id)  # only to skip decoding what cannot fit
+    added, refused, full = 0, [], False
+    for index, (filename, data) in enumerate(uploads):
+        if index >= room:
+            full = True
+            break
         if len(data) > PHOTO_MAX_BYTES:
             refused.append(f"{filename}: larger than 10 MB")
             continue
@@ -32,9 +36,22 @@ def add(car_id: int, uploads: list[tuple[str, bytes]], *, actor: Actor) -> tuple
         except images.ImageRejected as exc:
             refused.append(f"{filename}: {exc}")
             continue
-        db.scalar("selling.add_photo", car_id=car_id, file=name, width=width, height=height)
+        except images.Busy as exc:
+            refused.append(f"{filename} and the {len(uploads) - index - 1} after it: {exc.description}")
+            break
+        try:
+            db.scalar("selling.add_photo", car_id=car_id, file=name, width=width, height=height)
+        except db.CheckViolation as exc:
+            images.remove_photo(name)
+            if exc.constraint != "car_photos_limit":
+                raise
+            full = True
+            break
+        except BaseException:
+            images.remove_photo(name)
+            raise
         added += 1
-    if len(uploads) > MAX_PHOTOS - have:
+    if full:
         refused.append(f"a listing holds at most {MAX_PHOTOS} photos")
     db.one("selling.refresh_cover", car_id=car_id)
     revisions.photos_added(car_id, added, actor=actor)

@@ -116,13 +116,32 @@ def change_status(car_id: int, action: str) -> Response:
     return redirect(url_for("selling.edit", car_id=car_id), code=303)
 
 
-@bp.post("/sell/<int:car_id>/delete")
+@bp.route("/sell/<int:car_id>/delete", methods=["GET", "POST"])
 @role_required("seller", "admin")
-def delete(car_id: int) -> Response:
-    """Delete a listing softly: it leaves the site; orders and history keep it."""
-    listings.delete(car_id, actor=Actor.from_request())
-    flash("The listing is deleted.", "success")
-    return redirect(url_for("selling.mine"), code=303)
+def delete(car_id: int) -> Response | str:
+    """Ask first (GET: what deleting means), then delete softly on a POST with confirm=yes: the listing leaves the
+    site; orders and history keep it. A POST without confirm=yes changes nothing and goes to the question."""
+    actor = Actor.from_request()
+    car = listings.own_listing(car_id, actor=actor)
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        listings.delete(car_id, actor=actor)
+        flash("The listing is deleted.", "success")
+        return redirect(url_for("selling.mine"), code=303)
+    if request.method == "POST":
+        return redirect(url_for("selling.delete", car_id=car_id), code=303)
+    return render_template(
+        "confirm.html",
+        heading="Delete this listing?",
+        question=f"You are about to delete “{car['title']}”.",
+        consequences=[
+            "It leaves the site at once: buyers can no longer find it, open its page or save it.",
+            "You can no longer edit, relist or submit it; its photos are no longer shown.",
+            "Orders and history that involve it keep a record of it.",
+        ],
+        action=url_for("selling.delete", car_id=car_id),
+        button="Delete the listing",
+        cancel=url_for("selling.edit", car_id=car_id),
+    )
 
 
 @bp.get("/media/photos/<name>-<any(thumb, large):size>.webp")

@@ -1,4 +1,4 @@
-"""Run `python -m carsite serve` in a subprocess on a free port for tests that need real HTTP."""
+"""Run `python -m carsite serve` in a subprocess on a free port, for benchmarks and tests that need real HTTP."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .conftest import ROOT
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
