@@ -70,8 +70,9 @@ def _unreadable() -> ImageRejected:
     return ImageRejected("This file is not an image we can read; upload a JPEG, PNG, WebP or GIF.")
 
 
-def check(data: bytes, max_pixels: int) -> None:
-    """Refuse from the header alone (nothing is decoded): not a JPEG, PNG, WebP or GIF, or too many pixels."""
+def check(data: bytes, max_pixels: int) -> tuple[str, int, int]:
+    """Refuse from the header alone (nothing is decoded): not a JPEG, PNG, WebP or GIF, or too many pixels.
+    Returns the format, width and height the header declares."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -81,7 +82,9 @@ def check(data: bytes, max_pixels: int) -> None:
                 width, height = probe.size
                 if width * height > max_pixels or max(width, height) > MAX_SIDE:
                     raise _too_large(max_pixels, f"{width} × {height} pixels")
+                image_format = probe.format
                 probe.verify()
+                return image_format, width, height
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -165,6 +168,16 @@ def remove(kind: str, name: str | None) -> None:
 
 PHOTO_NAME = re.compile(r"[0-9a-f]{32}")
 PHOTO_SIZES = {"thumb": (640, 480), "large": (1600, 1200)}
+
+
+def photo_decode_pixels(data: bytes) -> int:
+    """How many pixels storing this photo will decode (a JPEG decodes at a reduced scale, see load()), from the
+    header alone; ImageRejected as check(). Lets a caller bound the work of one request, not just of one photo."""
+    image_format, width, height = check(data, PHOTO_MAX_PIXELS)
+    scale, side = 1, max(PHOTO_SIZES["large"])
+    while image_format == "JPEG" and scale < 8 and min(width, height) // (scale * 2) >= side:
+        scale *= 2
+    return (width // scale) * (height // scale)
 
 
 def save_photo(data: bytes) -> tuple[str, int, int]:

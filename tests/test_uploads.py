@@ -249,3 +249,30 @@ def test_the_database_refuses_the_twenty_first_photo(app):
             "f" * 32,
         )
     assert sql(app, "SELECT count(*), max(position) FROM car_photos") == [(20, 19)]
+
+
+def test_one_upload_decodes_a_bounded_number_of_pixels(app, seller):
+    """Twenty 25-megapixel PNGs of a few KB each pass the per-photo limit; the request's pixel budget stores six and
+    refuses the rest before decoding them (each costs about a CPU-second to decode and encode)."""
+    car_id = create(seller)
+    png_25mp = encoded(Image.new("1", (5000, 5000)), "PNG")
+    assert len(png_25mp) < 10_000
+    cpu = time.process_time()
+    response = multipart(
+        seller, f"/sell/{car_id}/photos", f"/sell/{car_id}", "photos", [(png_25mp, f"flat-{i}.png") for i in range(20)]
+    )
+    cpu = time.process_time() - cpu
+    assert response.status_code == 303
+    assert sql(app, "SELECT count(*) FROM car_photos") == [(6,)]
+    page = seller.get(f"/sell/{car_id}").get_data(as_text=True)
+    assert "flat-6.png and the 13 after it: this upload holds more image data than one upload may" in page
+    print(f"six 25-megapixel PNGs stored, 14 refused: {cpu:.2f} CPU-seconds")
+
+
+def test_twenty_camera_jpegs_fit_in_one_upload():
+    """The budget is no obstacle to a normal upload: 24-megapixel camera JPEGs decode at a quarter of their pixels."""
+    data = huge_jpeg(6000, 4000)
+    assert images.photo_decode_pixels(data) == 3000 * 2000
+    from carsite.selling.photos import REQUEST_PIXEL_BUDGET
+
+    assert 20 * images.photo_decode_pixels(data) <= REQUEST_PIXEL_BUDGET

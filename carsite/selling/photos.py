@@ -10,6 +10,9 @@ from . import listings, revisions
 
 MAX_PHOTOS = 20
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
+# Decoded pixels one upload request may cost: 20 camera JPEGs (decoded at a quarter: 6 MP each) fit; six 25-MP PNGs
+# (about 1 CPU-second each) do too, and no more, so one request stays within a few CPU-seconds.
+REQUEST_PIXEL_BUDGET = 150_000_000
 MOVES = ("earlier", "later", "first", "delete")
 
 
@@ -23,7 +26,7 @@ def add(car_id: int, uploads: list[tuple[str, bytes]], *, actor: Actor) -> tuple
     photo's files exist exactly when its row does: written first, removed again when the insert refuses or fails."""
     listings.own_listing(car_id, actor=actor)
     room = MAX_PHOTOS - db.scalar("selling.photo_count", car_id=car_id)  # only to skip decoding what cannot fit
-    added, refused, full = 0, [], False
+    added, refused, full, work = 0, [], False, 0
     for index, (filename, data) in enumerate(uploads):
         if index >= room:
             full = True
@@ -32,6 +35,13 @@ def add(car_id: int, uploads: list[tuple[str, bytes]], *, actor: Actor) -> tuple
             refused.append(f"{filename}: larger than 10 MB")
             continue
         try:
+            work += images.photo_decode_pixels(data)
+            if work > REQUEST_PIXEL_BUDGET:
+                refused.append(
+                    f"{filename} and the {len(uploads) - index - 1} after it: this upload holds more image data than "
+                    "one upload may; add them in another upload"
+                )
+                break
             name, width, height = images.save_photo(data)
         except images.ImageRejected as exc:
             refused.append(f"{filename}: {exc}")
