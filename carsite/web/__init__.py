@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import access, errors, filters
+from . import access, errors, filters, inputs
 from .ratelimit import limiter
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_start)
     app.after_request(_headers)
     errors.init_app(app)
+    inputs.init_app(app)
     csrf.init_app(app)
     access.init_app(app)
     limiter.init_app(app)
