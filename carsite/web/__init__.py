@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import access, errors, filters, inputs
+from . import access, errors, filters, inputs, urls
 from .ratelimit import limiter
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     access.init_app(app)
     limiter.init_app(app)
     filters.init_app(app)
+    urls.init_app(app)
 
 
 def _start() -> None:
