@@ -94,6 +94,7 @@ def make_app(clean_db: str, tmp_path: Path):
         config = {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
+            "BASE_URL": "http://localhost",  # absolute URLs come from BASE_URL; the test client's host
             "DATABASE_URL": clean_db,
             "DB_POOL_MIN": 1,
             "DB_POOL_MAX": 4,
