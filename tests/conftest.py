@@ -142,6 +142,7 @@ def app_config(database_url: str, folder: Path, **overrides) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
+        "BASE_URL": "http://localhost",  # absolute URLs come from BASE_URL: the test client's host
         "DATABASE_URL": database_url,
         "DB_POOL_MIN": 1,
         "DB_POOL_MAX": 4,

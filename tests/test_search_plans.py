@@ -105,7 +105,7 @@ def test_deep_pages_use_the_keyset_not_an_offset(generated, sort):
     sorts = [n for n in nodes if n["Node Type"] == "Sort" and any(reads_cars(c) for c in n["Plans"])]
     assert len(sorts) == 1 and sorts[0] is tree, full
     assert all("row_number()" in key for key in tree["Sort Key"]), full
-    assert base64.urlsafe_b64decode(cursor + "==").decode().startswith(sort + "|")
+    assert base64.urlsafe_b64decode(cursor + "==")[12:].decode().startswith(sort + "|")
 
 
 def test_branches_pruned_by_a_false_one_time_filter_are_not_counted():

@@ -13,6 +13,7 @@ from ..domain.errors import Invalid, NotFound
 from ..domain.vocabulary import ROLES
 from ..selling import workflow
 from ..web.access import role_required
+from ..web.inputs import parse_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE = 50
@@ -107,11 +108,8 @@ def audit_log() -> str:
     """Account events newest first, optionally of one action."""
     action = request.args.get("action", "").strip()[:60] or None
     before = request.args.get("before", "")
-    if before and not (before.isascii() and before.isdigit() and int(before) < 2**63):
-        raise Invalid("before must be an event number.", field="before")
-    rows = db.all(
-        "audit.page", action=action, subject_id=None, before_id=int(before) if before else None, limit=AUDIT_PAGE + 1
-    )
+    before_id = parse_id(before, "before") if before else None
+    rows = db.all("audit.page", action=action, subject_id=None, before_id=before_id, limit=AUDIT_PAGE + 1)
     older = rows[AUDIT_PAGE - 1]["id"] if len(rows) > AUDIT_PAGE else None
     return render_template("admin/audit.html", events=rows[:AUDIT_PAGE], action=action or "", older=older)
 

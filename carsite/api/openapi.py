@@ -11,15 +11,29 @@ from ..domain.vocabulary import CONDITIONS, PUBLIC_STATUSES
 def param_schema(param: Param) -> dict[str, Any]:
     if param.kind == "enum":
         return {"type": "string", "enum": list(param.choices)}
-    if param.name == "cursor":
+    if param.name == "cursor":  # opaque and signed: only a next_cursor this API returned is valid
         return {"type": "string", "maxLength": param.max_length, "pattern": "^[A-Za-z0-9_-]*$"}
-    if param.kind == "text":  # q may be empty (no text); other texts must be left out rather than empty
-        return {"type": "string", "minLength": 0 if param.name == "q" else 1, "maxLength": param.max_length}
+    if param.kind == "text":  # q may be empty (no text); other texts must be left out rather than blank
+        pattern = TEXT if param.name == "q" else NOT_BLANK_TEXT
+        return {
+            "type": "string",
+            "minLength": 0 if param.name == "q" else 1,
+            "maxLength": param.max_length,
+            "pattern": pattern,
+        }
     kind = "integer" if param.kind == "int" else "number"
     return {"type": kind, "minimum": param.minimum, "maximum": param.maximum}
 
 
+# Control characters are refused in every parameter (carsite.web.inputs).
+TEXT = "^[^\\u0000-\\u001F]*$"
+NOT_BLANK_TEXT = "^[^\\u0000-\\u001F]*[^\\s\\u0000-\\u001F][^\\u0000-\\u001F]*$"
 ERROR = {"$ref": "#/components/responses/Error"}
+CURSOR = (
+    "Opaque, signed cursor: pass the next_cursor of the previous page unchanged, with the same sort. Any other "
+    "value (made by hand, altered, of another sort order or signed with a retired key) is answered 400 with "
+    "field `cursor`: start again from the first page."
+)
 
 
 def document() -> dict[str, Any]:
@@ -59,7 +73,7 @@ def document() -> dict[str, Any]:
                             "name": p.name,
                             "in": "query",
                             "required": False,
-                            "description": p.description,
+                            "description": CURSOR if p.name == "cursor" else p.description,
                             "schema": param_schema(p),
                         }
                         for p in PARAMS
@@ -69,7 +83,11 @@ def document() -> dict[str, Any]:
                             "description": "A page of cars and the cursor of the next page (null on the last).",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CarList"}}},
                         },
-                        "400": ERROR,
+                        "400": {
+                            "description": "A parameter is wrong (field names it), year_min > year_max or "
+                            "price_min > price_max, or a cursor that is not a next_cursor of this API.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                        },
                         "503": ERROR,
                     },
                 }
@@ -79,7 +97,12 @@ def document() -> dict[str, Any]:
                     "summary": "One car",
                     "operationId": "getCar",
                     "parameters": [
-                        {"name": "car_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+                        {
+                            "name": "car_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+                        }
                     ],
                     "responses": {
                         "200": {

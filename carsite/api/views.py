@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, jsonify
 from flask import request as flask_request
 from werkzeug.wrappers import Response
 
@@ -13,6 +13,7 @@ from ..cars import catalogue
 from ..cars.search import interpret, parse, run
 from ..web.access import public
 from ..web.filters import slugify
+from ..web.urls import absolute_url
 from .openapi import document
 
 bp = Blueprint("api", __name__)
@@ -37,7 +38,7 @@ def car_json(row: dict[str, Any]) -> dict[str, Any]:
         "city": row["city"] or None,
         "status": row["status"],
         "created_at": row["created_at"].isoformat(),
-        "url": url_for("cars.show", car_id=row["id"], slug=slugify(row["title"]), _external=True),
+        "url": absolute_url("cars.show", car_id=row["id"], slug=slugify(row["title"])),
     }
 
 

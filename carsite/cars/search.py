@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from .. import db
 from ..domain.errors import Invalid
-from ..domain.paging import pack, unpack
+from ..domain.paging import integer, pack, row_id, timestamp, unpack
 from ..domain.vocabulary import BODIES, CONDITIONS, FUELS, TRANSMISSIONS
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "mileage_asc", "year_desc")
@@ -330,9 +330,30 @@ def next_cursor_after(search: Search, row: dict[str, Any]) -> str:
 
 
 def _cursor_parts(cursor: str) -> tuple[str, str, int]:
-    """(sort, value, id) of a search cursor; ValueError when it is not one."""
-    sort, value, row_id = unpack(cursor, 3)
-    return sort, value, int(row_id)
+    """(sort, value, id) of a search cursor; ValueError when it is not one of ours."""
+    sort, value, after_id = unpack(cursor, 3)
+    return sort, value, row_id(after_id)
+
+
+# The values a search cursor may carry, in exactly the forms the casts in queries/search.sql accept: price is
+# numeric(12, 2) at most, rank a real (float4: |x| within 1e-37 .. 1e37 or 0), mileage and year integers.
+PRICE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?", re.ASCII)
+RANK = re.compile(r"[0-9]{1,20}(\.[0-9]{1,20})?(e[+-]?[0-9]{1,2})?", re.ASCII)
+
+
+def _cursor_value(sort: str, value: str) -> str:
+    """The cursor's sort value as the query casts it; ValueError when PostgreSQL would refuse it."""
+    if sort == "newest":
+        timestamp(value)
+    elif sort in ("price_asc", "price_desc"):
+        if not PRICE.fullmatch(value):
+            raise ValueError("not a price")
+    elif sort == "relevance":
+        if not RANK.fullmatch(value) or not (float(value) == 0 or 1e-37 <= float(value) <= 1e37):
+            raise ValueError("not a rank")
+    else:
+        integer(value, -(2**31), 2**31 - 1)
+    return value
 
 
 def cursor_position(search: Search) -> tuple[str | None, int | None]:
@@ -343,22 +364,11 @@ def cursor_position(search: Search) -> tuple[str | None, int | None]:
         sort, value, after_id = _cursor_parts(search.cursor)
         if sort != search.sort:
             raise ValueError("cursor of another sort")
-        if sort == "newest":
-            datetime.fromisoformat(value)
-        elif sort in ("price_asc", "price_desc"):
-            if not Decimal(value).is_finite():
-                raise ValueError("not finite")
-        elif sort == "relevance":
-            float(value)
-        else:
-            int(value)
-        if not (0 < after_id < 2**63):
-            raise ValueError("id out of range")
-    except (ValueError, InvalidOperation):  # binascii and decoding errors are ValueErrors
+        return _cursor_value(sort, value), after_id
+    except ValueError:  # decoding errors are ValueErrors too
         raise Invalid(
             "The cursor is not valid for this search; start again from the first page.", field="cursor"
         ) from None
-    return value, after_id
 
 
 @dataclass

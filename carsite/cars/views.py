@@ -11,6 +11,7 @@ from ..web import session_ids
 from ..web.access import login_required, public
 from ..web.filters import slugify
 from ..web.forms import safe_next
+from ..web.urls import absolute_url
 from . import catalogue
 from . import compare as comparison
 from . import favorites as saved
@@ -94,10 +95,10 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
         "cars/show.html",
         car=car,
         photo_index=photo_index,
-        image_urls=[url_for("selling.photo", name=p["file"], size="large", _external=True) for p in car["photos"]],
+        image_urls=[absolute_url("selling.photo", name=p["file"], size="large") for p in car["photos"]],
         prices=catalogue.price_history(car_id),
         similar=catalogue.similar(car, actor=actor),
-        canonical=url_for("cars.show", car_id=car_id, slug=canonical, _external=True),
+        canonical=absolute_url("cars.show", car_id=car_id, slug=canonical),
         comparing=car_id in session_ids.ids("compare"),
     )
 

@@ -327,6 +327,13 @@ class Database:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         message = f"{where}: {first_line}"
         cls = errors.BY_SQLSTATE.get(sqlstate or "")
+        if (
+            cls is None
+            and sqlstate not in errors.NOT_BAD_INPUT
+            and (isinstance(exc, psycopg.DataError) or (sqlstate or "").startswith(errors.DATA_EXCEPTION_CLASS))
+        ):
+            # Also psycopg's own refusal to send NUL in text, which has no SQLSTATE.
+            cls = errors.InvalidValue
         if cls is None:
             unavailable = isinstance(exc, psycopg.OperationalError) and (
                 sqlstate is None or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)

@@ -52,6 +52,11 @@ class ExclusionViolation(IntegrityError):
     pass
 
 
+class InvalidValue(QueryError):
+    """PostgreSQL refused a value given to a statement (SQLSTATE class 22: text it cannot cast, a number out of range,
+    NUL in text, a character not in the encoding…): bad input that got past validation, never a server fault."""
+
+
 class TransactionConflict(DatabaseError):
     """Serialization failure (40001) or deadlock (40P01): the whole transaction may be retried."""
 
@@ -71,6 +76,12 @@ class NoResult(DatabaseError):
 class TooManyRows(DatabaseError):
     """``one``, ``optional`` or ``scalar`` found more than one row."""
 
+
+# Data exceptions (22xxx): invalid text representation, numeric value out of range, datetime field overflow, invalid
+# datetime format, character not in repertoire, untranslatable character, string data right truncation …
+DATA_EXCEPTION_CLASS = "22"
+# Data exceptions that SQL causes, not a value given to it: a carsite bug (500), not bad input.
+NOT_BAD_INPUT = {"22012"}  # division by zero
 
 BY_SQLSTATE: dict[str, type[DatabaseError]] = {
     "23505": UniqueViolation,

@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from .. import db
-from . import access, errors, filters
+from . import access, errors, filters, inputs, urls
 from .ratelimit import limiter
 
 # WSGI environ key under which carsite.server puts the time.monotonic() the request arrived at (never a header).
@@ -76,10 +76,12 @@ def init_app(app: Flask) -> None:
     app.after_request(_headers)
     app.teardown_request(_end)
     errors.init_app(app)
+    inputs.init_app(app)
     csrf.init_app(app)
     access.init_app(app)
     limiter.init_app(app)
     filters.init_app(app)
+    urls.init_app(app)
 
 
 def _start() -> None:

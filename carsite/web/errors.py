@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..db import DatabaseUnavailable, IntegrityError, QueryTimeout, UniqueViolation
+from ..db.errors import InvalidValue
 from ..domain.errors import DomainError
 
 log = logging.getLogger("carsite")
@@ -103,6 +104,12 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, UniqueViolation):
             return error_response(409, "This conflicts with something that already exists.")
         return error_response(400, "Some of the values given are not allowed.")
+
+    @app.errorhandler(InvalidValue)
+    def invalid_value(exc: InvalidValue) -> Response:
+        # Input that validation let through but PostgreSQL refuses: the client's fault, and a gap to close.
+        log.warning("database refused a value in %s (request %s): %s", exc.query, g.get("request_id"), exc)
+        return error_response(400, "Some of the values given are not valid; please check them and try again.")
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

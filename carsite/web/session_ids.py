@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from flask import session
 
+from .inputs import is_id
+
 
 def ids(key: str) -> list[int]:
-    """The car ids kept in the session under ``key`` (anything else there is ignored)."""
-    return [i for i in session.get(key, []) if isinstance(i, int)]
+    """The car ids kept in the session under ``key`` (anything else there, e.g. a number past bigint, is ignored)."""
+    kept = session.get(key, [])
+    return [i for i in kept if is_id(i)] if isinstance(kept, list) else []
 
 
 def remember(key: str, car_id: int, size: int) -> None:
     """Keep the last ``size`` car ids in the session, newest first."""
-    session[key] = [car_id, *(i for i in ids(key) if i != car_id)][:size]
+    session[key] = [i for i in [car_id, *(i for i in ids(key) if i != car_id)] if is_id(i)][:size]
 
 
 def store(key: str, values: list[int]) -> None:
-    session[key] = values
+    session[key] = [i for i in values if is_id(i)]
