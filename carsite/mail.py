@@ -10,7 +10,6 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -53,6 +52,6 @@ def send(to: str, subject: str, body: str) -> None:
 def link(endpoint: str, **values: Any) -> str:
     """An absolute link for a mail, built from BASE_URL only (never from a request's Host header), so the CLI and
     background jobs make the same links as views."""
-    base = urlsplit(current_app.config["BASE_URL"].rstrip("/"))
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    from .web.urls import absolute_url
+
+    return absolute_url(endpoint, **values)

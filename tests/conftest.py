@@ -278,3 +278,25 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if total:
         parts = ", ".join(f"{when} {seconds:.1f} s ({seconds / total:.0%})" for when, seconds in _phase_seconds.items())
         terminalreporter.write_line(f"time in tests: {parts}")
+
+
+def logged_in_client(app: Flask, role: str):
+    """A test client logged in as a new account of ``role`` (email ``<role>@example.com``)."""
+    from .helpers import login, make_user
+
+    make_user(app, f"{role}@example.com", role=role)
+    client = app.test_client()
+    login(client, f"{role}@example.com")
+    return client
+
+
+@pytest.fixture
+def seller(app):
+    """A client logged in as a confirmed seller, seller@example.com."""
+    return logged_in_client(app, "seller")
+
+
+@pytest.fixture
+def admin(app):
+    """A client logged in as an admin, admin@example.com."""
+    return logged_in_client(app, "admin")

@@ -5,26 +5,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from .helpers import csrf, login, make_user, post, sql
 from .test_selling import create
-
-
-@pytest.fixture
-def seller(app):
-    make_user(app, "seller@example.com", role="seller")
-    client = app.test_client()
-    login(client, "seller@example.com")
-    return client
-
-
-@pytest.fixture
-def admin(app):
-    make_user(app, "admin@example.com", role="admin")
-    client = app.test_client()
-    login(client, "admin@example.com")
-    return client
 
 
 def forms_posting_to(html: str, action: str) -> list[str]:

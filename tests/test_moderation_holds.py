@@ -19,22 +19,6 @@ SCAM = {
 }
 
 
-@pytest.fixture
-def seller(app):
-    make_user(app, "seller@example.com", role="seller")
-    client = app.test_client()
-    login(client, "seller@example.com")
-    return client
-
-
-@pytest.fixture
-def admin(app):
-    make_user(app, "admin@example.com", role="admin")
-    client = app.test_client()
-    login(client, "admin@example.com")
-    return client
-
-
 def live_car(seller, admin, *photos: bytes) -> int:
     car_id = create(seller)
     if photos:

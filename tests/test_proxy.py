@@ -45,9 +45,10 @@ def audit_addresses(app) -> list[str]:
     return [row[0] for row in rows]
 
 
-def test_behind_one_proxy_clients_are_told_apart_and_urls_are_https(demo, tmp_path):
+def test_behind_one_proxy_clients_are_told_apart_and_https_counts(demo, tmp_path):
     car_id = first_car(demo)
-    with serve(demo.config["DATABASE_URL"], tmp_path / "serve.log", CARSITE_PROXY_COUNT="1") as base:
+    settings = {"CARSITE_PROXY_COUNT": "1", "CARSITE_BASE_URL": "https://cars.example.test"}
+    with serve(demo.config["DATABASE_URL"], tmp_path / "serve.log", **settings) as base:
         one, two = visitor(base, "203.0.113.1"), visitor(base, "203.0.113.2")
         # 31 failures over different accounts use up the first client's address budget, not the second's
         statuses = [failed_login(one, base, f"guess{i}@example.com") for i in range(31)]
@@ -55,10 +56,17 @@ def test_behind_one_proxy_clients_are_told_apart_and_urls_are_https(demo, tmp_pa
         assert failed_login(two, base, "someone@example.com") == 401
         assert set(audit_addresses(demo)) == {"203.0.113.1", "203.0.113.2"}
 
+        # The forwarded https counts: Flask-WTF checks the Referer of https form posts, so one from another site
+        # is refused (over plain http it would not be checked).
+        elsewhere = visitor(base, "203.0.113.3")
+        elsewhere.headers["Referer"] = "https://elsewhere.example/login"
+        assert failed_login(elsewhere, base, "someone@example.com") == 400
+
+        # Absolute URLs come from BASE_URL, whatever scheme or host the request arrived with.
         api = one.get(f"{base}/api/v1/cars/{car_id}", timeout=10).json()
-        assert api["url"].startswith("https://")
-        page = one.get(api["url"].replace("https://", "http://", 1), timeout=10).text
-        assert re.search(rf'<link rel="canonical" href="https://[^"]+/cars/{car_id}/', page)
+        assert api["url"].startswith(f"https://cars.example.test/cars/{car_id}/")
+        page = one.get(f"{base}/cars/{car_id}", allow_redirects=True, timeout=10).text
+        assert re.search(rf'<link rel="canonical" href="https://cars.example.test/cars/{car_id}/', page)
 
 
 @pytest.mark.parametrize(
@@ -72,5 +80,7 @@ def test_forged_forwarded_headers_from_an_untrusted_peer_are_ignored(demo, tmp_p
         forger = visitor(base, "203.0.113.66")
         assert failed_login(forger, base, "someone@example.com") == 401
         assert audit_addresses(demo) == ["127.0.0.1"]
+        forger.headers["Referer"] = "https://elsewhere.example/login"
+        assert failed_login(forger, base, "someone@example.com") == 401  # its "https" is not believed either
         api = forger.get(f"{base}/api/v1/cars/{car_id}", timeout=10).json()
         assert api["url"].startswith("http://127.0.0.1:")

@@ -42,22 +42,6 @@ def jpeg(colour=(30, 90, 160), size=(1200, 900)) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def seller(app):
-    make_user(app, "seller@example.com", role="seller")
-    client = app.test_client()
-    login(client, "seller@example.com")
-    return client
-
-
-@pytest.fixture
-def admin(app):
-    make_user(app, "admin@example.com", role="admin")
-    client = app.test_client()
-    login(client, "admin@example.com")
-    return client
-
-
 def create(client, **changes) -> int:
     response = post(client, "/sell/new", {**VALID, **changes}, page="/sell/new")
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]

@@ -72,14 +72,6 @@ def hostile() -> list[tuple[bytes, str]]:
     return files
 
 
-@pytest.fixture
-def seller(app):
-    make_user(app, "seller@example.com", role="seller")
-    client = app.test_client()
-    login(client, "seller@example.com")
-    return client
-
-
 def rss() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

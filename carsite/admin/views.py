@@ -13,6 +13,7 @@ from ..domain.errors import Invalid, NotFound
 from ..domain.vocabulary import ROLES
 from ..selling import workflow
 from ..web.access import role_required
+from ..web.forms import confirmation_page, confirmed
 from ..web.inputs import parse_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -78,17 +79,15 @@ def delete(user_id: int) -> Response | str:
     scrubbed, sessions ended, its cars and orders kept consistent. A POST without confirm=yes changes nothing and
     goes to the question."""
     actor = Actor.from_request()
-    if request.method == "POST" and request.form.get("confirm") == "yes":
+    if confirmed():
         management.delete(user_id, actor=actor)
         flash("The account is deleted; its personal data is gone.", "success")
         return redirect(url_for("admin.users"), code=303)
     account = management.account(user_id, actor=actor)
     if account["deleted_at"] is not None:
         raise NotFound("There is no such account, or it was already deleted.")
-    if request.method == "POST":
-        return redirect(url_for("admin.delete", user_id=user_id), code=303)
-    return render_template(
-        "confirm.html",
+    return confirmation_page(
+        url_for("admin.delete", user_id=user_id),
         heading="Delete this account?",
         question=f"You are about to delete the account of {account['name']} ({account['email']}).",
         consequences=[
@@ -96,7 +95,6 @@ def delete(user_id: int) -> Response | str:
             "It is logged out everywhere and can never log in again; the address can sign up afresh.",
             "Its listings, orders and history are kept under the account’s number, so the records stay consistent.",
         ],
-        action=url_for("admin.delete", user_id=user_id),
         button="Delete the account",
         cancel=url_for("admin.user", user_id=user_id),
     )

@@ -115,16 +115,7 @@ def save_live(car: dict[str, Any], values: dict[str, Any], *, actor: Actor) -> S
         audit.record("listing.edit", actor=actor, subject_id=car["seller_id"], car_id=car["id"], fields=applied)
     photos = db.all("selling.unreviewed_photos", car_id=car["id"])
     if not proposed and not photos:
-        dropped = db.all("selling.discard_revisions", car_id=car["id"], user_id=actor.user_id)
-        for row in dropped:
-            audit.record(
-                "listing.revision_discarded",
-                actor=actor,
-                subject_id=car["seller_id"],
-                car_id=car["id"],
-                revision_id=row["id"],
-            )
-        return Saved(applied=applied, discarded=bool(dropped))
+        return Saved(applied=applied, discarded=_discard(car, actor=actor))
     for_review = [*proposed, *(["photos"] if photos else [])]
     submitted = db.optional("selling.submit_revision", car_id=car["id"], proposed=json.dumps(proposed))
     if submitted is not None:
@@ -143,9 +134,15 @@ def fold(car: dict[str, Any], *, actor: Actor) -> bool:
     """Close the open revision of a listing that is not public (relisted, so the whole listing is reviewed again):
     the form the seller just saved held its proposals, and its photos are reviewed with the listing. Whether there
     was one."""
-    dropped = db.all("selling.discard_revisions", car_id=car["id"], user_id=actor.user_id)
+    dropped = _discard(car, actor=actor, folded_into_listing_review=True)
     if db.execute("selling.publish_photos", car_id=car["id"]):
         db.one("selling.refresh_cover", car_id=car["id"])
+    return dropped
+
+
+def _discard(car: dict[str, Any], *, actor: Actor, **detail: Any) -> bool:
+    """Close the listing's open revisions, each audited; whether there were any."""
+    dropped = db.all("selling.discard_revisions", car_id=car["id"], user_id=actor.user_id)
     for row in dropped:
         audit.record(
             "listing.revision_discarded",
@@ -153,7 +150,7 @@ def fold(car: dict[str, Any], *, actor: Actor) -> bool:
             subject_id=car["seller_id"],
             car_id=car["id"],
             revision_id=row["id"],
-            folded_into_listing_review=True,
+            **detail,
         )
     return bool(dropped)
 

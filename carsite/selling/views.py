@@ -10,7 +10,7 @@ from .. import images
 from ..domain.actor import Actor
 from ..domain.errors import Conflict
 from ..web.access import public, role_required
-from ..web.forms import form_page
+from ..web.forms import confirmation_page, confirmed, form_page
 from . import listings, photos, revisions, workflow
 from .form import ListingForm, specs_text
 
@@ -123,14 +123,12 @@ def delete(car_id: int) -> Response | str:
     site; orders and history keep it. A POST without confirm=yes changes nothing and goes to the question."""
     actor = Actor.from_request()
     car = listings.own_listing(car_id, actor=actor)
-    if request.method == "POST" and request.form.get("confirm") == "yes":
+    if confirmed():
         listings.delete(car_id, actor=actor)
         flash("The listing is deleted.", "success")
         return redirect(url_for("selling.mine"), code=303)
-    if request.method == "POST":
-        return redirect(url_for("selling.delete", car_id=car_id), code=303)
-    return render_template(
-        "confirm.html",
+    return confirmation_page(
+        url_for("selling.delete", car_id=car_id),
         heading="Delete this listing?",
         question=f"You are about to delete “{car['title']}”.",
         consequences=[
@@ -138,7 +136,6 @@ def delete(car_id: int) -> Response | str:
             "You can no longer edit, relist or submit it; its photos are no longer shown.",
             "Orders and history that involve it keep a record of it.",
         ],
-        action=url_for("selling.delete", car_id=car_id),
         button="Delete the listing",
         cancel=url_for("selling.edit", car_id=car_id),
     )

@@ -6,7 +6,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import render_template, request
+from flask import redirect, render_template, request
+from werkzeug.wrappers import Response
 
 
 def strip(value: str | None) -> str | None:
@@ -33,3 +34,26 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
         return None
     return target
+
+
+def confirmed() -> bool:
+    """Whether this is the final POST of a confirmation page (it carries confirm=yes)."""
+    return request.method == "POST" and request.form.get("confirm") == "yes"
+
+
+def confirmation_page(
+    action: str, *, heading: str, question: str, consequences: list[str], button: str, cancel: str
+) -> Response | str:
+    """Ask before a destructive action: on GET, a page spelling out the consequences with a final POST button
+    (confirm=yes) to ``action``; a POST without confirm=yes changes nothing and is sent to that page."""
+    if request.method == "POST":
+        return redirect(action, code=303)
+    return render_template(
+        "confirm.html",
+        heading=heading,
+        question=question,
+        consequences=consequences,
+        action=action,
+        button=button,
+        cancel=cancel,
+    )
