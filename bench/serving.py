@@ -17,11 +17,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def serve(database_url: str, log_path: Path, *args: str, **env: str) -> Iterator[str]:
-    """Serve carsite with CARSITE_* settings from ``env``; yield the base URL once /healthz answers."""
+    """Serve carsite (one process) with CARSITE_* settings from ``env``; yield the base URL once /healthz answers."""
+    with serving(database_url, log_path, "--processes", "1", *args, **env) as (_process, base):
+        yield base
+
+
+@contextmanager
+def serving(database_url: str, log_path: Path, *args: str, **env: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Run ``python -m carsite serve --port 0 ARGS``; yield the process and its base URL once /healthz answers;
+    stop it afterwards (SIGTERM, then SIGKILL)."""
     environment = {**os.environ, "DATABASE_URL": database_url, "CARSITE_VIEW_FLUSH_SECONDS": "0", **env}
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "carsite", "serve", "--port", "0", "--processes", "1", *args],
+            [sys.executable, "-m", "carsite", "serve", "--port", "0", *args],
             cwd=ROOT,
             env=environment,
             stdout=log,
@@ -41,11 +49,12 @@ def serve(database_url: str, log_path: Path, *args: str, **env: str) -> Iterator
             except OSError:
                 assert time.monotonic() < deadline, log_path.read_text()
                 time.sleep(0.1)
-        yield base
+        yield process, base
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)

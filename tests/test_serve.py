@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import re
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 
 import psutil
 import pytest
 
-from .conftest import ROOT
+from bench.serving import serving
 
 pytestmark = pytest.mark.slow
 
@@ -25,39 +21,8 @@ def get(url: str) -> tuple[int, bytes]:
 
 @pytest.fixture
 def served(clean_db, tmp_path):
-    env = {**os.environ, "DATABASE_URL": clean_db}
-    log_path = tmp_path / "serve.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "carsite", "serve", "--port", "0", "--processes", "2", "--threads", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while not (match := re.search(r"listening on (http://[\d.]+:\d+)/", log_path.read_text())):
-            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.05)
-        base = match.group(1)
-        while True:
-            try:
-                get(base + "/healthz")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.1)
+    with serving(clean_db, tmp_path / "serve.log", "--processes", "2", "--threads", "2") as (process, base):
         yield process, base
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
 
 
 def test_serves_pages_from_two_processes(served):

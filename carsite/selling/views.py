@@ -51,7 +51,8 @@ def edit(car_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         saved = listings.update(car_id, form.values(), actor=actor)
         if saved.for_review:
-            labels = ", ".join(revisions.LABELS[name].lower() for name in saved.for_review)
+            names = [revisions.LABELS[name].lower() for name in saved.for_review]
+            labels = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             flash(
                 f"Your changes to the {labels} wait for review; the public page shows the approved version until then."
                 + (" Your other changes are live." if saved.applied else ""),

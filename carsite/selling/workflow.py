@@ -103,12 +103,7 @@ def decide_revision(
     """Approve a pending revision at the version the admin saw (its values and photos go live together, in one
     transaction), or reject it with a remark the seller sees (the live version stays). NotFound for an unknown
     revision; Conflict when it was decided meanwhile or the seller changed it since ``version``."""
-    _moderator(actor)
-    if decision not in DECISIONS:
-        raise Invalid("The decision is approve or reject.", field="decision")
-    remark = (remark or "").strip()[:1000] or None
-    if decision == "reject" and not remark:
-        raise Invalid("Write a remark so the seller knows what to fix.", field="remark")
+    remark = _decision(decision, remark, actor=actor)
     status = "approved" if decision == "approve" else "rejected"
     with db.transaction():
         car = db.optional("selling.lock_revision_car", revision_id=revision_id)
@@ -163,12 +158,7 @@ def discard_revision(car_id: int, *, actor: Actor) -> int:
 
 def decide(car_id: int, decision: str, remark: str | None, *, actor: Actor) -> dict[str, Any]:
     """Approve a pending listing, or reject it with a remark the seller sees; NotFound when it is not pending."""
-    _moderator(actor)
-    if decision not in DECISIONS:
-        raise Invalid("The decision is approve or reject.", field="decision")
-    remark = (remark or "").strip()[:1000] or None
-    if decision == "reject" and not remark:
-        raise Invalid("Write a remark so the seller knows what to fix.", field="remark")
+    remark = _decision(decision, remark, actor=actor)
     row = db.optional(
         "selling.decide",
         car_id=car_id,
@@ -187,6 +177,17 @@ def set_featured(car_id: int, featured: bool, *, actor: Actor) -> None:
     if db.optional("selling.set_featured", car_id=car_id, featured=featured) is None:
         raise NotFound("There is no such car.")
     audit.record(f"listing.{'feature' if featured else 'unfeature'}", actor=actor, car_id=car_id)
+
+
+def _decision(decision: str, remark: str | None, *, actor: Actor) -> str | None:
+    """Check a moderator's decision; the remark to keep (required to reject)."""
+    _moderator(actor)
+    if decision not in DECISIONS:
+        raise Invalid("The decision is approve or reject.", field="decision")
+    remark = (remark or "").strip()[:1000] or None
+    if decision == "reject" and not remark:
+        raise Invalid("Write a remark so the seller knows what to fix.", field="remark")
+    return remark
 
 
 def _moderator(actor: Actor) -> None:
