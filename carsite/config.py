@@ -67,7 +67,8 @@ DEFAULTS: dict[str, Any] = {
     # Uploads decoded and encoded at once per process; others wait IMAGE_WAIT_SECONDS, then get 503.
     "IMAGE_WORKERS": 2,
     "IMAGE_WAIT_SECONDS": 10.0,
-    # Sign-up and reset requests answer no sooner than this, so timing does not tell whether an address is known.
+    # Sign-up and reset requests answer no sooner than this, so timing does not tell whether an address is known
+    # (above what either branch takes on a busy 2-core machine).
     "ANSWER_FLOOR_SECONDS": 0.25,
     "RATELIMIT_ENABLED": True,
     # Car page views are counted in memory and written every VIEW_FLUSH_SECONDS (0: only when asked, for tests).

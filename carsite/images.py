@@ -28,8 +28,6 @@ ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 PHOTO_MAX_PIXELS = 25_000_000  # a 24-megapixel camera photo (6000 × 4000) fits; a car photo needs far less
 AVATAR_MAX_PIXELS = 16_000_000  # a 12-megapixel phone photo (4032 × 3024) fits
 MAX_SIDE = 16_384  # no banner-shaped images of a million pixels by 20
-IMAGE_WORKERS = 2  # per process, unless the IMAGE_WORKERS setting says otherwise
-IMAGE_WAIT_SECONDS = 10.0
 NAME = re.compile(r"[0-9a-f]{32}\.webp")
 
 
@@ -56,9 +54,9 @@ def worker() -> Iterator[None]:
     """Hold one of the process's image workers while decoding and encoding; Busy when none frees up in time."""
     slots = current_app.extensions.get("carsite.images")
     if slots is None:
-        workers = int(current_app.config.get("IMAGE_WORKERS", IMAGE_WORKERS))
+        workers = int(current_app.config["IMAGE_WORKERS"])
         slots = current_app.extensions.setdefault("carsite.images", threading.BoundedSemaphore(workers))
-    if not slots.acquire(timeout=float(current_app.config.get("IMAGE_WAIT_SECONDS", IMAGE_WAIT_SECONDS))):
+    if not slots.acquire(timeout=float(current_app.config["IMAGE_WAIT_SECONDS"])):
         raise Busy()
     try:
         yield

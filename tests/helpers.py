@@ -144,3 +144,13 @@ def sql(app: Flask, text: str, *args):
     with psycopg.connect(app.config["DATABASE_URL"], autocommit=True) as conn:
         cursor = conn.execute(text, args)
         return cursor.fetchall() if cursor.description else None
+
+
+def clients_by_role(app: Flask, visitor: str, roles: tuple[str, ...]) -> dict[str, FlaskClient]:
+    """A test client per role: ``visitor`` logged out, each of ``roles`` logged in as ``<role>@example.com``."""
+    clients = {visitor: app.test_client()}
+    for role in roles:
+        make_user(app, f"{role}@example.com", role=role)
+        clients[role] = app.test_client()
+        assert login(clients[role], f"{role}@example.com").status_code == 303
+    return clients

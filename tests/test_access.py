@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from .helpers import csrf, login, make_user
+from .helpers import clients_by_role, csrf, make_user
 
 ROLES = ("anonymous", "user", "seller", "admin")
 
@@ -14,11 +14,7 @@ ROLES = ("anonymous", "user", "seller", "admin")
 def world(make_app):
     app = make_app(RATELIMIT_ENABLED=False)
     victim = make_user(app, "victim@example.com", name="Victim")
-    clients = {"anonymous": app.test_client()}
-    for role in ROLES[1:]:
-        make_user(app, f"{role}@example.com", role=role)
-        clients[role] = app.test_client()
-        assert login(clients[role], f"{role}@example.com").status_code == 303
+    clients = clients_by_role(app, "anonymous", ROLES[1:])
     return app, clients, victim
 
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from .helpers import PASSWORD, csrf, login, make_user, post
+from .helpers import PASSWORD, clients_by_role, csrf, make_user, post
 from .test_selling import VALID
 
 ROLES = ("visitor", "user", "seller", "admin")
@@ -112,11 +112,7 @@ def plain(value: str) -> str:
 def world(make_app):
     app = make_app(RATELIMIT_ENABLED=False)
     victim = make_user(app, "victim@example.com", name="Victim")
-    clients = {"visitor": app.test_client()}
-    for role in ROLES[1:]:
-        make_user(app, f"{role}@example.com", role=role)
-        clients[role] = app.test_client()
-        assert login(clients[role], f"{role}@example.com").status_code == 303
+    clients = clients_by_role(app, "visitor", ROLES[1:])
     response = post(clients["seller"], "/sell/new", VALID, page="/sell/new")
     assert response.status_code == 303, response.status_code
     car = int(re.search(r"/sell/(\d+)", response.headers["Location"]).group(1))

@@ -327,3 +327,13 @@ def test_a_relisted_listing_takes_its_open_changes_into_the_full_review(app, sel
     assert sql(app, "SELECT status FROM listing_revisions") == [("discarded",)]
     assert sql(app, "SELECT count(*) FROM car_photos WHERE awaiting_review") == [(0,)]
     assert "VW Golf, new title" in admin.get("/admin/moderation").get_data(as_text=True)
+
+
+def test_every_listing_field_is_classified_for_live_edits():
+    """A field added to the form must be placed: waiting for review or applying at once, never neither."""
+    from carsite.selling import revisions
+    from carsite.selling.form import PLAIN_FIELDS
+
+    edited = {*PLAIN_FIELDS, "features", "specs"}
+    assert set(revisions.MATERIAL) | set(revisions.IMMEDIATE) == edited
+    assert not set(revisions.MATERIAL) & set(revisions.IMMEDIATE)

@@ -35,8 +35,8 @@ TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
 
 _current: contextvars.ContextVar[psycopg.Connection | None] = contextvars.ContextVar("carsite_db_conn", default=None)
 _recorders: contextvars.ContextVar[tuple[list[str], ...]] = contextvars.ContextVar("carsite_db_recorders", default=())
-# Session-level statement timeout for one statement that must end before the request's deadline; the pool's reset
-# puts the connection's own value back. Plumbing of the data module, not a query: so not in queries/.
+# Session-level statement timeout for one statement that must end before the request's deadline; _restore_timeout
+# puts the connection's own value back before the pool has it. Data-module plumbing, not a query: not in queries/.
 _SHORTEN_TIMEOUT = "SELECT set_config('statement_timeout', $1, false)"
 _RESTORE_TIMEOUT = "RESET statement_timeout"
 

@@ -1,8 +1,8 @@
 """Text and ids that can reach SQL, checked once for every route before any view runs.
 
-PostgreSQL refuses NUL in text, and control characters have no business in a form; Werkzeug decodes query strings
-and form bodies as UTF-8 with ``errors="replace"``, so invalid UTF-8 arrives as U+FFFD (which PostgreSQL stores
-fine) and a lone surrogate cannot arrive from the wire at all; one is refused anyway, should a caller hand one in.
+PostgreSQL refuses NUL in text, and control characters have no business in a form. What Werkzeug does with bytes
+that are not UTF-8 is in ``check_request``; a lone surrogate cannot arrive from the wire, and is refused anyway,
+should a caller hand one in.
 Ids are bounded to ``bigint`` (1 .. 2**63-1) in the URL converter and wherever else they are read.
 """
 
