@@ -21,6 +21,7 @@ from . import seed as seed_module
 from .accounts import management
 from .db import tools
 from .db.migrate import Migration, MigrationError, discover, dump_schema, new_migration
+from .config import served_base_url
 from .db.setup import runner
 from .domain.actor import Actor
 from .domain.errors import DomainError
@@ -287,6 +288,8 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
         )
     sock = socket.create_server((host, port), reuse_port=False, backlog=1024)
     shown = sock.getsockname()
+    if app.config.get("BASE_URL_FROM_SERVE"):  # development without CARSITE_BASE_URL: mail links to this server
+        app.config["BASE_URL"] = served_base_url(shown[0], shown[1])
     click.echo(f"carsite listening on http://{shown[0]}:{shown[1]}/ ({processes} process(es) × {threads} threads)")
     sys.stdout.flush()
     if processes == 1:
@@ -296,7 +299,7 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
         return
     # Each child opens its own pool after the fork: pool threads and sockets must not cross a fork.
     app.extensions["carsite.db"].close()
-    supervise(sock, processes, threads, app.config["DATABASE_URL"])
+    supervise(sock, processes, threads, {"DATABASE_URL": app.config["DATABASE_URL"], "BASE_URL": app.config["BASE_URL"]})
 
 
 def _serve(app: Flask, sock: socket.socket, threads: int) -> None:
@@ -316,14 +319,14 @@ def _serve(app: Flask, sock: socket.socket, threads: int) -> None:
     )
 
 
-def _worker(parent: int, sock: socket.socket, threads: int, database_url: str) -> None:
+def _worker(parent: int, sock: socket.socket, threads: int, settings: dict[str, str]) -> None:
     """Run one waitress worker in a forked child; never returns."""
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     code = 0
     try:
         from . import create_app
 
-        _serve(create_app({"DATABASE_URL": database_url}), sock, threads)
+        _serve(create_app(settings), sock, threads)
     except BaseException:
         import traceback
 
@@ -340,7 +343,7 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def supervise(sock: socket.socket, processes: int, threads: int, database_url: str) -> None:
+def supervise(sock: socket.socket, processes: int, threads: int, settings: dict[str, str]) -> None:
     """Fork the workers, restart one that dies, stop all on SIGTERM or SIGINT."""
     children: dict[int, float] = {}
     stopping = False
@@ -357,7 +360,7 @@ def supervise(sock: socket.socket, processes: int, threads: int, database_url: s
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-                _worker(parent, sock, threads, database_url)
+                _worker(parent, sock, threads, settings)
             children[pid] = time.monotonic()
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})

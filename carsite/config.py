@@ -39,8 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "EMBEDDED_DEMO_DATA": True,
     "SITE_NAME": "carsite",
     "LOG_LEVEL": "INFO",
-    # Links in emails are built from BASE_URL only, never from the request's Host header.
-    "BASE_URL": "http://127.0.0.1:8000",
+    # Links in emails are built from BASE_URL only, never from the request's Host header. Unset in development,
+    # it is the address `serve` listens on (http://127.0.0.1:8000 for other commands); production must set it.
+    "BASE_URL": None,
     # Host names the site answers to (Flask's TRUSTED_HOSTS); production defaults to BASE_URL's host.
     "TRUSTED_HOSTS": None,
     # How many reverse proxies in front set X-Forwarded-For / -Proto (0: trust no such header), and the addresses
@@ -76,6 +77,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The development base URL for a server listening on (host, port): a wildcard address becomes loopback."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 - naming the wildcard address, not binding to it
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 class ConfigError(RuntimeError):
     """The configuration cannot work; the message is one line saying why."""
 
@@ -102,15 +115,19 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
             )
         if not app.config.get("DATABASE_URL"):
             raise ConfigError("CARSITE_ENV=production needs DATABASE_URL (postgresql://user:password@host/db)")
-        if not str(app.config.get("BASE_URL", "")).startswith("https://"):
+        if not str(app.config.get("BASE_URL") or "").startswith("https://"):
             raise ConfigError("CARSITE_ENV=production needs CARSITE_BASE_URL, the site's https:// address")
         if not app.config.get("MAIL_SERVER"):
             raise ConfigError("CARSITE_ENV=production needs CARSITE_MAIL_SERVER (SMTP host) to send account emails")
         app.config["EMBEDDED_DEMO_DATA"] = False
         if not app.config.get("TRUSTED_HOSTS"):
             app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname]
-    elif not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    else:
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+        if not app.config.get("BASE_URL"):
+            app.config["BASE_URL"] = DEVELOPMENT_BASE_URL
+            app.config["BASE_URL_FROM_SERVE"] = True  # `serve` replaces it by the address it listens on
 
 
 def _database_bounds(config: dict[str, Any]) -> None:

@@ -441,6 +441,40 @@ def test_reset_link_uses_the_configured_base_url_not_the_host_header(make_app):
     assert link_in(message).startswith("https://cars.example/reset/")
 
 
+
+def test_reserved_test_addresses_work_in_development_and_refusals_say_why(app):
+    """The demo accounts use the reserved .test domain: development accepts it for sign-up and resets."""
+    client = app.test_client()
+    signed_up = post(
+        client, "/register", {"name": "Tess", "email": "tess@demo.carsite.test", "password": PASSWORD}, page="/register"
+    )
+    assert signed_up.status_code == 303
+    make_user(app, "bea@demo.carsite.test")
+    assert post(client, "/forgot", {"email": "bea@demo.carsite.test"}, page="/forgot").status_code == 303
+    assert [m["To"] for m in mails(app)] == ["tess@demo.carsite.test", "bea@demo.carsite.test"]
+    refused = post(client, "/register", {"name": "L", "email": "l@shop.localhost", "password": PASSWORD}, page="/register")
+    assert refused.status_code == 400
+    assert "special-use or reserved name" in refused.get_data(as_text=True)
+    no_at = post(client, "/forgot", {"email": "someone.example.com"}, page="/forgot")
+    assert no_at.status_code == 400 and "must have an @-sign" in no_at.get_data(as_text=True)
+
+
+def test_production_refuses_reserved_test_addresses_with_the_reason(make_app):
+    app = make_app(ENV="production", SECRET_KEY="k" * 40, BASE_URL="https://cars.example", MAIL_SERVER="smtp.x")
+    client = app.test_client()
+    page = client.get("/register", base_url="https://cars.example").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/register",
+        base_url="https://cars.example",
+        headers={"Referer": "https://cars.example/register"},
+        data={"csrf_token": token, "name": "Tess", "email": "tess@demo.carsite.test", "password": PASSWORD},
+    )
+    assert response.status_code == 400
+    assert "special-use or reserved name" in response.get_data(as_text=True)
+    assert sql(app, "SELECT count(*) FROM users") == [(0,)]
+
+
 # -- throttling ---------------------------------------------------------------------------------------------------
 
 

@@ -58,3 +58,21 @@ def test_workers_exit_when_the_supervisor_is_killed(served):
     process.wait(10)
     _gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == []
+
+
+def test_development_links_name_the_port_actually_served(served):
+    """Without CARSITE_BASE_URL, every process builds absolute links (mails, sitemaps) from the served address."""
+    _process, base = served
+    for _ in range(6):  # both workers answer some of these
+        status, body = get(base + "/sitemap.xml")
+        assert status == 200
+        assert f"<loc>{base}/".encode() in body, body[:300]
+
+
+def test_a_configured_base_url_wins_over_the_served_address(clean_db, tmp_path):
+    with serving(clean_db, tmp_path / "serve.log", "--processes", "1", CARSITE_BASE_URL="http://cars.example") as (
+        _process,
+        base,
+    ):
+        status, body = get(base + "/sitemap.xml")
+        assert status == 200 and b"<loc>http://cars.example/" in body and base.encode() not in body
