@@ -19,9 +19,9 @@ from flask.cli import AppGroup, with_appcontext
 from . import db
 from . import seed as seed_module
 from .accounts import management
+from .config import served_base_url
 from .db import tools
 from .db.migrate import Migration, MigrationError, discover, dump_schema, new_migration
-from .config import served_base_url
 from .db.setup import runner
 from .domain.actor import Actor
 from .domain.errors import DomainError
@@ -299,7 +299,9 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
         return
     # Each child opens its own pool after the fork: pool threads and sockets must not cross a fork.
     app.extensions["carsite.db"].close()
-    supervise(sock, processes, threads, {"DATABASE_URL": app.config["DATABASE_URL"], "BASE_URL": app.config["BASE_URL"]})
+    supervise(
+        sock, processes, threads, {"DATABASE_URL": app.config["DATABASE_URL"], "BASE_URL": app.config["BASE_URL"]}
+    )
 
 
 def _serve(app: Flask, sock: socket.socket, threads: int) -> None:

@@ -82,7 +82,7 @@ DEVELOPMENT_BASE_URL = "http://127.0.0.1:8000"
 
 def served_base_url(host: str, port: int) -> str:
     """The development base URL for a server listening on (host, port): a wildcard address becomes loopback."""
-    if host in ("", "0.0.0.0"):  # noqa: S104 - naming the wildcard address, not binding to it
+    if host in ("", "0.0.0.0"):
         host = "127.0.0.1"
     elif host == "::":
         host = "::1"

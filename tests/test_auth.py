@@ -441,7 +441,6 @@ def test_reset_link_uses_the_configured_base_url_not_the_host_header(make_app):
     assert link_in(message).startswith("https://cars.example/reset/")
 
 
-
 def test_reserved_test_addresses_work_in_development_and_refusals_say_why(app):
     """The demo accounts use the reserved .test domain: development accepts it for sign-up and resets."""
     client = app.test_client()
@@ -452,7 +451,9 @@ def test_reserved_test_addresses_work_in_development_and_refusals_say_why(app):
     make_user(app, "bea@demo.carsite.test")
     assert post(client, "/forgot", {"email": "bea@demo.carsite.test"}, page="/forgot").status_code == 303
     assert [m["To"] for m in mails(app)] == ["tess@demo.carsite.test", "bea@demo.carsite.test"]
-    refused = post(client, "/register", {"name": "L", "email": "l@shop.localhost", "password": PASSWORD}, page="/register")
+    refused = post(
+        client, "/register", {"name": "L", "email": "l@shop.localhost", "password": PASSWORD}, page="/register"
+    )
     assert refused.status_code == 400
     assert "special-use or reserved name" in refused.get_data(as_text=True)
     no_at = post(client, "/forgot", {"email": "someone.example.com"}, page="/forgot")

@@ -9,6 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    Field,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -16,7 +17,6 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms import Field
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from ..domain.vocabulary import ROLES, label
@@ -55,9 +55,7 @@ class NewPassword:
 
 class RegisterForm(FlaskForm):
     name = StringField("Your name", filters=[collapse], validators=[DataRequired(), Length(max=100)])
-    email = EmailField(
-        "Email", filters=[strip], validators=[DataRequired(), Length(max=254), EmailAddress()]
-    )
+    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Length(max=254), EmailAddress()])
     password = PasswordField("Password", validators=[DataRequired(), NewPassword()])
     phone = TelField("Phone (optional)", filters=[strip], validators=[Optional(), PHONE])
 
@@ -73,9 +71,7 @@ class ReauthenticateForm(FlaskForm):
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(
-        "Email", filters=[strip], validators=[DataRequired(), Length(max=254), EmailAddress()]
-    )
+    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Length(max=254), EmailAddress()])
 
 
 class ResetForm(FlaskForm):
