@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.vocabulary import BODIES, CONDITIONS, FUELS, TRANSMISSIONS, label
 from ..web.forms import collapse, strip
+from . import vin as vins
 
 FEATURES = (
     "Navigation",
@@ -46,15 +47,6 @@ FEATURES = (
     "Four-wheel drive",
     "Full service history",
 )
-VIN_VALUES = {
-    **{str(d): d for d in range(10)},
-    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
-    **dict(zip("JKLMN", range(1, 6), strict=True)),
-    "P": 7,
-    "R": 9,
-    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
-}
-VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 MAX_SPECS = 40
 # The form's fields that go to the named queries as they are (features and specs are converted in values()).
 # selling.revisions classifies every one of them as waiting for review or applying at once (a test checks).
@@ -79,22 +71,16 @@ PLAIN_FIELDS = (
 )
 
 
-def vin_check_digit(vin: str) -> str:
-    """The ISO 3779 check digit (position 9) a 17-character VIN should carry."""
-    total = sum(VIN_VALUES[c] * w for c, w in zip(vin, VIN_WEIGHTS, strict=True))
-    remainder = total % 11
-    return "X" if remainder == 10 else str(remainder)
-
-
 def valid_vin(form: FlaskForm, field: StringField) -> None:
-    vin = (field.data or "").upper()
-    if not vin:
+    """Refuse a VIN of the wrong shape, or with a wrong check digit where one is mandatory (North America, China);
+    elsewhere a wrong check digit is only a warning (``form.vin_warning``), shown once the listing is saved."""
+    if not field.data:
         return
-    if not re.fullmatch(r"[A-HJ-NPR-Z0-9]{17}", vin):
-        raise ValidationError("A VIN has 17 letters and digits (never I, O or Q).")
-    if vin[8] != vin_check_digit(vin):
-        raise ValidationError("This VIN's check digit (9th character) does not match; please check it.")
+    vin, error, warning = vins.problem(field.data)
+    if error:
+        raise ValidationError(error)
     field.data = vin
+    form.vin_warning = warning
 
 
 def parse_specs(text: str | None) -> list[dict[str, str]]:
@@ -122,6 +108,8 @@ def choices(values: tuple[str, ...]) -> list[SelectChoice]:
 
 
 class ListingForm(FlaskForm):
+    vin_warning: str | None = None  # set by valid_vin
+
     title = StringField("Title", filters=[collapse], validators=[DataRequired(), Length(min=3, max=120)])
     make = StringField("Make", filters=[collapse], validators=[DataRequired(), Length(max=40)])
     model = StringField("Model", filters=[collapse], validators=[DataRequired(), Length(max=60)])

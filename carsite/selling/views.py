@@ -34,6 +34,8 @@ def create() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         car_id = listings.create(form.values(), actor=actor)
         flash("Your draft is saved. Add photos, then submit it for review.", "success")
+        if form.vin_warning:
+            flash(form.vin_warning, "warning")
         return redirect(url_for("selling.edit", car_id=car_id), code=303)
     return form_page("selling/form.html", form=form, car=None)
 
@@ -62,6 +64,8 @@ def edit(car_id: int) -> Response | tuple[str, int]:
             flash("Your changes are saved; nothing waits for review any more.", "success")
         else:
             flash("Your changes are saved.", "success")
+        if form.vin_warning:
+            flash(form.vin_warning, "warning")
         return redirect(url_for("selling.edit", car_id=car_id), code=303)
     return form_page("selling/form.html", form=form, car=car, revision=revision, photos=photos.photos(car_id))
 
