@@ -1,18 +1,20 @@
 """Photos for the demo cars, drawn rather than downloaded: a low-poly car of the listing's body type and colour,
-from the front three-quarter, the side and the rear three-quarter, and a dashboard shot, in one of several scenes
-(showroom, studio, street, countryside, dealer forecourt), with reflections, shadows and wheels with rims.
+from the front three-quarter, the side and the rear three-quarter, and (for most cars) a dashboard shot, in one of
+several scenes (showroom, street, studio, countryside, dealer forecourt), with floor reflections, soft shadows and
+wheels with rims.
 
-A demo photo is an ordinary ``car_photos`` row (the gallery, the cards, the 20-photo trigger and deleting all work
-as for uploads) whose 32-hex file name *describes* the picture: a fixed prefix, then the drawing's version, body,
-colour, angle, scene and a per-car seed. Nothing is rendered while seeding: the photo route asks ``path()`` for a
-file it does not find among the uploads, and the picture is drawn on that first request (about a tenth of a
-second for a thumbnail), stored under ``<UPLOAD_DIR>/demo/`` and served from there ever after. Each car's names
-are its own (the seed is the car id), and deleting a photo only ever removes files under ``uploads/photos``, so
-one car's deletion cannot touch another car's pictures, and the demo folder is never deleted from.
+A demo photo is an ordinary ``car_photos`` row, so the gallery, the cards, the 20-photo trigger and deleting work
+as for uploads. Its 32-hex file name *describes* the picture: a fixed prefix, the drawing's version, body, colour,
+angle, scene, a seed made from the car id, and a check. Seeding draws nothing (it inserts rows: a few hundred
+milliseconds for the 320 demo cars). The photo route, finding no upload of that name, asks
+``selling.photos.drawn``, which draws the picture on its first request (a tenth of a second or so for a
+thumbnail, half a second for the large size), keeps it under ``<UPLOAD_DIR>/demo/`` and serves it from there
+ever after. No file is shared: each car's names are its own (the seed is its id), so deleting one car's photo
+(which removes that name's files) cannot touch another car's pictures.
 
 Drawing: Pillow polygons at twice the output size, reduced by two for anti-aliasing. The car is a few extruded
-profiles (lower body, glasshouse) projected by a small perspective camera, painted back to front, its paint shaded
-in bands so the sides catch the sky above the shoulder line and the ground below it.
+profiles (lower body with a rounded skin, glasshouse) projected by a small perspective camera and painted back to
+front; the paint is shaded in cells, so the sides catch the sky above the shoulder line and the ground below it.
 """
 
 from __future__ import annotations
@@ -77,10 +79,16 @@ def _check(text: str) -> str:
     return hashlib.sha256(f"carsite-demo-photo:{text}".encode()).hexdigest()[:10]
 
 
+def paint_name(colour: str | None) -> str:
+    """The paint for a listing's colour as typed ("Blue", "dark blue", "grey metallic"); silver when unknown."""
+    words = (colour or "").lower().replace("gray", "grey").split()
+    return next((w for w in reversed(words) if w in PAINTS), next((w for w in words if w in PAINTS), "silver"))
+
+
 def name_for(shot: Shot) -> str:
     """The file name that describes this picture (32 hex digits, as car_photos.file requires)."""
     body = BODY_TYPES.index(shot.body) if shot.body in BODY_TYPES else BODY_TYPES.index("other")
-    colour = COLOUR_NAMES.index(shot.colour) if shot.colour in PAINTS else COLOUR_NAMES.index("silver")
+    colour = COLOUR_NAMES.index(paint_name(shot.colour))
     text = (
         f"{PREFIX}{VERSION:x}{body:x}{colour:02x}{ANGLES.index(shot.angle):x}"
         f"{SCENES.index(shot.scene):x}{shot.seed & 0xFFFFFFFF:08x}"
@@ -195,7 +203,7 @@ class Body:
 
 BODIES: dict[str, Body] = {
     "sedan": Body(4.75, 0.91, 2.85, 0.33, 0.95, 0.2, 0.68, 0.9, 0.95, 1.0, 1.44, 1.55, 2.35, 3.35, 3.95),
-    "hatchback": Body(4.25, 0.89, 2.63, 0.32, 0.86, 0.2, 0.66, 0.88, 0.94, 0.98, 1.46, 1.3, 2.1, 3.65, 4.12),
+    "hatchback": Body(4.25, 0.89, 2.63, 0.32, 0.86, 0.2, 0.66, 0.88, 0.94, 0.98, 1.46, 1.3, 2.1, 3.5, 4.08),
     "estate": Body(4.8, 0.91, 2.85, 0.33, 0.95, 0.2, 0.68, 0.9, 0.95, 1.0, 1.48, 1.55, 2.35, 4.5, 4.7, pillars=3),
     "suv": Body(4.6, 0.93, 2.75, 0.37, 0.92, 0.34, 0.9, 1.1, 1.14, 1.18, 1.68, 1.4, 2.15, 4.2, 4.5, pillars=3),
     "coupe": Body(4.6, 0.93, 2.7, 0.34, 1.0, 0.18, 0.62, 0.84, 0.9, 0.94, 1.32, 1.75, 2.6, 3.05, 4.1, tumble=0.2),
@@ -391,18 +399,31 @@ def _glow(image: Image.Image, centre: Pt, radius: tuple[float, float], colour: S
 def _scene(scene: str, size: tuple[int, int], horizon: float, rng: random.Random) -> Image.Image:
     w, h = size
     hz = int(max(h * 0.2, min(h * 0.8, horizon)))
-    if scene == "showroom":
-        wall_top, wall = rng.choice([((214, 216, 220), (238, 238, 236)), ((200, 204, 210), (232, 234, 238))])
-        image = _gradient(size, wall_top, wall, 0, hz)
-        floor = _gradient(size, (196, 198, 202), (150, 152, 158), hz, h)
-        image.paste(floor.crop((0, hz, w, h)), (0, hz))
+    if scene == "showroom":  # a glass front onto a bright, blurred street; a polished floor
+        image = _gradient(size, (188, 204, 222), (226, 232, 238), 0, hz)
+        small = image.resize((w // 8, h // 8))
+        d = ImageDraw.Draw(small)
+        sw, shz = small.size[0], hz / 8
+        x = -rng.uniform(0, 20)
+        while x < sw:  # what is outside, out of focus
+            bw, bh = rng.uniform(14, 40), rng.uniform(0.3, 0.7) * shz
+            d.rectangle(
+                (x, shz - bh, x + bw, shz), fill=rng.choice([(200, 196, 190), (178, 184, 190), (210, 206, 200)])
+            )
+            x += bw + rng.uniform(2, 10)
+        image = small.filter(ImageFilter.GaussianBlur(2)).resize(size, Image.Resampling.BILINEAR)
         d = ImageDraw.Draw(image)
-        for i in range(1, 6):  # wall panels
-            x = w * i / 6 + rng.uniform(-10, 10)
-            d.line((x, 0, x, hz), fill=_mix(wall, (255, 255, 255), 0.3), width=max(2, w // 600))
+        frame, bar = (70, 74, 80), max(4, w // 220)
+        panes = rng.choice([4, 5, 6])
+        for i in range(panes + 1):
+            x = w * i / panes
+            d.rectangle((x - bar, 0, x + bar, hz), fill=frame)
+        d.rectangle((0, hz * 0.3 - bar, w, hz * 0.3 + bar), fill=frame)
+        d.rectangle((0, hz - h * 0.03, w, hz), fill=(222, 224, 226))  # the wall's foot
+        floor = _gradient(size, (214, 216, 218), (160, 162, 166), hz, h)
+        image.paste(floor.crop((0, hz, w, h)), (0, hz))
         for i in range(3):
-            _glow(image, (w * (0.2 + 0.3 * i), hz * 0.15), (w * 0.12, h * 0.18), (255, 252, 240), 0.6)
-        d.line((0, hz, w, hz), fill=(170, 172, 176), width=max(2, w // 500))
+            _glow(image, (w * (0.2 + 0.3 * i), hz + (h - hz) * 0.5), (w * 0.18, h * 0.08), (250, 250, 250), 0.35)
         return image
     if scene == "studio":
         base = rng.choice([(46, 48, 54), (34, 38, 46), (58, 56, 56)])
@@ -809,7 +830,7 @@ def render(shot: Shot, size: tuple[int, int]) -> Image.Image:
     if shot.angle == "interior":
         return _interior((w, h), rng, shot.seed).reduce(2)
     body = BODIES.get(shot.body, BODIES["other"])
-    paint = PAINTS.get(shot.colour, PAINTS["silver"])
+    paint = PAINTS[paint_name(shot.colour)]
     yaw = {"front": 36.0, "side": 0.0, "rear": -38.0}[shot.angle] + rng.uniform(-5, 5)
     if shot.angle == "side" and rng.random() < 0.5:
         yaw = 180 + rng.uniform(-4, 4)  # the other side, facing left

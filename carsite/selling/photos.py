@@ -3,6 +3,8 @@ delete. The actor must own the listing (NotFound otherwise)."""
 
 from __future__ import annotations
 
+import threading
+
 from flask import current_app
 
 from .. import db, demo_photos, images
@@ -16,6 +18,7 @@ PHOTO_MAX_BYTES = 10 * 1024 * 1024
 # (about 1 CPU-second each) do too, and no more, so one request stays within a few CPU-seconds.
 REQUEST_PIXEL_BUDGET = 150_000_000
 MOVES = ("earlier", "later", "first", "delete")
+DRAWING = threading.BoundedSemaphore(2)
 
 
 def drawn(name: str, size: str) -> str | None:
@@ -30,8 +33,14 @@ def drawn(name: str, size: str) -> str | None:
     if not (folder / file).exists():
         if not db.scalar("selling.photo_exists", car_id=demo_photos.car_of(shot), file=name):
             return None
-        with images.worker():  # drawing takes a tenth of a second or more: bounded like decoding uploads
+        # Two drawings at a time per process (each holds some 50 MB at the large size); a first page of results asks
+        # for two dozen at once, so they wait longer than uploads do for a worker.
+        if not DRAWING.acquire(timeout=60):
+            raise images.Busy()
+        try:
             demo_photos.draw(folder, name, size)
+        finally:
+            DRAWING.release()
     return file
 
 
