@@ -199,13 +199,16 @@ class Body:
     open_top: bool = False  # convertible
     bed: float = 0.0  # pickup: x from the nose where the load bed starts
     tumble: float = 0.16  # how much narrower the roof is than the beltline (fraction of the half-width)
+    rugged: bool = False  # SUVs: black wheel-arch cladding and roof rails
 
 
 BODIES: dict[str, Body] = {
     "sedan": Body(4.75, 0.91, 2.85, 0.33, 0.95, 0.2, 0.68, 0.9, 0.95, 1.0, 1.44, 1.55, 2.35, 3.35, 3.95),
     "hatchback": Body(4.25, 0.89, 2.63, 0.32, 0.86, 0.2, 0.66, 0.88, 0.94, 0.98, 1.46, 1.3, 2.1, 3.5, 4.08),
     "estate": Body(4.8, 0.91, 2.85, 0.33, 0.95, 0.2, 0.68, 0.9, 0.95, 1.0, 1.48, 1.55, 2.35, 4.5, 4.7, pillars=3),
-    "suv": Body(4.6, 0.93, 2.75, 0.37, 0.92, 0.34, 0.9, 1.1, 1.14, 1.18, 1.68, 1.4, 2.15, 4.2, 4.5, pillars=3),
+    "suv": Body(
+        4.6, 0.93, 2.75, 0.37, 0.92, 0.34, 0.9, 1.1, 1.14, 1.18, 1.68, 1.4, 2.15, 4.2, 4.5, pillars=3, rugged=True
+    ),
     "coupe": Body(4.6, 0.93, 2.7, 0.34, 1.0, 0.18, 0.62, 0.84, 0.9, 0.94, 1.32, 1.75, 2.6, 3.05, 4.1, tumble=0.2),
     "convertible": Body(4.0, 0.88, 2.35, 0.31, 0.8, 0.18, 0.62, 0.84, 0.88, 0.9, 1.2, 1.45, 1.95, 2.2, 2.9),
     "van": Body(5.3, 1.0, 3.3, 0.36, 0.95, 0.32, 1.0, 1.25, 1.3, 1.3, 2.45, 0.8, 1.45, 5.25, 5.3, glass_to=0.28),
@@ -587,6 +590,12 @@ def _car(pt: Painter, b: Body, rim: tuple[int, int, int], spokes: int) -> None:
         pt.poly(_shrink(frame, 0.06), (90, 110, 130))
     else:
         _glasshouse(pt, b, glass, gz, near, paint)
+        if b.rugged:  # roof rails
+            front, back = glass[1][0] - 0.1, glass[-2][0] + 0.05
+            for side in (1, -1):
+                z = side * gz(b.roof) * 0.86
+                y = b.roof + 0.02
+                pt.poly([(front, y, z), (back, y, z), (back, y + 0.06, z), (front + 0.05, y + 0.06, z)], (30, 31, 34))
     for ax in axles:
         _wheel(pt, (ax, b.wheel, near * (w + 0.01)), b.wheel, near, rim, spokes, far=False)
     # door mirror: a body-coloured cap facing forwards on a dark stalk, just ahead of the front window
@@ -650,10 +659,17 @@ def _side(pt: Painter, b: Body, lower: list[Pt], near: int, paint: Sequence[int]
     trim = _clip_band(lower, b.sill, b.sill + 0.09)
     pt.poly([(x, y, sz(x, y, 0.003)) for x, y in _resample(trim)], (30, 31, 34))
     for ax in (b.length / 2 - b.front_axle, b.length / 2 - b.front_axle - b.wheelbase):
-        r = b.wheel * 1.16
+        r = b.wheel * (1.26 if b.rugged else 1.16)
         arch = [(ax + r * math.cos(a), b.wheel + r * math.sin(a) * 1.0) for a in _arc(0, math.pi, 18)]
         arch = [(ax + r, max(b.sill - 0.02, 0.0)), *arch, (ax - r, max(b.sill - 0.02, 0.0))]
-        pt.poly([(x, y, sz(x, y, 0.004)) for x, y in arch], (14, 14, 16))
+        pt.poly([(x, y, sz(x, y, 0.004)) for x, y in arch], (40, 41, 44) if b.rugged else (14, 14, 16))
+        if b.rugged:
+            inner = [
+                (ax + b.wheel * 1.14 * math.cos(a), b.wheel + b.wheel * 1.14 * math.sin(a))
+                for a in _arc(0, math.pi, 18)
+            ]
+            inner = [(ax + b.wheel * 1.14, b.sill - 0.02), *inner, (ax - b.wheel * 1.14, b.sill - 0.02)]
+            pt.poly([(x, y, sz(x, y, 0.006)) for x, y in inner], (14, 14, 16))
     # door shut lines and handles
     front = b.length / 2
     doors = [front - b.screen_base - 0.08, front - b.screen_base - 0.08 - (1.15 if b.open_top else 1.0)]
@@ -803,16 +819,16 @@ def _wheel(pt: Painter, centre: Vec, r: float, side: int, rim: Sequence[int], sp
         pt.poly(ring(r * 0.95, inner_z), (22, 22, 24))
         return
     pt.poly(outer, (26, 26, 28))
-    pt.poly(ring(r * 0.7, cz + side * 0.005), _shade(rim, 0.55))
+    pt.poly(ring(r * 0.76, cz + side * 0.005), _shade(rim, 0.55))
     face = cz + side * 0.01
-    pt.poly(ring(r * 0.66, face), _shade(rim, 0.35))  # the dark between the spokes
+    pt.poly(ring(r * 0.72, face), _shade(rim, 0.3))  # the dark between the spokes
     for k in range(spokes):
         a = 2 * math.pi * k / spokes + 0.3
         da = math.pi / spokes * 0.42
         pts = [
             (cx + r * 0.16 * math.cos(a - da * 1.6), cy + r * 0.16 * math.sin(a - da * 1.6), face),
-            (cx + r * 0.65 * math.cos(a - da * 0.55), cy + r * 0.65 * math.sin(a - da * 0.55), face),
-            (cx + r * 0.65 * math.cos(a + da * 0.55), cy + r * 0.65 * math.sin(a + da * 0.55), face),
+            (cx + r * 0.71 * math.cos(a - da * 0.5), cy + r * 0.71 * math.sin(a - da * 0.5), face),
+            (cx + r * 0.71 * math.cos(a + da * 0.5), cy + r * 0.71 * math.sin(a + da * 0.5), face),
             (cx + r * 0.16 * math.cos(a + da * 1.6), cy + r * 0.16 * math.sin(a + da * 1.6), face),
         ]
         pt.poly(pts, _shade(rim, 1.0 + 0.12 * math.sin(a)))
