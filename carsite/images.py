@@ -24,6 +24,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response
 
+from . import demo_photos
+
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 PHOTO_MAX_PIXELS = 25_000_000  # a 24-megapixel camera photo (6000 × 4000) fits; a car photo needs far less
 AVATAR_MAX_PIXELS = 16_000_000  # a 12-megapixel phone photo (4032 × 3024) fits
@@ -199,6 +201,8 @@ def save_photo(data: bytes) -> tuple[str, int, int]:
 
 
 def remove_photo(name: str | None) -> None:
+    """Remove a photo's files: an upload's, or a demo photo's drawn ones (each demo car's names are its own)."""
     if name and PHOTO_NAME.fullmatch(name):
         for size in PHOTO_SIZES:
             (upload_dir("photos") / f"{name}-{size}.webp").unlink(missing_ok=True)
+        demo_photos.forget(upload_dir("demo"), name)

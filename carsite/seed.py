@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
-from . import db
+from . import db, demo_photos
 
 # (make, model, body, price new in EUR)
 MODELS: list[tuple[str, str, str, int]] = [
@@ -185,6 +185,7 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
             return 0
         cars = demo_cars(seller_ids, DEMO_CARS, random.Random(2026))
         ids = db.all("cars.insert_many", **cars)
+        demo_photos.attach([row["id"] for row in ids])
     echo(f"added {len(ids)} demo cars")
     return len(ids)
 

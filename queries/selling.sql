@@ -256,3 +256,7 @@ SELECT r.id, r.car_id, r.proposed, r.version, r.updated_at AS submitted_at,
  WHERE r.status = 'pending'
  ORDER BY r.updated_at, r.id
  LIMIT 100;
+
+-- name: photo_exists
+-- Whether this car has a photo stored under this file name (true or false).
+SELECT EXISTS (SELECT 1 FROM car_photos WHERE car_id = :car_id AND file = :file);

@@ -3,7 +3,11 @@ delete. The actor must own the listing (NotFound otherwise)."""
 
 from __future__ import annotations
 
-from .. import db, images
+import threading
+
+from flask import current_app
+
+from .. import db, demo_photos, images
 from ..domain.actor import Actor
 from ..domain.errors import Invalid, NotFound
 from . import listings, revisions
@@ -14,6 +18,30 @@ PHOTO_MAX_BYTES = 10 * 1024 * 1024
 # (about 1 CPU-second each) do too, and no more, so one request stays within a few CPU-seconds.
 REQUEST_PIXEL_BUDGET = 150_000_000
 MOVES = ("earlier", "later", "first", "delete")
+DRAWING = threading.BoundedSemaphore(2)
+
+
+def drawn(name: str, size: str) -> str | None:
+    """The file under ``uploads/demo`` that shows demo photo ``name`` (drawn on its first request, see
+    ``carsite.demo_photos``); None in production, for an uploaded photo's name, and for a demo name no car has."""
+    shot = None if current_app.config["PRODUCTION"] else demo_photos.parse(name)
+    if shot is None:
+        return None
+    if (images.upload_dir("photos") / f"{name}-{size}.webp").exists():
+        return None
+    folder, file = images.upload_dir("demo"), demo_photos.file_name(name, size)
+    if not (folder / file).exists():
+        if not db.scalar("selling.photo_exists", car_id=demo_photos.car_of(shot), file=name):
+            return None
+        # Two drawings at a time per process (each holds some 50 MB at the large size); a first page of results asks
+        # for two dozen at once, so they wait longer than uploads do for a worker.
+        if not DRAWING.acquire(timeout=60):
+            raise images.Busy()
+        try:
+            demo_photos.draw(folder, name, size)
+        finally:
+            DRAWING.release()
+    return file
 
 
 def photos(car_id: int) -> list[dict]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import images
+from .. import demo_photos, images
 from ..domain.actor import Actor
 from ..domain.errors import Conflict
 from ..web.access import public, role_required
@@ -152,4 +152,16 @@ def photo(name: str, size: str) -> Response:
     """A listing photo: server-made names only, never rendered as HTML, cached for a year (names never change)."""
     if not images.PHOTO_NAME.fullmatch(name):
         abort(404)
+    demo = photos.drawn(name, size)
+    if demo is not None:
+        return images.serve("demo", demo, "photo.webp")
     return images.serve("photos", f"{name}-{size}.webp", "photo.webp")
+
+
+@bp.get("/media/bodies/<name>.svg")
+@public
+def placeholder(name: str) -> Response:
+    """What a car without photos shows: the outline of its body type (any other name: a generic car)."""
+    response = current_app.response_class(demo_photos.silhouette_svg(name), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
