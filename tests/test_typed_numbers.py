@@ -62,10 +62,10 @@ def test_prices_people_type_are_read(typed, value):
 @pytest.mark.parametrize(
     ("typed", "message", "suggestion"),
     [
-        ("18.90", "“18.90” is not a usual car price. Did you mean €\u202f18,900?", 18900),
-        ("18.9", "“18.9” is not a usual car price. Did you mean €\u202f18,900?", 18900),
-        ("1,5", "“1,5” is not a usual car price. Did you mean €\u202f1,500?", 1500),
-        ("950.50", "“950.50” is not a usual car price. Did you mean €\u202f950?", 950),
+        ("18.90", "Price to “18.90” is not a usual car price. Did you mean €\u202f18,900?", 18900),
+        ("18.9", "Price to “18.9” is not a usual car price. Did you mean €\u202f18,900?", 18900),
+        ("1,5", "Price to “1,5” is not a usual car price. Did you mean €\u202f1,500?", 1500),
+        ("950.50", "Price to “950.50” is not a usual car price. Did you mean €\u202f950?", 950),
         ("-5", "Price to must not be negative.", None),
         ("−5", "Price to must not be negative.", None),
         ("abc", "Price to must be a number, e.g. €\u202f18,900.", None),

@@ -221,7 +221,8 @@ def _value(param: Param, raw: str, label: str | None = None) -> Any:
     if param.kind == "number" and not number.is_finite():
         raise Invalid(f"{label} must be a number.", field=param.name)
     if not (param.minimum <= number <= param.maximum):
-        raise Invalid(f"{label} must be between {param.minimum:,} and {param.maximum:,}.", field=param.name)
+        low, high = (f"{n:,}" if n >= 10_000 else str(n) for n in (param.minimum, param.maximum))
+        raise Invalid(f"{label} must be between {low} and {high}.", field=param.name)
     return number
 
 

@@ -110,7 +110,7 @@ def _read(text: str, label: str, locale: str, *, mileage: bool) -> Decimal:
         value = value.quantize(Decimal(1))
     if suggestion is not None and not mileage and value < CENTS_FLOOR:
         shown = money(suggestion, locale)
-        raise NumberError(f"“{text.strip()}” is not a usual car price. Did you mean {shown}?", suggestion)
+        raise NumberError(f"{label} “{text.strip()}” is not a usual car price. Did you mean {shown}?", suggestion)
     if mileage and value != value.to_integral_value():
         raise NumberError(f"{label} is a whole number of kilometres, e.g. {example}.")
     if value != value.quantize(Decimal("0.01")):

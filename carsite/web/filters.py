@@ -64,9 +64,9 @@ def month(value: date | datetime) -> str:
     return numbers.month(value, _locale())
 
 
-def moment(value: datetime | None) -> str:
-    """A date and time (UTC) in the site's locale: 2 Dec 2026 14:05."""
+def moment(value: datetime | None, seconds: bool = False) -> str:
+    """A date and time (UTC) in the site's locale: 2 Dec 2026 14:05 (14:05:09 with seconds)."""
     if value is None:
         return ""
     at = value.astimezone(UTC) if value.utcoffset() is not None else value
-    return f"{numbers.day(at, _locale())} {at:%H:%M}"
+    return f"{numbers.day(at, _locale())} {at:%H:%M:%S}" if seconds else f"{numbers.day(at, _locale())} {at:%H:%M}"
