@@ -221,7 +221,7 @@ def _value(param: Param, raw: str, label: str | None = None) -> Any:
     if param.kind == "number" and not number.is_finite():
         raise Invalid(f"{label} must be a number.", field=param.name)
     if not (param.minimum <= number <= param.maximum):
-        low, high = (f"{n:,}" if n >= 10_000 else str(n) for n in (param.minimum, param.maximum))
+        low, high = (f"{n:,}" if (n or 0) >= 10_000 else str(n) for n in (param.minimum, param.maximum))
         raise Invalid(f"{label} must be between {low} and {high}.", field=param.name)
     return number
 
