@@ -89,7 +89,9 @@ PARAMS: tuple[Param, ...] = (
         "q",
         "text",
         'Free text: words, "quoted phrases", -excluded words. Makes, models, years, fuels and body '
-        "types in it become filters; small typos in makes and models are forgiven.",
+        "types in it become filters; small typos in makes and models are forgiven. Limits in words become "
+        'filters too: "under 10000" / "below 10k" (price_max), "over 5000" (price_min), "max 50000 km" '
+        '(mileage_max), "from 2018" / "before 2015" (year_min / year_max); a parameter set as well wins.',
         max_length=200,
     ),
     Param("make", "text", "Make, e.g. Volkswagen (any letter case).", max_length=40),
