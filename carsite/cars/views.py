@@ -20,7 +20,7 @@ from . import catalogue, chips
 from . import compare as comparison
 from . import favorites as saved
 from . import pages as paging
-from .search import SORT_LABELS, Search, checked_cursor, facets, interpret, parse_page, run
+from .search import SORT_LABELS, Search, checked_cursor, cursor_position, facets, interpret, parse_page, run
 
 bp = Blueprint("cars", __name__)
 PAGE_SIZE = 24
@@ -35,11 +35,13 @@ def index() -> tuple[str, int]:
     runs: the page answers 400 then (the URL asked for something that was not done), 200 otherwise."""
     locale = current_app.config["LOCALE"]
     typed = parse_page(request.args, default_limit=PAGE_SIZE, locale=locale)
-    search, cursor_problem = checked_cursor(interpret(typed.search))
+    interpreted = interpret(typed.search)
+    if wants_json():  # a client asking for JSON gets the API's error (shape and messages)
+        for problem in typed.problems.values():
+            raise Invalid(problem.message, field=problem.field)
+        cursor_position(interpreted)
+    search, cursor_problem = checked_cursor(interpreted)
     problems = typed.problems | ({"cursor": cursor_problem} if cursor_problem else {})
-    if problems and wants_json():  # a client asking for JSON gets the API's error shape
-        first = next(iter(problems.values()))
-        raise Invalid(first.message, field=first.field)
     results = run(search, Actor.from_request().user_id)
     found = facets(results.search)
     count = (found.total, found.exact, found.approximate)  # the number of matches: exact, "at least" or "about"
