@@ -54,7 +54,7 @@ def index() -> tuple[str, int]:
     page = render_template(
         "cars/index.html",
         results=results,
-        q=search.q or "",
+        q=request.args.get("q", ""),  # the search box keeps what was typed, even words that were refused
         search=results.search,
         shown=shown_values(request.args, results.search, problems, typed.swapped),
         problems=problems,
