@@ -383,3 +383,10 @@ def test_an_unknown_locale_stops_the_app(make_app):
 
     with pytest.raises(ConfigError, match="CARSITE_LOCALE must be one of en, de, fr"):
         make_app(LOCALE="xx")
+
+
+def test_an_empty_result_offers_any_price_once_dropping_both_ends(demo):
+    text = demo.test_client().get("/cars?price_min=1&price_max=2&fuel=diesel").get_data(as_text=True)
+    assert text.count(">Any price</a>") == 1
+    link = htmllib.unescape(re.search(r'<a href="([^"]+)">Any price</a>', text).group(1))
+    assert "price" not in link and "fuel=diesel" in link

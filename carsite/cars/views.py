@@ -110,14 +110,15 @@ LOOSEN_LABELS = {
 
 
 def loosen(search: Search) -> list[tuple[str, dict]]:
-    """Links that drop one filter each, for an empty result."""
+    """Links that drop one filter each (both ends of a range together), for an empty result."""
     active = search.active()
-    links = []
+    links: dict[str, dict] = {}
     for name in active:
-        if name in LOOSEN_LABELS:
-            rest = {k: v for k, v in active.items() if k != name and not (name == "make" and k == "model")}
-            links.append((LOOSEN_LABELS[name], rest))
-    return links
+        text = LOOSEN_LABELS.get(name)
+        if text and text not in links:
+            gone = {n for n, t in LOOSEN_LABELS.items() if t == text} | ({"model"} if name == "make" else set())
+            links[text] = {k: v for k, v in active.items() if k not in gone}
+    return list(links.items())
 
 
 @bp.get("/cars/<int:car_id>")
