@@ -249,6 +249,12 @@ def test_automatic_estate_under_10000_becomes_filters(demo):
         assert f">{chip} <span" in text
 
 
+def test_limits_inside_a_quoted_phrase_stay_words(demo):
+    with demo.test_request_context():
+        search = interpret(Search(q='"under 10000"', sort="relevance"))
+    assert search.price_max is None and search.text == '"under 10000"'
+
+
 def test_a_field_wins_over_a_limit_in_the_words(demo):
     with demo.test_request_context():
         search = interpret(Search(q="golf under 10000", price_max=Decimal(8000), sort="relevance"))

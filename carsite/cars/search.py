@@ -329,7 +329,8 @@ def interpret(search: Search) -> Search:
     """Turn makes, models, years, fuels and bodies named in q into filters (typos in makes and models forgiven),
     and price, mileage and year limits ("under 10k", "max 50000 km", "from 2018"); canonicalise make/model
     parameters to the catalogue's spelling; the rest of q stays full text. ``q`` itself stays as typed."""
-    limits, rest, phrases = read_limits(search.q or "")
+    quoted = '"' in (search.q or "")  # inside "a quoted phrase", under 10000 is words to find
+    limits, rest, phrases = read_limits(search.q or "") if not quoted else ({}, "", ())
     if not phrases:
         return _interpret_words(search)
     unset = {name: value for name, value in limits.items() if getattr(search, name) is None}  # a field wins
