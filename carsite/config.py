@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "EMBEDDED_DATA_DIR": None,
     "EMBEDDED_DEMO_DATA": True,
     "SITE_NAME": "carsite",
+    # How prices, mileages and dates look (carsite.domain.numbers.LOCALES: en €18,900 · de 18.900 € · fr 18 900 €);
+    # what people type is read the same way in every locale.
+    "LOCALE": "en",
     "LOG_LEVEL": "INFO",
     # Links in emails are built from BASE_URL only, never from the request's Host header. Unset in development,
     # it is the address `serve` listens on (http://127.0.0.1:8000 for other commands); production must set it.
@@ -106,6 +109,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     _proxies(app.config)
     _database_bounds(app.config)
     _cookies(app.config, production)
+    _locale(app.config)
     if production:
         key = app.config.get("SECRET_KEY")
         if not key or str(key).lower() in PLACEHOLDER_KEYS or len(str(key)) < 32:
@@ -169,6 +173,13 @@ def _proxies(config: dict[str, Any]) -> None:
     if count and not networks:
         raise ConfigError("CARSITE_PROXY_COUNT > 0 needs CARSITE_TRUSTED_PROXIES: the proxies' addresses")
     config["TRUSTED_PROXIES"] = networks
+
+
+def _locale(config: dict[str, Any]) -> None:
+    from .domain.numbers import LOCALES
+
+    if config["LOCALE"] not in LOCALES:
+        raise ConfigError(f"CARSITE_LOCALE must be one of {', '.join(LOCALES)} (not {config['LOCALE']!r})")
 
 
 def _cookies(config: dict[str, Any], production: bool) -> None:

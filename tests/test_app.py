@@ -122,7 +122,8 @@ def test_forged_cursor_is_a_400_naming_the_parameter(demo, cursor):
         assert response.status_code == 200  # an empty cursor is the first page
         return
     assert response.status_code == 400
-    assert b"cursor" in response.data
+    if cursor != "%00":  # (control characters are refused before any view) the first page, with a note in words
+        assert b"That page link is not valid for this search" in response.data and b'class="cards"' in response.data
     api_style = client.get(f"/cars?cursor={cursor}", headers={"Accept": "application/json"})
     assert api_style.json["error"]["status"] == 400
     assert api_style.json["error"]["field"] == "cursor"

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cars.search import PARAMS, Param
+from ..cars.search import API_NUMBER_FORMS, PARAMS, Param
 from ..domain.vocabulary import CONDITIONS, PUBLIC_STATUSES
+
+
+def describe(param: Param) -> str:
+    """A parameter's description, saying for numbers which forms are accepted."""
+    if param.name == "cursor":
+        return CURSOR
+    forms = API_NUMBER_FORMS.get(param.kind)
+    return f"{param.description} {forms}" if forms else param.description
 
 
 def param_schema(param: Param) -> dict[str, Any]:
@@ -73,7 +81,7 @@ def document() -> dict[str, Any]:
                             "name": p.name,
                             "in": "query",
                             "required": False,
-                            "description": CURSOR if p.name == "cursor" else p.description,
+                            "description": describe(p),
                             "schema": param_schema(p),
                         }
                         for p in PARAMS

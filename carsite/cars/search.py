@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from .. import db
 from ..domain.errors import Invalid
+from ..domain.numbers import NumberError, read_mileage, read_price
 from ..domain.paging import integer, pack, row_id, timestamp, unpack
 from ..domain.vocabulary import BODIES, CONDITIONS, FUELS, TRANSMISSIONS
 
@@ -88,7 +89,9 @@ PARAMS: tuple[Param, ...] = (
         "q",
         "text",
         'Free text: words, "quoted phrases", -excluded words. Makes, models, years, fuels and body '
-        "types in it become filters; small typos in makes and models are forgiven.",
+        "types in it become filters; small typos in makes and models are forgiven. Limits in words become "
+        'filters too: "under 10000" / "below 10k" (price_max), "over 5000" (price_min), "max 50000 km" '
+        '(mileage_max), "from 2018" / "before 2015" (year_min / year_max); a parameter set as well wins.',
         max_length=200,
     ),
     Param("make", "text", "Make, e.g. Volkswagen (any letter case).", max_length=40),
@@ -190,27 +193,130 @@ def parse(args: Any, default_limit: int = 24, blank_is_unset: bool = True) -> Se
     return search
 
 
-def _value(param: Param, raw: str) -> Any:
+# What the API takes for numbers, as its document says: numbers as JSON writes them (18900, 18900.5, 1.89e4), no
+# thousands separators, currency signs or "k". The page reads numbers as people type them (carsite.domain.numbers).
+API_NUMBER_FORMS = {
+    "int": "Plain digits, e.g. 150000: no separators or units.",
+    "number": "A number as JSON writes it, e.g. 18900 or 18900.50: no thousands separators, currency signs or "
+    "'k' (the web page reads those).",
+}
+
+
+def _value(param: Param, raw: str, label: str | None = None) -> Any:
+    """One parameter's value; Invalid whose message names ``label`` (the parameter's name for the API)."""
+    label = label or param.name
     if param.kind == "text":
         if param.max_length and len(raw) > param.max_length:
-            raise Invalid(f"{param.name} must be at most {param.max_length} characters.", field=param.name)
+            raise Invalid(f"{label} must be at most {param.max_length} characters.", field=param.name)
         if any(ord(c) < 32 for c in raw):
-            raise Invalid(f"{param.name} must not contain control characters.", field=param.name)
+            raise Invalid(f"{label} must not contain control characters.", field=param.name)
         return raw
     if param.kind == "enum":
         if raw not in param.choices:
-            raise Invalid(f"{param.name} must be one of: {', '.join(param.choices)}.", field=param.name)
+            raise Invalid(f"{label} must be one of: {', '.join(param.choices)}.", field=param.name)
         return raw
     try:
         number: Any = int(raw) if param.kind == "int" else Decimal(raw)
     except (ValueError, InvalidOperation):
         kind = "a whole number" if param.kind == "int" else "a number"
-        raise Invalid(f"{param.name} must be {kind}.", field=param.name) from None
+        raise Invalid(f"{label} must be {kind}.", field=param.name) from None
     if param.kind == "number" and not number.is_finite():
-        raise Invalid(f"{param.name} must be a number.", field=param.name)
+        raise Invalid(f"{label} must be a number.", field=param.name)
     if not (param.minimum <= number <= param.maximum):
-        raise Invalid(f"{param.name} must be between {param.minimum:,} and {param.maximum:,}.", field=param.name)
+        low, high = (f"{n:,}" if (n or 0) >= 10_000 else str(n) for n in (param.minimum, param.maximum))
+        raise Invalid(f"{label} must be between {low} and {high}.", field=param.name)
     return number
+
+
+# -- the search page: every problem is kept next to its field, and the rest of the search still runs -----------------
+
+FIELD_LABELS = {
+    "q": "Search words",
+    "make": "Make",
+    "model": "Model",
+    "year_min": "Year from",
+    "year_max": "Year to",
+    "price_min": "Price from",
+    "price_max": "Price to",
+    "mileage_max": "Mileage up to",
+    "fuel": "Fuel",
+    "transmission": "Gearbox",
+    "body": "Body type",
+    "colour": "Colour",
+    "condition": "Condition",
+    "city": "City",
+    "sort": "Sort order",
+    "cursor": "Page",
+    "limit": "Results per page",
+}
+TYPED_NUMBERS = {"price_min": read_price, "price_max": read_price, "mileage_max": read_mileage}
+RANGES = (("year_min", "year_max"), ("price_min", "price_max"))
+
+
+def field_label(name: str) -> str:
+    """A parameter's name in words, as the page's form labels it."""
+    return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one field of the page, and (for "Did you mean …?") the value to offer instead."""
+
+    field: str
+    message: str
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class PageSearch:
+    """The search a page runs (what could be read), the fields it could not read, and notes on what was changed."""
+
+    search: Search
+    problems: dict[str, Problem]
+    notes: tuple[str, ...] = ()
+    swapped: tuple[str, ...] = ()
+
+
+def parse_page(args: Any, default_limit: int = 24, locale: str = "en") -> PageSearch:
+    """Read the page's query string as people type it: prices and mileages in the forms ``numbers`` reads, a wrong
+    value set aside with a message in words (the search runs without it), a from above its to swapped."""
+    values: dict[str, Any] = {}
+    problems: dict[str, Problem] = {}
+    for param in PARAMS:
+        raw = args.get(param.name)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            reader = TYPED_NUMBERS.get(param.name)
+            if reader is not None:
+                values[param.name] = reader(raw, field_label(param.name), locale)
+            else:
+                values[param.name] = _value(param, raw.strip(), field_label(param.name))
+        except NumberError as exc:
+            suggestion = None if exc.suggestion is None else str(exc.suggestion)
+            problems[param.name] = Problem(param.name, exc.message, suggestion)
+        except Invalid as exc:
+            problems[param.name] = Problem(param.name, exc.message)
+    notes, swapped = [], []
+    for low, high in RANGES:
+        if values.get(low) is not None and values.get(high) is not None and values[low] > values[high]:
+            values[low], values[high] = values[high], values[low]
+            notes.append(f"{field_label(low)} was above {field_label(high).lower()}, so they were swapped.")
+            swapped += [low, high]
+    search = Search(**values) if "limit" in values else Search(**values, limit=default_limit)
+    if search.q and search.sort == "newest" and "sort" not in values:
+        search = replace(search, sort="relevance")
+    return PageSearch(search, problems, tuple(notes), tuple(swapped))
+
+
+def checked_cursor(search: Search) -> tuple[Search, Problem | None]:
+    """The search with its cursor, or from the first page with a problem when the cursor is not valid for it."""
+    try:
+        cursor_position(search)
+    except Invalid:
+        message = "That page link is not valid for this search (it may be out of date); showing the first page."
+        return replace(search, cursor=None), Problem("cursor", message)
+    return search, None
 
 
 # -- reading free text ---------------------------------------------------------------------------------------------
@@ -221,7 +327,22 @@ WORD = re.compile(r"[\w.-]+", re.UNICODE)
 
 def interpret(search: Search) -> Search:
     """Turn makes, models, years, fuels and bodies named in q into filters (typos in makes and models forgiven),
-    and canonicalise make/model parameters to the catalogue's spelling; the rest of q stays full text."""
+    and price, mileage and year limits ("under 10k", "max 50000 km", "from 2018"); canonicalise make/model
+    parameters to the catalogue's spelling; the rest of q stays full text. ``q`` itself stays as typed."""
+    quoted = '"' in (search.q or "")  # inside "a quoted phrase", under 10000 is words to find
+    limits, rest, phrases = read_limits(search.q or "") if not quoted else ({}, "", ())
+    if not phrases:
+        return _interpret_words(search)
+    unset = {name: value for name, value in limits.items() if getattr(search, name) is None}  # a field wins
+    if "year_min" in unset or "year_max" in unset:  # a year range in words replaces a single year in words
+        unset.setdefault("year_min", search.year_min)
+        unset.setdefault("year_max", search.year_max)
+    read = _interpret_words(replace(search, q=rest or None, **unset))
+    return replace(read, q=search.q, understood=phrases + read.understood)
+
+
+def _interpret_words(search: Search) -> Search:
+    """``interpret`` for the makes, models, years and vocabulary words of q."""
     words = WORD.findall(search.q or "") if search.q and not _is_advanced(search.q) else []
     words = [MAKE_ALIASES.get(w.lower(), w) for w in words]
     terms = [f"{a} {b}" for a, b in itertools.pairwise(words)] + words
@@ -253,6 +374,63 @@ def interpret(search: Search) -> Search:
             understood.append(term)
     rest = " ".join(w for i, w in enumerate(words) if i not in used) if words else search.q
     return _settle_sort(replace(search, **changes, text=rest or None, understood=tuple(understood)))
+
+
+# "under 10000", "below 10k", "max 50000 km", "from 2018", "less than €8,000": an amount is digits grouped in
+# thousands or with a decimal mark, an optional k, an optional unit; words before it say which limit it is.
+AMOUNT = (
+    r"(?:€\s*|eur\s+)?"
+    r"(?P<number>[0-9]{1,3}(?:[.,' \u00a0\u202f][0-9]{3})+(?:[.,][0-9]{1,2})?|[0-9]+(?:[.,][0-9]{1,2})?)"
+    r"(?P<k>\s*k)?(?:\s*(?P<unit>km|kms|€|eur|euros?)(?!\w))?"
+)
+LIMIT = re.compile(
+    r"(?<!\w)(?P<word>under|below|less than|cheaper than|up to|at most|max(?:imum)?|not over|<"
+    r"|over|above|more than|at least|min(?:imum)?|from|since|after|newer than|before|until|older than|>)"
+    r"\s*" + AMOUNT + r"(?!\w)",
+    re.IGNORECASE,
+)
+UPPER_WORDS = {"under", "below", "less than", "cheaper than", "up to", "at most", "max", "maximum", "not over", "<"}
+YEAR_WORDS = {"from": 0, "since": 0, "after": 1, "newer than": 1, "before": -1, "until": 0, "older than": -1}
+
+
+def read_limits(q: str) -> tuple[dict[str, Any], str, tuple[str, ...]]:
+    """The price, mileage and year limits written in q as words, q without them, and the phrases read.
+
+    A four-digit number from 1900 to 2099 after from / since / after / newer than / before / until / older than is
+    a year; a number with km a mileage (upper limits only: there is no minimum mileage filter); any other number
+    a price. A phrase that says nothing usable ("over 100000 km", "under 1.2.3") stays text."""
+    found: dict[str, Any] = {}
+    phrases: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        limit = _limit(match)
+        if limit is None or limit[0] in found:
+            return match.group(0)
+        found[limit[0]] = limit[1]
+        phrases.append(match.group(0).strip())
+        return " "
+
+    rest = LIMIT.sub(take, q)
+    return found, " ".join(rest.split()), tuple(phrases)
+
+
+def _limit(match: re.Match[str]) -> tuple[str, Any] | None:
+    """(filter, value) for one phrase of LIMIT, or None when it names no filter."""
+    word = " ".join(match["word"].lower().split())
+    number, unit, thousands = match["number"], (match["unit"] or "").lower(), bool(match["k"])
+    upper = word in UPPER_WORDS
+    if word in YEAR_WORDS and not unit and not thousands and YEAR.fullmatch(number):
+        year = int(number) + YEAR_WORDS[word]
+        return ("year_max" if word in ("before", "until", "older than") else "year_min"), year
+    try:
+        if unit.startswith("km"):
+            return ("mileage_max", read_mileage(number + ("k" if thousands else ""))) if upper else None
+        price = read_price(number + ("k" if thousands else ""))
+    except NumberError:
+        return None
+    if word in ("before", "until", "older than", "newer than"):
+        return None
+    return ("price_max" if upper else "price_min"), price
 
 
 def _settle_sort(search: Search) -> Search:

@@ -2,29 +2,46 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..domain.actor import Actor
+from ..domain.errors import Invalid
 from ..domain.vocabulary import BODIES, FUELS, TRANSMISSIONS
 from ..web import session_ids
 from ..web.access import login_required, public
+from ..web.errors import wants_json
 from ..web.filters import slugify
 from ..web.forms import safe_next
 from ..web.urls import absolute_url
-from . import catalogue
+from . import catalogue, chips
 from . import compare as comparison
 from . import favorites as saved
-from .search import SORT_LABELS, Search, facets, interpret, parse, run
+from . import pages as paging
+from .search import SORT_LABELS, Search, checked_cursor, cursor_position, facets, interpret, parse_page, run
 
 bp = Blueprint("cars", __name__)
+PAGE_SIZE = 24
 
 
 @bp.get("/cars")
 @public
-def index() -> str:
-    """Search listed cars: free text, filters with facet counts, six sort orders, keyset pages; a shareable URL."""
-    search = interpret(parse(request.args))
+def index() -> tuple[str, int]:
+    """Search listed cars: free text, filters with facet counts, six sort orders, keyset pages; a shareable URL.
+
+    A value that cannot be read is set aside with a message next to its field and the rest of the search still
+    runs: the page answers 400 then (the URL asked for something that was not done), 200 otherwise."""
+    locale = current_app.config["LOCALE"]
+    typed = parse_page(request.args, default_limit=PAGE_SIZE, locale=locale)
+    interpreted = interpret(typed.search)
+    if wants_json():  # a client asking for JSON gets the API's error (shape and messages)
+        for problem in typed.problems.values():
+            raise Invalid(problem.message, field=problem.field)
+        cursor_position(interpreted)
+    search, cursor_problem = checked_cursor(interpreted)
+    problems = typed.problems | ({"cursor": cursor_problem} if cursor_problem else {})
     results = run(search, Actor.from_request().user_id)
     found = facets(results.search)
     count = (found.total, found.exact, found.approximate)  # the number of matches: exact, "at least" or "about"
@@ -32,11 +49,19 @@ def index() -> str:
         count = (len(results.cars), True, False)
     elif found.approximate and found.total < len(results.cars):
         count = (len(results.cars), False, False)
-    return render_template(
+    keep = {"limit": str(search.limit)} if search.limit != PAGE_SIZE else {}
+    pages = paging.Pages.of(search, request.args.get("back"), results.next_cursor, keep)
+    page = render_template(
         "cars/index.html",
         results=results,
-        q=search.q or "",
+        q=request.args.get("q", ""),  # the search box keeps what was typed, even words that were refused
         search=results.search,
+        shown=shown_values(request.args, results.search, problems, typed.swapped),
+        problems=problems,
+        notes=typed.notes,
+        chips=chips.of(results.search, locale),
+        read_from_words=chips.read_from_words(typed.search, results.search, locale),
+        pages=pages,
         facets=found.values,
         exact=found.exact,
         count=count,
@@ -46,6 +71,24 @@ def index() -> str:
         bodies=BODIES,
         transmissions=TRANSMISSIONS,
     )
+    return page, 400 if problems else 200
+
+
+NUMBER_FIELDS = ("price_min", "price_max", "year_min", "year_max", "mileage_max")
+
+
+def shown_values(args: Any, search: Search, problems: dict, swapped: tuple[str, ...]) -> dict[str, str]:
+    """What the number fields show: what was typed ("10k" stays "10k"), unless the values were swapped or came
+    from the search words; a field that could not be read keeps its text."""
+    shown = {}
+    for name in NUMBER_FIELDS:
+        typed = (args.get(name) or "").strip()
+        value = getattr(search, name)
+        if name in problems or (typed and name not in swapped):
+            shown[name] = args.get(name) or ""
+        else:
+            shown[name] = "" if value is None else str(value)
+    return shown
 
 
 LOOSEN_LABELS = {
@@ -67,14 +110,15 @@ LOOSEN_LABELS = {
 
 
 def loosen(search: Search) -> list[tuple[str, dict]]:
-    """Links that drop one filter each, for an empty result."""
+    """Links that drop one filter each (both ends of a range together), for an empty result."""
     active = search.active()
-    links = []
+    links: dict[str, dict] = {}
     for name in active:
-        if name in LOOSEN_LABELS:
-            rest = {k: v for k, v in active.items() if k != name and not (name == "make" and k == "model")}
-            links.append((LOOSEN_LABELS[name], rest))
-    return links
+        text = LOOSEN_LABELS.get(name)
+        if text and text not in links:
+            gone = {n for n, t in LOOSEN_LABELS.items() if t == text} | ({"model"} if name == "make" else set())
+            links[text] = {k: v for k, v in active.items() if k not in gone}
+    return list(links.items())
 
 
 @bp.get("/cars/<int:car_id>")

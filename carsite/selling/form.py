@@ -7,7 +7,6 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -15,11 +14,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.vocabulary import BODIES, CONDITIONS, FUELS, TRANSMISSIONS, label
-from ..web.forms import collapse, strip
+from ..web.forms import MileageField, PriceField, collapse, strip
 from . import vin as vins
 
 FEATURES = (
@@ -113,10 +112,14 @@ class ListingForm(FlaskForm):
     make = StringField("Make", filters=[collapse], validators=[DataRequired(), Length(max=40)])
     model = StringField("Model", filters=[collapse], validators=[DataRequired(), Length(max=60)])
     year = IntegerField("First registration year", validators=[DataRequired(message="Enter the year.")])
-    price = DecimalField(
-        "Price (€)", places=2, validators=[DataRequired(message="Enter a price."), NumberRange(min=1, max=99_999_999)]
+    price = PriceField(
+        "Price (€)",
+        words="Price",
+        minimum=1,
+        required="Enter a price.",
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
-    mileage_km = IntegerField("Mileage (km)", validators=[Optional(), NumberRange(min=0, max=3_000_000)])
+    mileage_km = MileageField("Mileage (km)", words="Mileage", render_kw={"inputmode": "numeric"})
     fuel = SelectField("Fuel", choices=choices(FUELS))
     transmission = SelectField("Gearbox", choices=choices(TRANSMISSIONS))
     body = SelectField("Body type", choices=choices(BODIES))

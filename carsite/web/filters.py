@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from flask import Flask
+from flask import Flask, current_app
 
+from ..domain import numbers
 from ..domain.vocabulary import label, status_label
 
 
@@ -16,6 +17,10 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["km"] = km
+    app.jinja_env.filters["grouped"] = grouped
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["month"] = month
+    app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["slug"] = slugify
@@ -30,14 +35,38 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
 
+def _locale() -> str:
+    return str(current_app.config.get("LOCALE", "en"))
+
+
 def money(value: Decimal | int | float | None) -> str:
-    """€ 12,345 (cents only when there are any)."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    text = f"{value:,.2f}" if value != value.to_integral_value() else f"{value:,.0f}"
-    return f"€\u202f{text}"
+    """A price in the site's locale: €\u202f12,345 or 12.345 € (cents only when there are any)."""
+    return numbers.money(value, _locale())
 
 
 def km(value: int | None) -> str:
-    return "" if value is None else f"{value:,} km"
+    """A mileage in the site's locale: 150,000 km."""
+    return numbers.distance(value, _locale())
+
+
+def grouped(value: int) -> str:
+    """A count with the locale's thousands separator."""
+    return numbers.count(value, _locale())
+
+
+def day(value: date | datetime | None) -> str:
+    """A date in the site's locale: 2 Dec 2026."""
+    return numbers.day(value, _locale())
+
+
+def month(value: date | datetime) -> str:
+    """A month and year: Dec 2026."""
+    return numbers.month(value, _locale())
+
+
+def moment(value: datetime | None, seconds: bool = False) -> str:
+    """A date and time (UTC) in the site's locale: 2 Dec 2026 14:05 (14:05:09 with seconds)."""
+    if value is None:
+        return ""
+    at = value.astimezone(UTC) if value.utcoffset() is not None else value
+    return f"{numbers.day(at, _locale())} {at:%H:%M:%S}" if seconds else f"{numbers.day(at, _locale())} {at:%H:%M}"
