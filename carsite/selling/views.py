@@ -18,14 +18,14 @@ bp = Blueprint("selling", __name__)
 
 
 @bp.get("/sell")
-@role_required("seller", "admin")
+@role_required("seller", "admin", lead="account.start_selling")
 def mine() -> str:
-    """The seller's listings with their status, remarks, photos and views."""
+    """The seller's listings with their status, remarks, photos and views; a buyer is led to becoming a seller."""
     return render_template("selling/mine.html", cars=listings.of_seller(actor=Actor.from_request()))
 
 
 @bp.route("/sell/new", methods=["GET", "POST"])
-@role_required("seller", "admin")
+@role_required("seller", "admin", lead="account.start_selling")
 def create() -> Response | tuple[str, int]:
     """A new listing, saved as a draft; photos come next."""
     actor = Actor.from_request()
