@@ -195,7 +195,9 @@
         root.querySelector(".viewer-prev").addEventListener("click", function () { show(index - 1); });
         root.querySelector(".viewer-next").addEventListener("click", function () { show(index + 1); });
       }
-      root.addEventListener("keydown", function (event) {
+      /* on the document: a tap on the photo takes the focus off the buttons */
+      document.addEventListener("keydown", function (event) {
+        if (root.hidden) return;
         if (event.key === "Escape") { event.preventDefault(); api.close(); }
         else if (event.key === "ArrowRight" && scale === 1) { event.preventDefault(); show(index + 1); }
         else if (event.key === "ArrowLeft" && scale === 1) { event.preventDefault(); show(index - 1); }
