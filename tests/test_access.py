@@ -88,8 +88,10 @@ def test_access_matrix(world):
             view = app.view_functions[endpoint]
             if response.status_code == 302 and location.startswith("/login"):
                 got = "login"
-            elif getattr(view, "leads", None) and response.status_code == 302 and location.startswith(
-                path_of(app, view.leads) + "?next="
+            elif (
+                getattr(view, "leads", None)
+                and response.status_code == 302
+                and location.startswith(path_of(app, view.leads) + "?next=")
             ):
                 got = "led"  # a buyer opening /sell is led to becoming a seller, not refused
             elif response.status_code in (401, 403):

@@ -80,8 +80,17 @@ def test_no_page_is_wider_than_a_phone(site, browser):
     app, base, car_id = site
     (user_id,) = sql(app, "SELECT id FROM users WHERE email = 'bob@example.com'")[0]
     visitor = phone(browser)
-    for path in ("/", "/cars", "/cars?make=Skoda", f"/cars/{car_id}", "/login", "/register", "/forgot",
-                 f"/compare?ids={car_id},1", "/cars?price_max=1"):
+    for path in (
+        "/",
+        "/cars",
+        "/cars?make=Skoda",
+        f"/cars/{car_id}",
+        "/login",
+        "/register",
+        "/forgot",
+        f"/compare?ids={car_id},1",
+        "/cars?price_max=1",
+    ):
         assert_fits(visitor, base, path)
     buyer = phone(browser)
     log_in(buyer, base, "bob@example.com")
@@ -115,7 +124,9 @@ def test_number_inputs_look_like_the_other_inputs(site, browser):
     page = phone(browser)
     log_in(page, base, "sally@example.com")
     page.goto(base + "/sell/new")
-    style = "e => [getComputedStyle(e).borderTopColor, getComputedStyle(e).borderRadius, getComputedStyle(e).paddingLeft]"
+    style = (
+        "e => [getComputedStyle(e).borderTopColor, getComputedStyle(e).borderRadius, getComputedStyle(e).paddingLeft]"
+    )
     number = page.locator("input[type=number]").first
     text = page.locator("input[type=text]").first
     assert number.evaluate(style) == text.evaluate(style)

@@ -8,7 +8,7 @@ import threading
 
 from carsite.db import Database
 
-from .helpers import PASSWORD, csrf, login, make_car, make_user, post, sql
+from .helpers import PASSWORD, csrf, link_in, login, mails, make_car, make_user, path_of, post, sql
 
 
 def listed_ids(app, n: int) -> list[int]:
@@ -57,6 +57,22 @@ def test_visitor_opening_sell_logs_in_and_comes_back_to_sell(app):
     assert logged_in.status_code == 303 and logged_in.headers["Location"] == "/sell"
     # a buyer lands on /sell and is led on to becoming a seller
     assert visitor.get("/sell").headers["Location"] == "/account/become-seller?next=/sell"
+
+
+def test_visitor_who_signs_up_from_sell_comes_back_to_sell(app):
+    visitor = app.test_client()
+    login_page = visitor.get("/sell", follow_redirects=True).get_data(as_text=True)
+    assert "Log in or create an account to sell your car." in login_page
+    assert 'href="/register?next=/sell"' in login_page
+    details = {"name": "Nia New", "email": "nia@example.com", "password": PASSWORD}
+    assert post(visitor, "/register?next=/sell", details, page="/register?next=/sell").status_code == 303
+    confirmed = visitor.get(path_of(link_in(mails(app)[-1])))
+    assert confirmed.status_code == 303 and confirmed.headers["Location"] == "/sell"
+    assert visitor.get("/sell").headers["Location"] == "/account/become-seller?next=/sell"
+    other = app.test_client()
+    other_details = {**details, "email": "otto@example.com"}
+    assert post(other, "/register?next=//evil.example", other_details, page="/register").status_code == 303
+    assert other.get(path_of(link_in(mails(app)[-1]))).headers["Location"] == "/account"  # only local paths
 
 
 def test_buyer_opening_sell_becomes_a_seller_in_one_audited_click(app):
@@ -201,7 +217,9 @@ def test_visitor_lists_join_the_account_at_login(demo):
     compared = sql(demo, "SELECT car_id FROM compared_cars WHERE user_id = %s ORDER BY added_at", user_id)
     assert [x for (x,) in compared] == [d, c]
     html = visitor.get("/").get_data(as_text=True)
-    assert f'href="/compare?ids={d}%2C{c}">Compare (2)</a>' in html or f'href="/compare?ids={d},{c}">Compare (2)' in html
+    assert (
+        f'href="/compare?ids={d}%2C{c}">Compare (2)</a>' in html or f'href="/compare?ids={d},{c}">Compare (2)' in html
+    )
     assert f"/cars/{c}" in visitor.get("/compare").get_data(as_text=True)
 
 
@@ -245,6 +263,7 @@ def test_two_tabs_adding_at_once_never_compare_more_than_four(demo):
     for t in threads:
         t.join()
     assert statuses == [303] * len(ids)
+    # the unique slot lets exactly four in; a request that lost a slot to another tries the next free one
     (count,) = sql(demo, "SELECT count(*) FROM compared_cars WHERE user_id = %s", user_id)[0]
     assert count == 4
 
@@ -260,7 +279,7 @@ def test_visitor_save_is_done_after_login_and_returns_to_the_results(demo):
     back = f"{results}#car-{car_id}"
     asked = post(visitor, f"/cars/{car_id}/favorite", {"next": back}, page=results)
     assert asked.status_code == 303
-    assert asked.headers["Location"] == "/login?next=" + "/cars?make%3DBMW%23car-{}".format(car_id)
+    assert asked.headers["Location"] == "/login?next=" + f"/cars?make%3DBMW%23car-{car_id}"
     assert sql(demo, "SELECT count(*) FROM favorites")[0][0] == 0
     done = login(visitor, "fan@example.com", query_string={"next": back})
     assert done.status_code == 303 and done.headers["Location"] == back
@@ -280,6 +299,3 @@ def test_visitor_save_refuses_outside_next_and_unknown_cars(demo):
     assert asked.headers["Location"] == f"/login?next=/cars/{car_id}"
     assert post(visitor, "/cars/999999/favorite", page="/").status_code == 404
     assert visitor.post(f"/cars/{car_id}/favorite").status_code == 400  # no CSRF token, no intent
-
-
-

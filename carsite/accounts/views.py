@@ -58,7 +58,9 @@ def adopt_visitor_state(carried: lists.VisitorLists, pending: int | None) -> Non
     actor = Actor.from_request()
     left_out = lists.adopt(carried, actor=actor)
     if left_out:
-        flash("Your comparison already holds four cars, so the ones you picked before logging in were not added.", "info")
+        flash(
+            "Your comparison already holds four cars, so the ones you picked before logging in were not added.", "info"
+        )
     if pending is not None:
         try:
             favorites.save(pending, actor=actor)
@@ -80,6 +82,9 @@ def register() -> Response | tuple[str, int]:
         return redirect(url_for("account.show"))
     form = RegisterForm()
     if form.validate_on_submit():
+        going = safe_next(request.args.get("next"))
+        if going:  # the confirmation link, opened in this browser, goes on there
+            session[session_ids.AFTER_SIGNUP] = going
         signup.register(
             name=form.name.data,
             email=form.email.data,
@@ -103,12 +108,16 @@ def registered() -> str:
 def confirm(token: str) -> Response:
     """Confirm an email address with the emailed single-use link, and log in with it when nobody is logged in."""
     account = signup.confirm_email(token, actor=Actor.from_request())
+    going = safe_next(session.get(session_ids.AFTER_SIGNUP))
     if not current_user.is_authenticated and account["is_active"] and account["deleted_at"] is None:
         carried = visitor_state()
         start_session(account["id"], remember=False, lifetime=session_lifetime(False))
         adopt_visitor_state(*carried)
+    session.pop(session_ids.AFTER_SIGNUP, None)
     flash("Thank you: your email address is confirmed.", "success")
-    return redirect(url_for("account.show" if current_user.is_authenticated else "auth.login"), code=303)
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=going), code=303)
+    return redirect(going or url_for("account.show"), code=303)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -39,10 +39,17 @@ def compared_ids(*, actor: Actor) -> list[int]:
 def add_compared(car_id: int, *, actor: Actor) -> bool:
     """Add a car to the actor's comparison; False when all four places are taken. NotFound for a car nobody may
     see. Adding a car that is already there changes nothing and counts as done."""
-    if db.optional("car_lists.add_compared", user_id=actor.user_id, car_id=car_id) is not None:
-        return True
-    catalogue.public_car(car_id)
-    return car_id in compared_ids(actor=actor)
+    for _attempt in range(COMPARE_MAX + 1):
+        if db.optional("car_lists.add_compared", user_id=actor.user_id, car_id=car_id) is not None:
+            return True
+        catalogue.public_car(car_id)
+        kept = compared_ids(actor=actor)
+        if car_id in kept:
+            return True
+        if len(kept) >= COMPARE_MAX:
+            return False
+        # another request (a second tab) took the same free place at the same moment: try the next one
+    return False
 
 
 def remove_compared(car_id: int, *, actor: Actor) -> None:

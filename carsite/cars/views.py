@@ -13,10 +13,9 @@ from ..web.access import login_required, public
 from ..web.filters import slugify
 from ..web.forms import safe_next
 from ..web.urls import absolute_url
-from . import catalogue
+from . import catalogue, lists
 from . import compare as comparison
 from . import favorites as saved
-from . import lists
 from .search import SORT_LABELS, Search, facets, interpret, parse, run
 
 bp = Blueprint("cars", __name__)

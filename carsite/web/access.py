@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import flask_login
-from flask import Flask, abort, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
 from .. import db
@@ -91,7 +91,8 @@ def load_user(token: str) -> User | None:
 def unauthorized():
     if wants_json():
         return error_response(401, "Log in to continue.")
-    flash(login_manager.login_message, login_manager.login_message_category)
+    view = current_app.view_functions.get(request.endpoint or "")
+    flash(getattr(view, "login_message", None) or login_manager.login_message, login_manager.login_message_category)
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -177,10 +178,12 @@ def verified_required(view: Callable) -> Callable:
     return _declare(flask_login.login_required(wrapper), "verified")
 
 
-def role_required(*roles: str, lead: str | None = None) -> Callable[[Callable], Callable]:
+def role_required(
+    *roles: str, lead: str | None = None, login_message: str | None = None
+) -> Callable[[Callable], Callable]:
     """Logged-in accounts with one of these roles only: 403 for others, the login page for visitors. With ``lead``
     (an endpoint), others opening the page (GET) are led there instead, e.g. a buyer opening /sell to the page that
-    explains becoming a seller, with ``next`` pointing back."""
+    explains becoming a seller, with ``next`` pointing back. ``login_message`` is what visitors read at the login."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -193,7 +196,9 @@ def role_required(*roles: str, lead: str | None = None) -> Callable[[Callable], 
 
         wrapper.roles = roles  # type: ignore[attr-defined]
         wrapper.leads = lead  # type: ignore[attr-defined]
-        return _declare(flask_login.login_required(wrapper), "+".join(roles))
+        guarded = _declare(flask_login.login_required(wrapper), "+".join(roles))
+        guarded.login_message = login_message  # type: ignore[attr-defined]
+        return guarded
 
     return decorator
 

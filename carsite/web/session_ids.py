@@ -7,6 +7,7 @@ from flask import session
 from .inputs import is_id
 
 SAVE_AFTER_LOGIN = "save_after_login"  # the car a visitor asked to save; saved once they log in
+AFTER_SIGNUP = "after_signup"  # where a visitor who signed up was going (a local path), for their first login
 
 
 def ids(key: str) -> list[int]:
