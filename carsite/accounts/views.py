@@ -16,6 +16,7 @@ from ..domain.errors import DomainError
 from ..web import session_ids
 from ..web.access import end_session, fresh_login_required, login_required, public, start_session, verified_required
 from ..web.forms import form_page, safe_next
+from ..web.inputs import is_id
 from ..web.ratelimit import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, TOO_MANY, account_key, limiter
 from . import login as login_case
 from . import profile, recovery, signup
@@ -50,7 +51,7 @@ def visitor_state() -> tuple[lists.VisitorLists, int | None]:
     cars, and the car they asked to save."""
     pending = session.get(session_ids.SAVE_AFTER_LOGIN)
     carried = lists.VisitorLists(recent=session_ids.ids("recent"), compare=session_ids.ids("compare"))
-    return carried, pending if isinstance(pending, int) else None
+    return carried, pending if is_id(pending) else None
 
 
 def adopt_visitor_state(carried: lists.VisitorLists, pending: int | None) -> None:
