@@ -67,7 +67,14 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
 
 -- name: car_page
 -- Everything the car page shows about one car anyone may see (listing_is_public), with whether :user_id (NULL for
--- visitors) saved it; no row when the id is unknown, the car was deleted or is not public.
+-- visitors) saved it; no row when the id is unknown, the car was deleted or is not public. For a logged-in
+-- :user_id the same statement notes the car as recently viewed (so the page keeps its query budget).
+WITH seen AS (
+    INSERT INTO recently_viewed (user_id, car_id, viewed_at)
+    SELECT :user_id::bigint, v.id, now() FROM cars v
+     WHERE v.id = :car_id AND :user_id::bigint IS NOT NULL AND v.deleted_at IS NULL AND listing_is_public(v.status)
+    ON CONFLICT ON CONSTRAINT recently_viewed_pkey DO UPDATE SET viewed_at = excluded.viewed_at
+)
 SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km,
        c.transmission, c.body, c.colour, c.condition, c.city, c.postcode, c.vin, c.features, c.specs,
        c.seo_title, c.seo_description, c.created_at, c.updated_at, c.seller_id,

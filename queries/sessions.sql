@@ -6,9 +6,12 @@ RETURNING id;
 
 -- name: user_for_session
 -- The logged-in account behind a session token: only a live session (not revoked, not expired) of an active,
--- undeleted account; no row otherwise, which logs the visitor out.
+-- undeleted account; no row otherwise, which logs the visitor out. compare_ids: the cars in the account's
+-- comparison (the header shows their number on every page, so they come with the account, not in a query of their own).
 SELECT u.id, u.name, u.email, u.role, u.email_verified_at, u.avatar,
-       s.id AS session_id, s.last_seen_at
+       s.id AS session_id, s.last_seen_at,
+       ARRAY(SELECT cc.car_id FROM compared_cars cc WHERE cc.user_id = u.id ORDER BY cc.added_at, cc.slot)
+         AS compare_ids
   FROM user_sessions s
   JOIN users u ON u.id = s.user_id
  WHERE s.token_hash = :token_hash

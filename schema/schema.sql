@@ -231,6 +231,30 @@ $$;
 COMMENT ON FUNCTION public.other_active_admins(except_id bigint) IS 'How many active, non-deleted admins there are besides except_id. Waits for every other admin-changing transaction to finish first (advisory lock 2026120101, held to commit), so a write that uses it in its WHERE clause cannot remove the last active admin even when two admins remove each other at once.';
 
 --
+-- Name: recently_viewed_keep_newest(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.recently_viewed_keep_newest() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM recently_viewed r
+     WHERE r.user_id = NEW.user_id
+       AND r.car_id IN (SELECT o.car_id FROM recently_viewed o
+                         WHERE o.user_id = NEW.user_id
+                         ORDER BY o.viewed_at DESC, o.car_id DESC
+                        OFFSET 20);
+    RETURN NULL;
+END;
+$$;
+
+--
+-- Name: FUNCTION recently_viewed_keep_newest(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.recently_viewed_keep_newest() IS 'After a car is added to a user''s recently viewed cars: forget all but that user''s newest 20.';
+
+--
 -- Name: record_car_prices(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -450,6 +474,18 @@ ALTER TABLE public.cars ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: compared_cars; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.compared_cars (
+    user_id bigint NOT NULL,
+    car_id bigint NOT NULL,
+    slot smallint NOT NULL,
+    added_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT compared_cars_slot_check CHECK (((slot >= 1) AND (slot <= 4)))
+);
+
+--
 -- Name: favorites; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -597,6 +633,16 @@ CREATE UNLOGGED TABLE public.rate_limits (
     key text NOT NULL,
     count integer NOT NULL,
     expires_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: recently_viewed; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.recently_viewed (
+    user_id bigint NOT NULL,
+    car_id bigint NOT NULL,
+    viewed_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 --
@@ -785,6 +831,20 @@ ALTER TABLE ONLY public.cars
     ADD CONSTRAINT cars_pkey PRIMARY KEY (id);
 
 --
+-- Name: compared_cars compared_cars_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.compared_cars
+    ADD CONSTRAINT compared_cars_pkey PRIMARY KEY (user_id, car_id);
+
+--
+-- Name: compared_cars compared_cars_user_id_slot_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.compared_cars
+    ADD CONSTRAINT compared_cars_user_id_slot_key UNIQUE (user_id, slot);
+
+--
 -- Name: favorites favorites_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -832,6 +892,13 @@ ALTER TABLE ONLY public.orders
 
 ALTER TABLE ONLY public.rate_limits
     ADD CONSTRAINT rate_limits_pkey PRIMARY KEY (key);
+
+--
+-- Name: recently_viewed recently_viewed_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recently_viewed
+    ADD CONSTRAINT recently_viewed_pkey PRIMARY KEY (user_id, car_id);
 
 --
 -- Name: reviews reviews_car_id_user_id_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -992,6 +1059,12 @@ CREATE INDEX cars_seller_id_idx ON public.cars USING btree (seller_id);
 CREATE INDEX cars_status_idx ON public.cars USING btree (status) WHERE (status = ANY (ARRAY['pending'::text, 'reserved'::text]));
 
 --
+-- Name: compared_cars_car_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX compared_cars_car_id_idx ON public.compared_cars USING btree (car_id);
+
+--
 -- Name: favorites_car_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1068,6 +1141,18 @@ CREATE UNIQUE INDEX orders_car_id_live_key ON public.orders USING btree (car_id)
 --
 
 CREATE INDEX orders_seller_id_idx ON public.orders USING btree (seller_id, created_at DESC);
+
+--
+-- Name: recently_viewed_car_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX recently_viewed_car_id_idx ON public.recently_viewed USING btree (car_id);
+
+--
+-- Name: recently_viewed_user_id_viewed_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX recently_viewed_user_id_viewed_at_idx ON public.recently_viewed USING btree (user_id, viewed_at DESC);
 
 --
 -- Name: reviews_user_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -1220,6 +1305,18 @@ CREATE TRIGGER orders_set_updated_at BEFORE UPDATE ON public.orders FOR EACH ROW
 COMMENT ON TRIGGER orders_set_updated_at ON public.orders IS 'Keeps orders.updated_at at the time of the last change (set_updated_at).';
 
 --
+-- Name: recently_viewed recently_viewed_keep_newest; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER recently_viewed_keep_newest AFTER INSERT ON public.recently_viewed FOR EACH ROW EXECUTE FUNCTION public.recently_viewed_keep_newest();
+
+--
+-- Name: TRIGGER recently_viewed_keep_newest ON recently_viewed; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER recently_viewed_keep_newest ON public.recently_viewed IS 'Keeps recently viewed cars bounded at 20 per user (recently_viewed_keep_newest()).';
+
+--
 -- Name: users users_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1265,6 +1362,20 @@ ALTER TABLE ONLY public.car_price_history
 
 ALTER TABLE ONLY public.cars
     ADD CONSTRAINT cars_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.users(id) ON DELETE RESTRICT;
+
+--
+-- Name: compared_cars compared_cars_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.compared_cars
+    ADD CONSTRAINT compared_cars_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+
+--
+-- Name: compared_cars compared_cars_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.compared_cars
+    ADD CONSTRAINT compared_cars_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
 -- Name: favorites favorites_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1335,6 +1446,20 @@ ALTER TABLE ONLY public.orders
 
 ALTER TABLE ONLY public.orders
     ADD CONSTRAINT orders_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.users(id) ON DELETE RESTRICT;
+
+--
+-- Name: recently_viewed recently_viewed_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recently_viewed
+    ADD CONSTRAINT recently_viewed_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+
+--
+-- Name: recently_viewed recently_viewed_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recently_viewed
+    ADD CONSTRAINT recently_viewed_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
 -- Name: reviews reviews_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -53,14 +53,20 @@ def test_every_route_declares_an_access_rule(app):
     assert missing == [], f"routes without an access rule: {missing}"
 
 
-def expected(rule: str, role: str) -> str:
+def path_of(app, endpoint: str) -> str:
+    return next(rule.rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
+
+
+def expected(rule: str, role: str, method: str = "GET", leads: str | None = None) -> str:
     if rule == "public":
         return "allowed"
     if role == "anonymous":
         return "login"
     if rule in ("user", "verified"):
         return "allowed"
-    return "allowed" if role in rule.split("+") else "forbidden"
+    if role in rule.split("+"):
+        return "allowed"
+    return "led" if leads and method == "GET" else "forbidden"
 
 
 def test_access_matrix(world):
@@ -79,13 +85,20 @@ def test_access_matrix(world):
                 token = csrf(client, "/forgot")
                 response = client.open(url, method=method, data={"csrf_token": token})
             location = response.headers.get("Location", "")
+            view = app.view_functions[endpoint]
             if response.status_code == 302 and location.startswith("/login"):
                 got = "login"
+            elif (
+                getattr(view, "leads", None)
+                and response.status_code == 302
+                and location.startswith(path_of(app, view.leads) + "?next=")
+            ):
+                got = "led"  # a buyer opening /sell is led to becoming a seller, not refused
             elif response.status_code in (401, 403):
                 got = "forbidden"
             else:
                 got = "allowed"
-            want = expected(access, role)
+            want = expected(access, role, method, getattr(view, "leads", None))
             if got != want:
                 problems.append(f"{role} {method} {url} ({access}): {response.status_code} {location}")
             if response.status_code >= 500:

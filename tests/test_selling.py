@@ -216,7 +216,8 @@ def test_plain_users_and_unconfirmed_sellers_cannot_list(app):
     make_user(app, "buyer@example.com")
     buyer = app.test_client()
     login(buyer, "buyer@example.com")
-    assert buyer.get("/sell/new").status_code == 403
+    assert buyer.get("/sell/new").headers["Location"] == "/account/become-seller?next=/sell/new"  # led, not refused
+    assert post(buyer, "/sell/new", VALID, page="/account").status_code == 403
     make_user(app, "new@example.com", role="seller", verified=False)
     fresh = app.test_client()
     login(fresh, "new@example.com")

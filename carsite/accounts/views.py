@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import confirm_login, current_user
 from werkzeug.wrappers import Response
 
 from .. import images, mail
+from ..cars import favorites, lists
 from ..domain.actor import Actor
 from ..domain.errors import DomainError
+from ..web import session_ids
 from ..web.access import end_session, fresh_login_required, login_required, public, start_session, verified_required
 from ..web.forms import form_page, safe_next
+from ..web.inputs import is_id
 from ..web.ratelimit import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, TOO_MANY, account_key, limiter
 from . import login as login_case
 from . import profile, recovery, signup
@@ -43,6 +46,30 @@ def refused_on_form(form, exc: DomainError, template: str, **context) -> tuple[s
     return form_page(template, exc.status, form=form, **context)
 
 
+def visitor_state() -> tuple[lists.VisitorLists, int | None]:
+    """What the visitor gathered in this session (logging in starts a new one): their recently viewed and compared
+    cars, and the car they asked to save."""
+    pending = session.get(session_ids.SAVE_AFTER_LOGIN)
+    carried = lists.VisitorLists(recent=session_ids.ids("recent"), compare=session_ids.ids("compare"))
+    return carried, pending if is_id(pending) else None
+
+
+def adopt_visitor_state(carried: lists.VisitorLists, pending: int | None) -> None:
+    """After logging in: the visitor's lists join the account's, and the car they asked to save is saved."""
+    actor = Actor.from_request()
+    left_out = lists.adopt(carried, actor=actor)
+    if left_out:
+        flash(
+            "Your comparison already holds four cars, so the ones you picked before logging in were not added.", "info"
+        )
+    if pending is not None:
+        try:
+            favorites.save(pending, actor=actor)
+            flash("Saved to your favourites.", "success")
+        except DomainError:
+            flash("That car is no longer listed, so it could not be saved.", "info")
+
+
 # -- signing up and in ---------------------------------------------------------------------------------------------
 
 
@@ -56,6 +83,9 @@ def register() -> Response | tuple[str, int]:
         return redirect(url_for("account.show"))
     form = RegisterForm()
     if form.validate_on_submit():
+        going = safe_next(request.args.get("next"))
+        if going:  # the confirmation link, opened in this browser, goes on there
+            session[session_ids.AFTER_SIGNUP] = going
         signup.register(
             name=form.name.data,
             email=form.email.data,
@@ -79,10 +109,16 @@ def registered() -> str:
 def confirm(token: str) -> Response:
     """Confirm an email address with the emailed single-use link, and log in with it when nobody is logged in."""
     account = signup.confirm_email(token, actor=Actor.from_request())
+    going = safe_next(session.get(session_ids.AFTER_SIGNUP))
     if not current_user.is_authenticated and account["is_active"] and account["deleted_at"] is None:
+        carried = visitor_state()
         start_session(account["id"], remember=False, lifetime=session_lifetime(False))
+        adopt_visitor_state(*carried)
+    session.pop(session_ids.AFTER_SIGNUP, None)
     flash("Thank you: your email address is confirmed.", "success")
-    return redirect(url_for("account.show" if current_user.is_authenticated else "auth.login"), code=303)
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=going), code=303)
+    return redirect(going or url_for("account.show"), code=303)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -102,8 +138,10 @@ def login() -> Response | tuple[str, int]:
         except DomainError as exc:
             return refused_on_form(form, exc, "auth/login.html")
         remember = bool(form.remember.data)
+        carried = visitor_state()
         start_session(account["id"], remember=remember, lifetime=session_lifetime(remember))
         login_case.logged_in(account, remember=remember, actor=actor)
+        adopt_visitor_state(*carried)
         return redirect(next_url or url_for("site.index"), code=303)
     return form_page("auth/login.html", form=form)
 
@@ -279,12 +317,23 @@ def logout_others() -> Response:
     return redirect(url_for("account.show"), code=303)
 
 
+@account_bp.get("/account/become-seller")
+@login_required
+def start_selling() -> str | Response:
+    """What selling means and the one button that turns the account into a seller account (a buyer opening /sell
+    lands here); a seller goes straight on."""
+    next_url = safe_next(request.args.get("next")) or url_for("selling.mine")
+    if current_user.is_seller:
+        return redirect(next_url)
+    return render_template("account/become_seller.html", next_url=next_url)
+
+
 @account_bp.post("/account/become-seller")
 @verified_required
 def become_seller() -> Response:
-    """Let a confirmed user list cars for sale."""
+    """Let a confirmed user list cars for sale (audited), then go on to ``next`` (the selling pages)."""
     if profile.become_seller(actor=Actor.from_request()):
-        flash("You can now list cars for sale.", "success")
+        flash("Your account is now a seller account: you can list cars for sale.", "success")
     else:
         flash("Your account can already sell cars.", "info")
-    return redirect(url_for("account.show"), code=303)
+    return redirect(safe_next(request.form.get("next")) or url_for("account.show"), code=303)

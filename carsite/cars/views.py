@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..domain.actor import Actor
@@ -16,7 +17,7 @@ from ..web.errors import wants_json
 from ..web.filters import slugify
 from ..web.forms import safe_next
 from ..web.urls import absolute_url
-from . import catalogue, chips
+from . import catalogue, chips, lists
 from . import compare as comparison
 from . import favorites as saved
 from . import pages as paging
@@ -24,6 +25,14 @@ from .search import SORT_LABELS, Search, checked_cursor, cursor_position, facets
 
 bp = Blueprint("cars", __name__)
 PAGE_SIZE = 24
+
+
+@bp.app_template_global()
+def compared() -> list[int]:
+    """The car ids in the comparison: the account's (it comes with the logged-in user), or the session's."""
+    if current_user.is_authenticated:
+        return current_user.compare_ids
+    return session_ids.ids("compare")
 
 
 @bp.get("/cars")
@@ -132,7 +141,8 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
     if slug != canonical:
         return redirect(url_for("cars.show", car_id=car_id, slug=canonical), code=301)
     current_app.extensions["carsite.views"].record(car_id)
-    session_ids.remember("recent", car_id, catalogue.RECENT_SIZE)
+    if actor.user_id is None:  # an account's views are noted by cars.car_page itself
+        session_ids.remember("recent", car_id, catalogue.RECENT_SIZE)
     asked = request.args.get("photo", "0")
     photo_index = int(asked) if asked.isascii() and asked.isdigit() and int(asked) < len(car["photos"]) else 0
     return render_template(
@@ -140,24 +150,32 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
         car=car,
         photo_index=photo_index,
         image_urls=[absolute_url("selling.photo", name=p["file"], size="large") for p in car["photos"]],
+        photo_urls=[url_for("selling.photo", name=p["file"], size="large") for p in car["photos"]],
         prices=catalogue.price_history(car_id),
         similar=catalogue.similar(car, actor=actor),
         canonical=absolute_url("cars.show", car_id=car_id, slug=canonical),
-        comparing=car_id in session_ids.ids("compare"),
+        comparing=car_id in compared(),
     )
 
 
 @bp.post("/cars/<int:car_id>/favorite")
-@login_required
+@public
 def favorite(car_id: int) -> Response:
-    """Save or unsave a car (a plain form post; works without JavaScript)."""
+    """Save or unsave a car (a plain form post; works without JavaScript). A visitor is sent to log in, and the
+    car is saved as soon as they are in (the intent waits in the session, set only by this CSRF-checked POST)."""
     actor = Actor.from_request()
+    back = safe_next(request.form.get("next"))
+    if not actor.is_authenticated:
+        catalogue.public_car(car_id)
+        session[session_ids.SAVE_AFTER_LOGIN] = car_id
+        flash("Log in or create an account to save this car: it is saved as soon as you are in.", "info")
+        return redirect(url_for("auth.login", next=back or url_for("cars.show", car_id=car_id)), code=303)
     if request.form.get("action") == "remove":
         saved.remove(car_id, actor=actor)
         flash("Removed from your favourites.", "success")
     elif saved.save(car_id, actor=actor):
         flash("Saved to your favourites.", "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("cars.show", car_id=car_id), code=303)
+    return redirect(back or url_for("cars.show", car_id=car_id), code=303)
 
 
 @bp.get("/favorites")
@@ -170,11 +188,21 @@ def favorites() -> str:
 @bp.post("/compare/<int:car_id>")
 @public
 def compare_toggle(car_id: int) -> Response:
-    """Add a car to (or take it off) the comparison list, up to four cars."""
-    ids, fitted = comparison.toggle(session_ids.ids("compare"), car_id, remove=request.form.get("action") == "remove")
+    """Add a car to (or take it off) the comparison list, up to four cars: the account's list when logged in."""
+    actor = Actor.from_request()
+    remove = request.form.get("action") == "remove"
+    if actor.is_authenticated:
+        if remove or car_id in current_user.compare_ids:
+            lists.remove_compared(car_id, actor=actor)
+            fitted = True
+        else:
+            fitted = lists.add_compared(car_id, actor=actor)
+        ids = lists.compared_ids(actor=actor)
+    else:
+        ids, fitted = comparison.toggle(session_ids.ids("compare"), car_id, remove=remove)
+        session_ids.store("compare", ids)
     if not fitted:
         flash(f"You can compare up to {comparison.COMPARE_MAX} cars; remove one first.", "error")
-    session_ids.store("compare", ids)
     target = safe_next(request.form.get("next"))
     return redirect(target or url_for("cars.compare", ids=",".join(map(str, ids)) or None), code=303)
 
@@ -184,7 +212,7 @@ def compare_toggle(car_id: int) -> Response:
 def compare() -> str:
     """2 to 4 cars side by side; ?diff=1 shows only the rows that differ. The URL is shareable."""
     raw = request.args.get("ids")
-    ids = session_ids.ids("compare") if raw is None else comparison.parse_ids(raw)
+    ids = compared() if raw is None else comparison.parse_ids(raw)
     cars = catalogue.cars_in_order(ids, actor=Actor.from_request())
     only_diff = request.args.get("diff") == "1"
     return render_template(

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..cars import catalogue
+from ..cars import catalogue, lists
 from ..cars.search import Search, run
 from ..domain.actor import Actor
 from ..web import session_ids
@@ -26,7 +26,7 @@ def index() -> str:
         "home.html",
         newest=run(Search(limit=8), actor.user_id).cars,
         makes=catalogue.makes_with_counts(),
-        recent=catalogue.cars_in_order(session_ids.ids("recent"), actor=actor),
+        recent=lists.recent_cars(actor=actor, visitor_ids=session_ids.ids("recent")),
         featured=catalogue.featured(actor=actor),
     )
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import flask_login
-from flask import Flask, abort, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
 from .. import db
@@ -36,6 +36,7 @@ class User(flask_login.UserMixin):
         self.avatar = row["avatar"]
         self.email_verified = row["email_verified_at"] is not None
         self.session_id = row["session_id"]
+        self.compare_ids: list[int] = list(row["compare_ids"] or [])
         self._token = token
 
     def get_id(self) -> str:
@@ -90,7 +91,8 @@ def load_user(token: str) -> User | None:
 def unauthorized():
     if wants_json():
         return error_response(401, "Log in to continue.")
-    flash(login_manager.login_message, login_manager.login_message_category)
+    view = current_app.view_functions.get(request.endpoint or "")
+    flash(getattr(view, "login_message", None) or login_manager.login_message, login_manager.login_message_category)
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -176,18 +178,27 @@ def verified_required(view: Callable) -> Callable:
     return _declare(flask_login.login_required(wrapper), "verified")
 
 
-def role_required(*roles: str) -> Callable[[Callable], Callable]:
-    """Logged-in accounts with one of these roles only: 403 for others, the login page for visitors."""
+def role_required(
+    *roles: str, lead: str | None = None, login_message: str | None = None
+) -> Callable[[Callable], Callable]:
+    """Logged-in accounts with one of these roles only: 403 for others, the login page for visitors. With ``lead``
+    (an endpoint), others opening the page (GET) are led there instead, e.g. a buyer opening /sell to the page that
+    explains becoming a seller, with ``next`` pointing back. ``login_message`` is what visitors read at the login."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if current_user.role not in roles:
+                if lead is not None and request.method == "GET":
+                    return redirect(url_for(lead, next=request.full_path.rstrip("?")))
                 abort(403, "You do not have access to this page.")
             return view(*args, **kwargs)
 
         wrapper.roles = roles  # type: ignore[attr-defined]
-        return _declare(flask_login.login_required(wrapper), "+".join(roles))
+        wrapper.leads = lead  # type: ignore[attr-defined]
+        guarded = _declare(flask_login.login_required(wrapper), "+".join(roles))
+        guarded.login_message = login_message  # type: ignore[attr-defined]
+        return guarded
 
     return decorator
 

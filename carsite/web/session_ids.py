@@ -6,6 +6,9 @@ from flask import session
 
 from .inputs import is_id
 
+SAVE_AFTER_LOGIN = "save_after_login"  # the car a visitor asked to save; saved once they log in
+AFTER_SIGNUP = "after_signup"  # where a visitor who signed up was going (a local path), for their first login
+
 
 def ids(key: str) -> list[int]:
     """The car ids kept in the session under ``key`` (anything else there, e.g. a number past bigint, is ignored)."""
