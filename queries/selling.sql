@@ -89,12 +89,16 @@ UPDATE cars SET featured = :featured WHERE id = :car_id AND deleted_at IS NULL R
 
 -- name: featured
 -- Listed cars an admin featured, newest first, at most :limit, with whether :user_id (NULL for visitors) saved
--- each; an empty list when none.
-SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cover_photo, created_at,
-       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = cars.id) AS is_favorite
-  FROM cars
- WHERE featured AND status = 'available' AND deleted_at IS NULL
- ORDER BY created_at DESC
+-- each and its price rating; an empty list when none.
+SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.cover_photo,
+       c.created_at,
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite,
+       pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
+       pr.comparables AS price_comparables
+  FROM cars c
+  LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price
+ WHERE c.featured AND c.status = 'available' AND c.deleted_at IS NULL
+ ORDER BY c.created_at DESC
  LIMIT :limit;
 
 -- name: photos

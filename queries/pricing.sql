@@ -1,0 +1,85 @@
+-- name: refresh
+-- plan: custom
+-- Rate the asking price of every listed car (or, with :make and :model, of that model's listed cars only) against
+-- its comparables, in one statement; returns the number of rating rows written or removed (a row whose figures did
+-- not change is left alone, its computed_at too).
+-- Comparables of a car: the other listed cars (available, not deleted) of the same make and model, built within a
+-- year of it (year - 1 to year + 1) and in the same mileage band (width_bucket over :bands, ascending bounds in km).
+-- Their median is percentile_cont(0.5) of their prices, the car itself left out. Every car is put into the pools
+-- of its own year and of the years either side, so the pool of (make, model, band, year) holds the comparables of
+-- that year's cars plus the car itself; one sort by price per pool gives each car its position, and the median of
+-- the others is read with nth_value at the middle positions, stepping over the car's own (with equal prices it
+-- does not matter which of them is the car's).
+-- With fewer than :min_comparables comparables a car gets a row without a rating. The rating is 'great' at a price
+-- at or below median * (1 - :great), 'good' at or below median * (1 - :good), 'fair' at or below
+-- median * (1 + :fair), else 'high'. Rows of cars in scope that are no longer listed are removed.
+WITH live AS MATERIALIZED (
+    SELECT c.id, c.make, c.model, c.year, c.price, width_bucket(c.mileage_km, :bands::int[]) AS band
+      FROM cars c
+     WHERE c.status = 'available'
+       AND c.deleted_at IS NULL
+       AND (:make::text IS NULL OR (c.make = :make AND c.model = :model))
+), positioned AS NOT MATERIALIZED (
+    SELECT p.*, count(*) OVER pool - 1 AS others, row_number() OVER pool AS position
+      FROM (SELECT l.id, l.make, l.model, l.band, l.year + s.shift AS pool_year, s.shift = 0 AS own, l.price
+              FROM live l
+             CROSS JOIN (VALUES (-1), (0), (1)) AS s(shift)) AS p
+    WINDOW pool AS (PARTITION BY p.make, p.model, p.band, p.pool_year ORDER BY p.price
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+), middles AS NOT MATERIALIZED (  -- the others' middle positions (the same one for an odd number), in the pool
+    SELECT p.*,
+           greatest(1, (p.others + 1) / 2 + CASE WHEN (p.others + 1) / 2 >= p.position THEN 1 ELSE 0 END) AS low,
+           p.others / 2 + 1 + CASE WHEN p.others / 2 + 1 >= p.position THEN 1 ELSE 0 END AS high
+      FROM positioned p
+), medians AS NOT MATERIALIZED (
+    SELECT m.id, m.own, m.price, m.others,
+           CASE WHEN m.others > 0
+                THEN round((nth_value(m.price, m.low::int) OVER pool + nth_value(m.price, m.high::int) OVER pool) / 2, 2)
+           END AS median
+      FROM middles m
+    WINDOW pool AS (PARTITION BY m.make, m.model, m.band, m.pool_year ORDER BY m.price
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+), rated AS (
+    SELECT m.id, m.price, m.others, m.median, m.price - m.median AS difference,
+           CASE WHEN m.others < :min_comparables THEN NULL
+                WHEN m.price <= m.median * (1 - :great::numeric) THEN 'great'
+                WHEN m.price <= m.median * (1 - :good::numeric) THEN 'good'
+                WHEN m.price <= m.median * (1 + :fair::numeric) THEN 'fair'
+                ELSE 'high' END AS rating
+      FROM medians m
+     WHERE m.own
+), removed AS (
+    DELETE FROM car_price_ratings r
+     WHERE (:make::text IS NULL OR r.car_id IN (SELECT c.id FROM cars c WHERE c.make = :make AND c.model = :model))
+       AND NOT EXISTS (SELECT FROM live l WHERE l.id = r.car_id)
+    RETURNING r.car_id
+), written AS (
+    INSERT INTO car_price_ratings AS r (car_id, price, rating, median, difference, comparables, computed_at)
+    SELECT id, price, rating, median, difference, others, now()
+      FROM rated
+     ORDER BY id  -- one lock order for every refresh, so two that overlap wait for each other instead of deadlocking
+    ON CONFLICT (car_id) DO UPDATE
+       SET price = excluded.price, rating = excluded.rating, median = excluded.median,
+           difference = excluded.difference, comparables = excluded.comparables, computed_at = excluded.computed_at
+     WHERE (r.price, r.rating, r.median, r.comparables) IS DISTINCT FROM
+           (excluded.price, excluded.rating, excluded.median, excluded.comparables)
+    RETURNING r.car_id
+)
+SELECT (SELECT count(*) FROM removed) + (SELECT count(*) FROM written) AS changed;
+
+-- name: comparable_median
+-- The median asking price (percentile_cont) and number of the listed cars of :make :model built within a year of
+-- :year, at any mileage, leaving out :car_id (NULL for a new listing); one row, median NULL when there are none.
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY c.price)::numeric(12, 2) AS median, count(*) AS comparables
+  FROM cars c
+ WHERE c.status = 'available'
+   AND c.deleted_at IS NULL
+   AND c.make = :make
+   AND c.model = :model
+   AND c.year BETWEEN :year::int - 1 AND :year::int + 1
+   AND c.id IS DISTINCT FROM :car_id::bigint;
+
+-- name: no_statement_timeout
+-- Lift the statement timeout until the end of the current transaction, for a refresh of every car (from the command
+-- line or a job, never a web request); returns one row.
+SELECT set_config('statement_timeout', '0', true) AS statement_timeout;
