@@ -274,7 +274,8 @@ def seed_command(count: int) -> None:
             seed_module.generate(count, progress=seed_module.print_progress)
             click.echo(f"generated {count:,} cars in {time.perf_counter() - started:.1f} s")
             started = time.perf_counter()
-            click.echo(f"price ratings: {pricing.refresh_all():,} row(s) changed in {time.perf_counter() - started:.1f} s")
+            changed = pricing.refresh_all()
+            click.echo(f"price ratings: {changed:,} row(s) changed in {time.perf_counter() - started:.1f} s")
     except seed_module.SeedRefused as exc:
         _fail(str(exc))
 

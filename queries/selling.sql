@@ -81,7 +81,7 @@ SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.cover_photo,
 UPDATE cars
    SET status = :status, rejection_remark = :remark
  WHERE id = :car_id AND status = 'pending' AND deleted_at IS NULL
-RETURNING id, seller_id, title;
+RETURNING id, seller_id, title, make, model;
 
 -- name: set_featured
 -- Feature a listed car on the home page (or stop); no row when the car is gone.
@@ -216,7 +216,7 @@ RETURNING id, proposed;
 -- name: lock_revision_car
 -- The car of a revision, locked (as listing edits lock it, so decisions and edits of one car take turns; car
 -- first, then revision, in every writer, so they cannot deadlock); no row for an unknown revision or a deleted car.
-SELECT c.id AS car_id, c.seller_id, c.title
+SELECT c.id AS car_id, c.seller_id, c.title, c.make, c.model
   FROM cars c
   JOIN listing_revisions r ON r.car_id = c.id
  WHERE r.id = :revision_id AND c.deleted_at IS NULL
@@ -240,7 +240,7 @@ UPDATE cars c
           FROM jsonb_populate_record(c, r.proposed) AS p)
   FROM listing_revisions r
  WHERE r.id = :revision_id AND r.status = 'approved' AND c.id = r.car_id AND c.deleted_at IS NULL
-RETURNING c.id, c.seller_id, c.title;
+RETURNING c.id, c.seller_id, c.title, c.make, c.model;
 
 -- name: publish_photos
 -- Make a car's photos awaiting review public; returns how many.

@@ -118,7 +118,9 @@ def test_ratings_agree_with_medians_computed_in_python(app):
     found = ratings(app)
     band = pricing.mileage_band
     for car_id, model, year, km, price in cars:
-        others = [p for i, m, y, k, p in cars if i != car_id and m == model and abs(y - year) <= 1 and band(k) == band(km)]
+        others = [
+            p for i, m, y, k, p in cars if i != car_id and m == model and abs(y - year) <= 1 and band(k) == band(km)
+        ]
         rating, median, difference, comparables, rated_price = found[car_id]
         assert comparables == len(others) and rated_price == price
         if not others:
