@@ -10,8 +10,11 @@ from decimal import Decimal
 from carsite import db
 from carsite.cars import pricing
 from carsite.db import Database
+from carsite.domain.actor import Actor
+from carsite.selling import workflow
 
-from .helpers import make_car, make_user, sql
+from .helpers import make_car, make_user, post, sql
+from .test_selling import VALID, create
 
 GOLF = {"make": "Volkswagen", "model": "Golf", "title": "Volkswagen Golf"}
 
@@ -146,3 +149,153 @@ def test_mileage_bands():
     assert pricing.mileage_band(20_000) == (20_000, 49_999)
     assert pricing.mileage_band(199_999) == (150_000, 199_999)
     assert pricing.mileage_band(200_000) == (200_000, None)
+
+
+def seven_golfs(app, seller_id: int) -> tuple[int, list[int]]:
+    """A great-price Golf (9,000 against a median of 13,000) among six others, all rated."""
+    target = golf(app, seller_id, 9_000, title="Golf bargain")
+    others = [golf(app, seller_id, p) for p in (10_000, 11_000, 12_000, 13_000, 14_000, 15_000, 16_000)]
+    refresh_all(app)
+    return target, others
+
+
+def car_page(client, car_id: int) -> str:
+    response = client.get(f"/cars/{car_id}", follow_redirects=True)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def badge(html: str, car_id: int) -> str | None:
+    """The rating words on the result card of ``car_id``."""
+    card = re.search(rf'<li class="card"[^>]*>\s*<a class="card-link" href="/cars/{car_id}">(.*?)</li>', html, re.S)
+    assert card, f"no card for car {car_id}"
+    found = re.search(r'<p class="price-rating price-rating-(\w+)">(.*?)</p>', card.group(1), re.S)
+    return found and re.sub(r"<[^>]+>", "", found.group(2)).strip()
+
+
+def test_cards_show_the_rating_in_words(app):
+    seller = make_user(app, "s@example.com", role="seller")
+    target, others = seven_golfs(app, seller)
+    html = app.test_client().get("/cars?make=Volkswagen").get_data(as_text=True)
+    assert badge(html, target) == "Market price rating: Great price"
+    assert badge(html, others[-1]) == "Market price rating: High price"  # 16,000 against 12,000
+    assert '<span class="visually-hidden">Market price rating: </span>Great price' in html
+    home = app.test_client().get("/").get_data(as_text=True)
+    assert badge(home, target) == "Market price rating: Great price"
+    similar = car_page(app.test_client(), others[0]).split("<h2>Similar cars</h2>", 1)[1]
+    assert badge(similar, others[-1]) == "Market price rating: High price"
+
+
+def test_car_page_explains_the_rating_within_four_queries(app):
+    seller = make_user(app, "s@example.com", role="seller")
+    target, _others = seven_golfs(app, seller)
+    client = app.test_client()
+    location = client.get(f"/cars/{target}").headers["Location"]
+    with Database.record() as names:
+        html = client.get(location).get_data(as_text=True)
+    assert len(names) <= 4, names
+    verdict = html.split('<section class="price-verdict"', 1)[1].split("</section>", 1)[0]
+    text = re.sub(r"[ \n]+", " ", re.sub(r"<[^>]+>", "", verdict))
+    assert "Great price" in text
+    assert "€\u202f4,000 below the median of 7 similar cars (€\u202f13,000)." in text
+    assert "the other Volkswagen Golf cars for sale here, built 2018–2020, with 20,000–49,999 km" in text
+    assert "“Great price” means at least 10% below the median of similar cars." in text
+
+
+def test_a_car_without_enough_comparables_says_so_and_has_no_badge(app):
+    seller = make_user(app, "s@example.com", role="seller")
+    ids = [golf(app, seller, p) for p in (10_000, 11_000, 12_000)]
+    refresh_all(app)
+    html = car_page(app.test_client(), ids[0])
+    assert "Only 2 similar cars for sale: too few to rate this price." in html
+    assert "price-rating-" not in html
+
+
+def test_a_changed_price_drops_the_badge_from_cards_page_and_api(app):
+    seller = make_user(app, "s@example.com", role="seller")
+    target, _others = seven_golfs(app, seller)
+    client = app.test_client()
+    assert client.get(f"/api/v1/cars/{target}").json["price_rating"] == {
+        "rating": "great",
+        "median": 13000.0,
+        "difference": -4000.0,
+        "comparables": 7,
+    }
+    sql(app, "UPDATE cars SET price = 13500 WHERE id = %s", target)  # no refresh: the stored rating is stale
+    assert "price-rating-" not in car_page(client, target).split("<h2>Similar cars</h2>", 1)[0]
+    assert badge(client.get("/cars?make=Volkswagen").get_data(as_text=True), target) is None
+    assert client.get(f"/api/v1/cars/{target}").json["price_rating"] is None
+    items = {c["id"]: c for c in client.get("/api/v1/cars?make=Volkswagen").json["items"]}
+    assert items[target]["price_rating"] is None and items[_others[0]]["price_rating"]["rating"] == "great"
+
+
+def test_a_sold_car_shows_no_rating(app):
+    seller = make_user(app, "s@example.com", role="seller")
+    target, _others = seven_golfs(app, seller)
+    sql(app, "UPDATE cars SET status = 'sold' WHERE id = %s", target)
+    html = car_page(app.test_client(), target)
+    assert "no longer for sale" in html and "price-verdict" not in html.split("<h2>Similar cars</h2>", 1)[0]
+
+
+def test_approving_a_listing_rates_it_and_its_model(app):
+    seller = make_user(app, "s@example.com", role="seller")
+    _target, others = seven_golfs(app, seller)
+    new = make_car(app, seller, status="pending", price=30_000, year=2019, mileage_km=30_000, **GOLF)
+    with app.app_context():
+        workflow.decide(new, "approve", None, actor=Actor.system())
+    found = ratings(app)
+    assert found[new][0] == "high" and found[new][3] == 8
+    assert found[others[0]][3] == 8  # its comparables counted the new car at once
+
+
+def test_a_sellers_price_change_is_rated_at_once(app, seller):
+    seller_id = sql(app, "SELECT id FROM users WHERE email = 'seller@example.com'")[0][0]
+    target, others = seven_golfs(app, seller_id)
+    data = {**VALID, "year": "2019", "mileage_km": "30000", "title": "Golf bargain"}
+    response = post(seller, f"/sell/{target}", {**data, "price": "12500"}, page=f"/sell/{target}")  # within 20 %
+    assert response.status_code == 303
+    assert ratings(app)[target][:4] == ("good", Decimal("13000.00"), Decimal("-500.00"), 7)
+    assert ratings(app)[others[3]][1] == Decimal("12500.00")  # the 13,000 Golf's others now include 12,500
+
+
+def test_a_price_far_below_comparable_cars_is_asked_about_before_saving(app, seller):
+    seller_id = sql(app, "SELECT id FROM users WHERE email = 'seller@example.com'")[0][0]
+    seven_golfs(app, seller_id)  # 2019 Golfs asking 9,000 to 16,000: median 12,500
+    before = sql(app, "SELECT count(*) FROM cars")[0][0]
+    response = post(seller, "/sell/new", {**VALID, "price": "18.90"}, page="/sell/new")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and sql(app, "SELECT count(*) FROM cars")[0][0] == before
+    assert "€\u202f18.90 for a 2019 Volkswagen Golf — did you mean €\u202f18,900?" in html
+    assert "8 Volkswagen Golf cars for sale here, built 2018–2020, ask €\u202f12,500 (the median)." in html
+    assert 'name="price" type="text" value="18.90"' in html or 'value="18.90"' in html  # what the seller typed
+    assert 'name="confirm_price" value="18.9"' in html
+    confirmed = post(seller, "/sell/new", {**VALID, "price": "18.90", "confirm_price": "18.9"}, page="/sell/new")
+    assert confirmed.status_code == 303
+    assert sql(app, "SELECT price FROM cars ORDER BY id DESC LIMIT 1")[0][0] == Decimal("18.90")
+
+
+def test_confirming_one_price_does_not_let_another_through(app, seller):
+    seller_id = sql(app, "SELECT id FROM users WHERE email = 'seller@example.com'")[0][0]
+    seven_golfs(app, seller_id)
+    response = post(seller, "/sell/new", {**VALID, "price": "450", "confirm_price": "18.9"}, page="/sell/new")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "€\u202f450 for a 2019 Volkswagen Golf — did you mean €\u202f4,500?" not in html  # 4,500 is too far off
+    assert "€\u202f450 for a 2019 Volkswagen Golf is far below similar cars." in html
+
+
+def test_an_edit_asks_only_when_the_price_changes(app, seller):
+    seller_id = sql(app, "SELECT id FROM users WHERE email = 'seller@example.com'")[0][0]
+    seven_golfs(app, seller_id)
+    car_id = create(seller, price="1750", confirm_price="1750")  # 1,750 against 12,500: asked, confirmed
+    edited = post(seller, f"/sell/{car_id}", {**VALID, "price": "1750", "city": "Halle"}, page=f"/sell/{car_id}")
+    assert edited.status_code == 303  # the price did not change: no question again
+    asked = post(seller, f"/sell/{car_id}", {**VALID, "price": "1745"}, page=f"/sell/{car_id}")
+    assert asked.status_code == 200 and "did you mean €\u202f17,450?" in asked.get_data(as_text=True)
+    fine = post(seller, f"/sell/{car_id}", {**VALID, "price": "17450"}, page=f"/sell/{car_id}")
+    assert fine.status_code == 303
+
+
+def test_no_question_without_enough_comparable_cars(app, seller):
+    response = post(seller, "/sell/new", {**VALID, "price": "18.90"}, page="/sell/new")
+    assert response.status_code == 303

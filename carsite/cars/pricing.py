@@ -49,7 +49,7 @@ def refresh(make: str, model: str) -> int:
 def refresh_all() -> int:
     """Rate every listed car in one statement (from the command line or a job: the statement timeout is lifted for
     it); returns how many rating rows changed."""
-    db.one("pricing.no_statement_timeout")
+    db.one("pricing.batch_settings")
     return _refresh(None, None)
 
 

@@ -75,8 +75,8 @@ def question(
 
 def likelier(price: Decimal, median: Decimal) -> Decimal | None:
     """The price times 10, 100 or 1,000 (a slipped decimal separator or lost zeros) nearest the median, when it lands
-    within a factor of three of it; None otherwise."""
+    within a factor of two of it; None otherwise."""
     if price <= 0:
         return None
     best = min((price * factor for factor in (10, 100, 1000)), key=lambda p: abs(math.log(p / median)))
-    return best.quantize(Decimal("1")) if median / 3 <= best <= median * 3 else None
+    return best.quantize(Decimal("1")) if median / 2 <= best <= median * 2 else None
