@@ -13,7 +13,7 @@ from carsite.db import Database
 from carsite.domain.actor import Actor
 from carsite.selling import workflow
 
-from .helpers import make_car, make_user, post, sql
+from .helpers import login, make_car, make_user, post, sql
 from .test_selling import VALID, create
 
 GOLF = {"make": "Volkswagen", "model": "Golf", "title": "Volkswagen Golf"}
@@ -184,6 +184,12 @@ def test_cards_show_the_rating_in_words(app):
     assert badge(home, target) == "Market price rating: Great price"
     similar = car_page(app.test_client(), others[0]).split("<h2>Similar cars</h2>", 1)[1]
     assert badge(similar, others[-1]) == "Market price rating: High price"
+    make_user(app, "fan@example.com")
+    fan = app.test_client()
+    login(fan, "fan@example.com")
+    post(fan, f"/cars/{target}/favorite", page="/")
+    saved = fan.get("/favorites").get_data(as_text=True)
+    assert '<span class="visually-hidden">Market price rating: </span>Great price' in saved
 
 
 def test_car_page_explains_the_rating_within_four_queries(app):
