@@ -6,7 +6,7 @@ Uses the database bench/search.py sets up (a database "carsite_bench" on the emb
 topped up to --cars generated cars). Figures: the refresh of every listed car when no rating exists yet (every row
 written), again when nothing changed (the computation alone: rows with the same figures are not written), after 1 %
 of the prices changed, and the refresh of one make and model (what a listing's price change or approval runs while
-the seller waits), as medians over --runs.
+the seller waits), as medians over --runs; then the comparables query of the seller's price question.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bench.search import database_url, prepare  # noqa: E402
 from carsite import create_app, db  # noqa: E402
 from carsite.cars import pricing  # noqa: E402
+from carsite.selling import price_check  # noqa: E402
 
 
 def timed(action) -> tuple[float, int]:
@@ -64,6 +65,10 @@ def main() -> None:
             runs = [timed(functools.partial(pricing.refresh, make, model)) for _ in range(args.runs)]
             ms = statistics.median(r[0] for r in runs)
             print(f"{f'one model: {make} {model} ({listed:,} listed; median)':<52} {ms:>9.1f} {runs[-1][1]:>13,}")
+        question = {"price": 18.9, "make": "Volkswagen", "model": "Golf", "year": 2019}
+        runs = [timed(functools.partial(price_check.question, question)) for _ in range(args.runs)]
+        ms = statistics.median(r[0] for r in runs)
+        print(f"{'the seller price question (Golf 2019; median)':<52} {ms:>9.1f}")
         shares = db.all("bench.price_rating_shares")
         print("\nratings: " + ", ".join(f"{r['rating'] or 'too few comparables'} {r['cars']:,}" for r in shares))
     app.extensions["carsite.views"].close()

@@ -9,8 +9,9 @@
 -- of its own year and of the years either side, so the pool of (make, model, band, year) holds the comparables of
 -- that year's cars plus the car itself; one sort by price per pool gives each car its position, and the median of
 -- the others is read with nth_value at the middle positions, stepping over the car's own (with equal prices it
--- does not matter which of them is the car's). Pools are told apart byte-wise (COLLATE "C": equality is the same,
--- the sort several times cheaper than by the database's collation).
+-- does not matter which of them is the car's). Pools are keyed by one integer (a number per make and model, the
+-- band, the year) and sorted by price in cents: sorting by text under the database's collation and by numeric cost
+-- several times more. :bands has fewer than 63 bounds.
 -- With fewer than :min_comparables comparables a car gets a row without a rating. The rating is 'great' at a price
 -- at or below median * (1 - :great), 'good' at or below median * (1 - :good), 'fair' at or below
 -- median * (1 + :fair), else 'high'. Rows of cars in scope that are no longer listed are removed.
@@ -20,13 +21,17 @@ WITH live AS MATERIALIZED (
      WHERE c.status = 'available'
        AND c.deleted_at IS NULL
        AND (:make::text IS NULL OR (c.make = :make AND c.model = :model))
+), models AS (  -- a number per make and model: pools are then keyed and sorted by integers alone
+    SELECT d.make, d.model, row_number() OVER () AS model_no
+      FROM (SELECT DISTINCT l.make, l.model FROM live l) AS d
 ), positioned AS NOT MATERIALIZED (
     SELECT p.*, count(*) OVER pool - 1 AS others, row_number() OVER pool AS position
-      FROM (SELECT l.id, l.make, l.model, l.band, l.year + s.shift AS pool_year, s.shift = 0 AS own, l.price
+      FROM (SELECT l.id, l.price, (l.price * 100)::bigint AS cents, s.shift = 0 AS own,
+                   (m.model_no * 64 + l.band) * 4096 + l.year + s.shift AS pool  -- (model, band, year) in one number
               FROM live l
+              JOIN models m ON m.make = l.make AND m.model = l.model
              CROSS JOIN (VALUES (-1), (0), (1)) AS s(shift)) AS p
-    WINDOW pool AS (PARTITION BY p.make COLLATE "C", p.model COLLATE "C", p.band, p.pool_year ORDER BY p.price
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    WINDOW pool AS (PARTITION BY p.pool ORDER BY p.cents ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ), middles AS NOT MATERIALIZED (  -- the others' middle positions (the same one for an odd number), in the pool
     SELECT p.*,
            greatest(1, (p.others + 1) / 2 + CASE WHEN (p.others + 1) / 2 >= p.position THEN 1 ELSE 0 END) AS low,
@@ -38,8 +43,7 @@ WITH live AS MATERIALIZED (
                 THEN round((nth_value(m.price, m.low::int) OVER pool + nth_value(m.price, m.high::int) OVER pool) / 2, 2)
            END AS median
       FROM middles m
-    WINDOW pool AS (PARTITION BY m.make COLLATE "C", m.model COLLATE "C", m.band, m.pool_year ORDER BY m.price
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    WINDOW pool AS (PARTITION BY m.pool ORDER BY m.cents ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ), rated AS (
     SELECT m.id, m.price, m.others, m.median, m.price - m.median AS difference,
            CASE WHEN m.others < :min_comparables THEN NULL
