@@ -5,13 +5,13 @@
 -- not change is left alone, its computed_at too).
 -- Comparables of a car: the other listed cars (available, not deleted) of the same make and model, built within a
 -- year of it (year - 1 to year + 1) and in the same mileage band (width_bucket over :bands, ascending bounds in km).
--- Their median is percentile_cont(0.5) of their prices, the car itself left out. Every car is put into the pools
+-- Their median is percentile_cont(0.5) of their prices, the car itself left out. Every car is counted in the pools
 -- of its own year and of the years either side, so the pool of (make, model, band, year) holds the comparables of
--- that year's cars plus the car itself; one sort by price per pool gives each car its position, and the median of
--- the others is read with nth_value at the middle positions, stepping over the car's own (with equal prices it
--- does not matter which of them is the car's). Pools are keyed by one integer (a number per make and model, the
--- band, the year) and sorted by price in cents: sorting by text under the database's collation and by numeric cost
--- several times more. :bands has fewer than 63 bounds.
+-- that year's cars plus the car itself. Per pool, one aggregate sorts the prices and keeps the two pairs of prices
+-- that can be the middle once one car is taken out: the car's own price then says which pair member is the
+-- median's (a car priced at or below a middle price shifts the middle one place up; with equal prices both give
+-- the same). Pools are keyed by one integer (a number per make and model, the band, the year; :bands has fewer
+-- than 63 bounds), which sorts far faster than text under the database's collation.
 -- With fewer than :min_comparables comparables a car gets a row without a rating. The rating is 'great' at a price
 -- at or below median * (1 - :great), 'good' at or below median * (1 - :good), 'fair' at or below
 -- median * (1 + :fair), else 'high'. Rows of cars in scope that are no longer listed are removed.
@@ -21,29 +21,31 @@ WITH live AS MATERIALIZED (
      WHERE c.status = 'available'
        AND c.deleted_at IS NULL
        AND (:make::text IS NULL OR (c.make = :make AND c.model = :model))
-), models AS (  -- a number per make and model: pools are then keyed and sorted by integers alone
+), models AS (  -- a number per make and model
     SELECT d.make, d.model, row_number() OVER () AS model_no
       FROM (SELECT DISTINCT l.make, l.model FROM live l) AS d
-), positioned AS NOT MATERIALIZED (
-    SELECT p.*, count(*) OVER pool - 1 AS others, row_number() OVER pool AS position
-      FROM (SELECT l.id, l.price, (l.price * 100)::bigint AS cents, s.shift = 0 AS own,
-                   (m.model_no * 64 + l.band) * 4096 + l.year + s.shift AS pool  -- (model, band, year) in one number
-              FROM live l
-              JOIN models m ON m.make = l.make AND m.model = l.model
-             CROSS JOIN (VALUES (-1), (0), (1)) AS s(shift)) AS p
-    WINDOW pool AS (PARTITION BY p.pool ORDER BY p.cents ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-), middles AS NOT MATERIALIZED (  -- the others' middle positions (the same one for an odd number), in the pool
-    SELECT p.*,
-           greatest(1, (p.others + 1) / 2 + CASE WHEN (p.others + 1) / 2 >= p.position THEN 1 ELSE 0 END) AS low,
-           p.others / 2 + 1 + CASE WHEN p.others / 2 + 1 >= p.position THEN 1 ELSE 0 END AS high
-      FROM positioned p
-), medians AS NOT MATERIALIZED (
-    SELECT m.id, m.own, m.price, m.others,
+), keyed AS MATERIALIZED (  -- each listed car with the key of its own pool: (model, band, year) in one number
+    SELECT l.id, l.price, (m.model_no * 64 + l.band) * 4096 + l.year AS pool
+      FROM live l
+      JOIN models m ON m.make = l.make AND m.model = l.model
+), pools AS (  -- the prices, in order, of the cars of a pool's year and the years either side
+    SELECT k.pool + s.shift AS pool, array_agg(k.price ORDER BY k.price) AS prices
+      FROM keyed k
+     CROSS JOIN (VALUES (-1), (0), (1)) AS s(shift)
+     GROUP BY k.pool + s.shift
+), middles AS MATERIALIZED (  -- the lower and upper middle of the others (one for an odd number) in the pool
+    SELECT p.pool, p.size - 1 AS others,  -- when the car itself comes later in the pool, or (_next) earlier
+           p.prices[p.size / 2] AS low, p.prices[p.size / 2 + 1] AS low_next,
+           p.prices[(p.size - 1) / 2 + 1] AS high, p.prices[(p.size - 1) / 2 + 2] AS high_next
+      FROM (SELECT pools.*, cardinality(pools.prices) AS size FROM pools) AS p
+), medians AS (
+    SELECT k.id, k.price, m.others,
            CASE WHEN m.others > 0
-                THEN round((nth_value(m.price, m.low::int) OVER pool + nth_value(m.price, m.high::int) OVER pool) / 2, 2)
+                THEN round(((CASE WHEN k.price <= m.low THEN m.low_next ELSE m.low END)
+                            + (CASE WHEN k.price <= m.high THEN m.high_next ELSE m.high END)) / 2, 2)
            END AS median
-      FROM middles m
-    WINDOW pool AS (PARTITION BY m.pool ORDER BY m.cents ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+      FROM keyed k
+      JOIN middles m ON m.pool = k.pool
 ), rated AS (
     SELECT m.id, m.price, m.others, m.median, m.price - m.median AS difference,
            CASE WHEN m.others < :min_comparables THEN NULL
@@ -52,11 +54,12 @@ WITH live AS MATERIALIZED (
                 WHEN m.price <= m.median * (1 + :fair::numeric) THEN 'fair'
                 ELSE 'high' END AS rating
       FROM medians m
-     WHERE m.own
-), removed AS (
+), removed AS (  -- (the scope is inside the subquery: an OR around it would keep it from becoming a semi-join)
     DELETE FROM car_price_ratings r
-     WHERE (:make::text IS NULL OR r.car_id IN (SELECT c.id FROM cars c WHERE c.make = :make AND c.model = :model))
-       AND NOT EXISTS (SELECT FROM live l WHERE l.id = r.car_id)
+     WHERE r.car_id IN (SELECT c.id
+                          FROM cars c
+                         WHERE (:make::text IS NULL OR (c.make = :make AND c.model = :model))
+                           AND NOT (c.status = 'available' AND c.deleted_at IS NULL))
     RETURNING r.car_id
 ), written AS (
     INSERT INTO car_price_ratings AS r (car_id, price, rating, median, difference, comparables, computed_at)
@@ -91,4 +94,5 @@ SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY c.price)::numeric(12, 2) AS m
 -- Settings until the end of the current transaction for a refresh of every car (from the command line or a job,
 -- never a web request): no statement timeout, and sort memory for the pools (three rows of about 100 bytes per
 -- listed car: a million cars sort in memory instead of on disk); returns one row.
-SELECT set_config('statement_timeout', '0', true) AS statement_timeout, set_config('work_mem', '512MB', true) AS work_mem;
+SELECT set_config('statement_timeout', '0', true) AS statement_timeout,
+       set_config('work_mem', '512MB', true) AS work_mem;
