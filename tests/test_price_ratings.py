@@ -305,3 +305,15 @@ def test_an_edit_asks_only_when_the_price_changes(app, seller):
 def test_no_question_without_enough_comparable_cars(app, seller):
     response = post(seller, "/sell/new", {**VALID, "price": "18.90"}, page="/sell/new")
     assert response.status_code == 303
+
+
+def test_rate_prices_command_rates_every_listed_car(app):
+    seller = make_user(app, "s@example.com", role="seller")
+    target, _others = seven_golfs(app, seller)
+    sql(app, "DELETE FROM car_price_ratings")
+    result = app.test_cli_runner().invoke(args=["cars", "rate-prices"])
+    assert result.exit_code == 0, result.output
+    assert re.match(r"price ratings: 8 row\(s\) changed in \d+\.\d s", result.output)
+    assert ratings(app)[target][0] == "great"
+    again = app.test_cli_runner().invoke(args=["cars", "rate-prices"])
+    assert again.output.startswith("price ratings: 0 row(s) changed")
