@@ -19,6 +19,7 @@ from flask.cli import AppGroup, with_appcontext
 from . import db
 from . import seed as seed_module
 from .accounts import management
+from .cars import pricing
 from .config import served_base_url
 from .db import tools
 from .db.migrate import Migration, MigrationError, discover, dump_schema, new_migration
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(queries_group)
     app.cli.add_command(accounts_group)
     app.cli.add_command(listings_group)
+    app.cli.add_command(cars_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(serve_command)
 
@@ -243,6 +245,20 @@ def _decide(car_id: int, decision: str, remark: str | None) -> None:
     click.echo(f"{car_id} {row['title']}: {'live' if decision == 'approve' else 'sent back to the seller'}")
 
 
+# -- cars ------------------------------------------------------------------------------------------------------------
+
+
+cars_group = AppGroup("cars", help="The catalogue of listed cars.")
+
+
+@cars_group.command("rate-prices")
+def rate_prices_command() -> None:
+    """Rate every listed car's price against comparable listed cars (one set-based statement)."""
+    started = time.perf_counter()
+    changed = pricing.refresh_all()
+    click.echo(f"price ratings: {changed:,} row(s) changed in {time.perf_counter() - started:.1f} s")
+
+
 # -- seed ------------------------------------------------------------------------------------------------------------
 
 
@@ -258,6 +274,9 @@ def seed_command(count: int) -> None:
             started = time.perf_counter()
             seed_module.generate(count, progress=seed_module.print_progress)
             click.echo(f"generated {count:,} cars in {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()
+            changed = pricing.refresh_all()
+            click.echo(f"price ratings: {changed:,} row(s) changed in {time.perf_counter() - started:.1f} s")
     except seed_module.SeedRefused as exc:
         _fail(str(exc))
 

@@ -11,6 +11,7 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from . import db, demo_photos
+from .cars import pricing
 
 # (make, model, body, price new in EUR)
 MODELS: list[tuple[str, str, str, int]] = [
@@ -186,7 +187,8 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
         cars = demo_cars(seller_ids, DEMO_CARS, random.Random(2026))
         ids = db.all("cars.insert_many", **cars)
         demo_photos.attach([row["id"] for row in ids])
-    echo(f"added {len(ids)} demo cars")
+    pricing.refresh_all()
+    echo(f"added {len(ids)} demo cars and rated their prices")
     return len(ids)
 
 

@@ -22,3 +22,22 @@ VACUUM (FULL) listing_counts;
 -- name: some_listed_car
 -- One listed car (the newest), for benchmarks that need a real car page; an empty list when none is listed.
 SELECT id, title FROM cars WHERE status = 'available' AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1;
+
+-- name: clear_price_ratings
+-- Remove every price rating, so a benchmark starts from none; returns how many were removed.
+DELETE FROM car_price_ratings;
+
+-- name: change_some_prices
+-- Change the price of about :share of the listed cars by up to 5 % either way (their price history records it, as
+-- an edit's would); returns how many changed.
+UPDATE cars
+   SET price = round(price * (0.95 + random()::numeric * 0.1), -1)
+ WHERE status = 'available' AND deleted_at IS NULL AND random() < :share;
+
+-- name: count_listed_model
+-- How many cars of :make :model are listed (from listing_counts); 0 when none.
+SELECT coalesce(sum(cars), 0)::bigint FROM listing_counts WHERE make = :make AND model = :model;
+
+-- name: price_rating_shares
+-- How many cars have each price rating (NULL: too few comparables), most first; an empty list when none is rated.
+SELECT rating, count(*) AS cars FROM car_price_ratings GROUP BY rating ORDER BY count(*) DESC;

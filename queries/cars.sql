@@ -1,11 +1,14 @@
 -- name: car_by_id
--- One car anyone may see (listing_is_public) with its seller's display name; no row when the id is unknown, the
--- car was deleted or is not public (a draft, in review, rejected).
+-- One car anyone may see (listing_is_public) with its seller's display name and price rating (NULL unless the car
+-- is for sale and its current price was rated); no row when the id is unknown, the car was deleted or is not
+-- public (a draft, in review, rejected).
 SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km,
        c.transmission, c.body, c.colour, c.condition, c.city, c.created_at, c.updated_at, c.seller_id,
-       u.name AS seller_name
+       u.name AS seller_name, pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
+       pr.comparables AS price_comparables
   FROM cars c
   JOIN users u ON u.id = c.seller_id
+  LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price AND c.status = 'available'
  WHERE c.id = :car_id
    AND c.deleted_at IS NULL
    AND listing_is_public(c.status);
@@ -67,8 +70,10 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
 
 -- name: car_page
 -- Everything the car page shows about one car anyone may see (listing_is_public), with whether :user_id (NULL for
--- visitors) saved it; no row when the id is unknown, the car was deleted or is not public. For a logged-in
--- :user_id the same statement notes the car as recently viewed (so the page keeps its query budget).
+-- visitors) saved it and its price rating (NULL unless the car is for sale and its current price was rated; a
+-- rating NULL with comparables set means too few comparables); no row when the id is unknown, the car was deleted
+-- or is not public. For a logged-in :user_id the same statement notes the car as recently viewed (so the page
+-- keeps its query budget).
 WITH seen AS (
     INSERT INTO recently_viewed (user_id, car_id, viewed_at)
     SELECT :user_id::bigint, v.id, now() FROM cars v
@@ -82,10 +87,13 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
        (f.id IS NOT NULL) AS is_favorite, c.featured,
        (SELECT coalesce(json_agg(json_build_object('file', p.file, 'width', p.width, 'height', p.height)
                                  ORDER BY p.position), '[]'::json)
-          FROM car_photos p WHERE p.car_id = c.id AND NOT p.awaiting_review) AS photos
+          FROM car_photos p WHERE p.car_id = c.id AND NOT p.awaiting_review) AS photos,
+       pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
+       pr.comparables AS price_comparables
   FROM cars c
   JOIN users u ON u.id = c.seller_id
   LEFT JOIN favorites f ON f.car_id = c.id AND f.user_id = :user_id
+  LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price AND c.status = 'available'
  WHERE c.id = :car_id
    AND c.deleted_at IS NULL
    AND listing_is_public(c.status);
@@ -96,10 +104,13 @@ SELECT price, changed_at FROM car_price_history WHERE car_id = :car_id ORDER BY 
 
 -- name: similar
 -- Up to four other listed cars like this one: the same make and model first, then the same body type within a
--- quarter of the price; newest first within each, with whether :user_id (NULL for visitors) saved each; an empty
--- list when none.
-SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cover_photo, created_at,
-       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = candidates.id) AS is_favorite
+-- quarter of the price; newest first within each, with whether :user_id (NULL for visitors) saved each and its
+-- price rating; an empty list when none.
+SELECT candidates.id, title, candidates.price, make, model, year, fuel, mileage_km, transmission, cover_photo,
+       created_at,
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = candidates.id) AS is_favorite,
+       pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
+       pr.comparables AS price_comparables
   FROM ((SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.cover_photo,
                 c.created_at, 1 AS rank
            FROM cars c
@@ -116,16 +127,21 @@ SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cove
             AND NOT (c.make = :make AND c.model = :model) AND c.id <> :car_id
           ORDER BY c.created_at DESC, c.id DESC
           LIMIT 4)) AS candidates
- ORDER BY rank, created_at DESC, id DESC
+  LEFT JOIN car_price_ratings pr ON pr.car_id = candidates.id AND pr.price = candidates.price
+ ORDER BY rank, created_at DESC, candidates.id DESC
  LIMIT 4;
 
 -- name: by_ids
 -- The cars with these ids that anyone may see (listed, reserved, sold or withdrawn), for comparing and recently
--- viewed cars, with whether :user_id (NULL for visitors) saved each; in no particular order; an empty list when none.
+-- viewed cars, with whether :user_id (NULL for visitors) saved each and its price rating (NULL unless for sale and
+-- its current price was rated); in no particular order; an empty list when none.
 SELECT c.id, c.title, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body,
        c.colour, c.condition, c.city, c.features, c.cover_photo, c.created_at,
-       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite,
+       pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
+       pr.comparables AS price_comparables
   FROM cars c
+  LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price AND c.status = 'available'
  WHERE c.id = ANY(:ids::bigint[])
    AND c.deleted_at IS NULL
    AND listing_is_public(c.status);

@@ -11,10 +11,14 @@ RETURNING id;
 DELETE FROM favorites WHERE user_id = :user_id AND car_id = :car_id;
 
 -- name: of_user
--- A user's saved cars, most recently saved first, including cars sold or withdrawn since; an empty list when none.
+-- A user's saved cars, most recently saved first, including cars sold or withdrawn since, with their price rating
+-- (NULL unless for sale and its current price was rated); an empty list when none.
 SELECT c.id, c.title, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission,
-       c.cover_photo, f.created_at AS saved_at
+       c.cover_photo, f.created_at AS saved_at,
+       pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
+       pr.comparables AS price_comparables
   FROM favorites f
   JOIN cars c ON c.id = f.car_id
+  LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price AND c.status = 'available'
  WHERE f.user_id = :user_id AND c.deleted_at IS NULL
  ORDER BY f.created_at DESC, f.id DESC;

@@ -1,8 +1,8 @@
 -- name: cars
 -- plan: custom
 -- One page of listed cars matching the filters (each NULL filter is off), in the order :sort names, after the
--- keyset (:after_value, :after_id) of the previous page, each with whether :user_id (NULL for visitors) saved it;
--- an empty list when nothing matches.
+-- keyset (:after_value, :after_id) of the previous page, each with whether :user_id (NULL for visitors) saved it
+-- and its price rating (NULL without a rating of its current price); an empty list when nothing matches.
 -- Search words that at most 2,000 listed cars contain are looked up in the text index first (listed_text_hits)
 -- and those cars sorted in the last branch, whatever the sort; common words are checked while walking the sort's
 -- own index (walking the price index for a word no car has would read every listed car). Relevance then ranks
@@ -118,9 +118,12 @@ WITH text_hits AS MATERIALIZED (
 )
 SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body, c.colour,
        c.condition, c.city, c.status, c.created_at, c.cover_photo,
-       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite, n.rank
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite, n.rank,
+       pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
+       pr.comparables AS price_comparables
   FROM numbered n
   JOIN cars c ON c.id = n.id
+  LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price
  ORDER BY n.position;
 
 -- name: match_terms

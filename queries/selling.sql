@@ -81,7 +81,7 @@ SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.cover_photo,
 UPDATE cars
    SET status = :status, rejection_remark = :remark
  WHERE id = :car_id AND status = 'pending' AND deleted_at IS NULL
-RETURNING id, seller_id, title;
+RETURNING id, seller_id, title, make, model;
 
 -- name: set_featured
 -- Feature a listed car on the home page (or stop); no row when the car is gone.
@@ -89,12 +89,16 @@ UPDATE cars SET featured = :featured WHERE id = :car_id AND deleted_at IS NULL R
 
 -- name: featured
 -- Listed cars an admin featured, newest first, at most :limit, with whether :user_id (NULL for visitors) saved
--- each; an empty list when none.
-SELECT id, title, price, make, model, year, fuel, mileage_km, transmission, cover_photo, created_at,
-       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = cars.id) AS is_favorite
-  FROM cars
- WHERE featured AND status = 'available' AND deleted_at IS NULL
- ORDER BY created_at DESC
+-- each and its price rating; an empty list when none.
+SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.cover_photo,
+       c.created_at,
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite,
+       pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
+       pr.comparables AS price_comparables
+  FROM cars c
+  LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price
+ WHERE c.featured AND c.status = 'available' AND c.deleted_at IS NULL
+ ORDER BY c.created_at DESC
  LIMIT :limit;
 
 -- name: photos
@@ -212,7 +216,7 @@ RETURNING id, proposed;
 -- name: lock_revision_car
 -- The car of a revision, locked (as listing edits lock it, so decisions and edits of one car take turns; car
 -- first, then revision, in every writer, so they cannot deadlock); no row for an unknown revision or a deleted car.
-SELECT c.id AS car_id, c.seller_id, c.title
+SELECT c.id AS car_id, c.seller_id, c.title, c.make, c.model
   FROM cars c
   JOIN listing_revisions r ON r.car_id = c.id
  WHERE r.id = :revision_id AND c.deleted_at IS NULL
@@ -236,7 +240,7 @@ UPDATE cars c
           FROM jsonb_populate_record(c, r.proposed) AS p)
   FROM listing_revisions r
  WHERE r.id = :revision_id AND r.status = 'approved' AND c.id = r.car_id AND c.deleted_at IS NULL
-RETURNING c.id, c.seller_id, c.title;
+RETURNING c.id, c.seller_id, c.title, c.make, c.model;
 
 -- name: publish_photos
 -- Make a car's photos awaiting review public; returns how many.

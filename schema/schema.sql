@@ -401,6 +401,23 @@ ALTER TABLE public.car_price_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
 );
 
 --
+-- Name: car_price_ratings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.car_price_ratings (
+    car_id bigint NOT NULL,
+    price numeric(12,2) NOT NULL,
+    rating text,
+    median numeric(12,2),
+    difference numeric(12,2),
+    comparables integer NOT NULL,
+    computed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT car_price_ratings_comparables_check CHECK ((comparables >= 0)),
+    CONSTRAINT car_price_ratings_rated_check CHECK (((rating IS NULL) OR (median IS NOT NULL))),
+    CONSTRAINT car_price_ratings_rating_check CHECK ((rating = ANY (ARRAY['great'::text, 'good'::text, 'fair'::text, 'high'::text])))
+);
+
+--
 -- Name: cars; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -822,6 +839,13 @@ ALTER TABLE ONLY public.car_price_history
 
 ALTER TABLE ONLY public.car_price_history
     ADD CONSTRAINT car_price_history_pkey PRIMARY KEY (id);
+
+--
+-- Name: car_price_ratings car_price_ratings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.car_price_ratings
+    ADD CONSTRAINT car_price_ratings_pkey PRIMARY KEY (car_id);
 
 --
 -- Name: cars cars_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1355,6 +1379,13 @@ ALTER TABLE ONLY public.car_photos
 
 ALTER TABLE ONLY public.car_price_history
     ADD CONSTRAINT car_price_history_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+
+--
+-- Name: car_price_ratings car_price_ratings_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.car_price_ratings
+    ADD CONSTRAINT car_price_ratings_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
 
 --
 -- Name: cars cars_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

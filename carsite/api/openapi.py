@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..cars.pricing import LABELS, MEANINGS, MILEAGE_BANDS, MIN_COMPARABLES
 from ..cars.search import API_NUMBER_FORMS, PARAMS, Param
 from ..domain.vocabulary import CONDITIONS, PUBLIC_STATUSES
 
@@ -63,6 +64,28 @@ def document() -> dict[str, Any]:
         "status": {"type": "string", "enum": list(PUBLIC_STATUSES)},
         "created_at": {"type": "string", "format": "date-time"},
         "url": {"type": "string", "format": "uri"},
+        "price_rating": {
+            "oneOf": [{"$ref": "#/components/schemas/PriceRating"}, {"type": "null"}],
+            "description": "The asking price against the median of comparable cars for sale; null when the car is "
+            "not for sale, has too few comparables, or its price changed since the last rating.",
+        },
+    }
+    price_rating = {
+        "type": "object",
+        "description": (
+            "Comparable cars: the other cars for sale of the same make and model, built within a year of this one, "
+            f"in its mileage band (bands start at 0, {', '.join(f'{b:,}' for b in MILEAGE_BANDS)} km); "
+            f"rated with at least {MIN_COMPARABLES} of them. "
+            + "; ".join(f"{k}: {v}" for k, v in MEANINGS.items())
+            + ". Computed in batches, not on each request."
+        ),
+        "required": ["rating", "median", "difference", "comparables"],
+        "properties": {
+            "rating": {"type": "string", "enum": list(LABELS)},
+            "median": {"type": "number", "description": "Median asking price of the comparable cars, in EUR."},
+            "difference": {"type": "number", "description": "price - median, in EUR (negative: below the median)."},
+            "comparables": {"type": "integer", "minimum": MIN_COMPARABLES},
+        },
     }
     return {
         "openapi": "3.1.0",
@@ -126,6 +149,7 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": {
                 "Car": {"type": "object", "required": list(car_properties), "properties": car_properties},
+                "PriceRating": price_rating,
                 "CarDetail": {
                     "allOf": [
                         {"$ref": "#/components/schemas/Car"},

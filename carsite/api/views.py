@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify
 from flask import request as flask_request
 from werkzeug.wrappers import Response
 
-from ..cars import catalogue
+from ..cars import catalogue, pricing
 from ..cars.search import interpret, parse, run
 from ..web.access import public
 from ..web.filters import slugify
@@ -39,6 +39,7 @@ def car_json(row: dict[str, Any]) -> dict[str, Any]:
         "status": row["status"],
         "created_at": row["created_at"].isoformat(),
         "url": absolute_url("cars.show", car_id=row["id"], slug=slugify(row["title"])),
+        "price_rating": pricing.api_rating(row),
     }
 
 

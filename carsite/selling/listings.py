@@ -6,11 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from .. import db
+from ..cars import pricing
 from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Forbidden, NotFound
 from ..domain.vocabulary import PUBLIC_STATUSES
 from . import revisions
+
+#: Fields of a listed car that, changed at once (not waiting for review), change price ratings.
+RATED_NOW = {"price", "mileage_km"}
 
 
 def require_confirmed_email(actor: Actor) -> None:
@@ -55,13 +59,16 @@ def update(car_id: int, values: dict[str, Any], *, actor: Actor) -> revisions.Sa
         )
         if car is None:
             raise NotFound("There is no such listing among yours.")
-        if car["status"] in PUBLIC_STATUSES:
-            return revisions.save_live(car, values, actor=actor)
-        changed = revisions.changed_fields(car, values)
-        db.one("selling.update_listing", car_id=car_id, **values)
-        if changed:
-            audit.record("listing.edit", actor=actor, subject_id=car["seller_id"], car_id=car_id, fields=changed)
-        return revisions.Saved(applied=changed, discarded=revisions.fold(car, actor=actor))
+        if car["status"] not in PUBLIC_STATUSES:
+            changed = revisions.changed_fields(car, values)
+            db.one("selling.update_listing", car_id=car_id, **values)
+            if changed:
+                audit.record("listing.edit", actor=actor, subject_id=car["seller_id"], car_id=car_id, fields=changed)
+            return revisions.Saved(applied=changed, discarded=revisions.fold(car, actor=actor))
+        saved = revisions.save_live(car, values, actor=actor)
+    if car["status"] == "available" and RATED_NOW & set(saved.applied):  # after the commit, so the refresh sees it
+        pricing.refresh_models((car["make"], car["model"]))
+    return saved
 
 
 def for_form(car_id: int, *, actor: Actor) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -71,6 +78,8 @@ def for_form(car_id: int, *, actor: Actor) -> tuple[dict[str, Any], dict[str, An
 
 def delete(car_id: int, *, actor: Actor) -> None:
     """Delete softly: the listing leaves the site; orders and history keep it."""
-    own_listing(car_id, actor=actor)
+    car = own_listing(car_id, actor=actor)
     db.one("selling.soft_delete", car_id=car_id)
     audit.record("listing.delete", actor=actor, subject_id=actor.user_id, car_id=car_id)
+    if car["status"] == "available":
+        pricing.refresh_models((car["make"], car["model"]))

@@ -11,7 +11,7 @@ from ..domain.actor import Actor
 from ..domain.errors import Conflict
 from ..web.access import public, role_required
 from ..web.forms import confirmation_page, confirmed, form_page
-from . import listings, photos, revisions, workflow
+from . import listings, photos, price_check, revisions, workflow
 from .form import ListingForm, specs_text
 
 bp = Blueprint("selling", __name__)
@@ -34,13 +34,15 @@ def create() -> Response | tuple[str, int]:
     actor = Actor.from_request()
     listings.require_confirmed_email(actor)
     form = ListingForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    asked = price_check.question(form.values(), confirmed=request.form.get("confirm_price")) if valid else None
+    if valid and asked is None:
         car_id = listings.create(form.values(), actor=actor)
         flash("Your draft is saved. Add photos, then submit it for review.", "success")
         if form.vin_warning:
             flash(form.vin_warning, "warning")
         return redirect(url_for("selling.edit", car_id=car_id), code=303)
-    return form_page("selling/form.html", form=form, car=None)
+    return form_page("selling/form.html", form=form, car=None, price_question=asked)
 
 
 @bp.route("/sell/<int:car_id>", methods=["GET", "POST"])
@@ -53,7 +55,11 @@ def edit(car_id: int) -> Response | tuple[str, int]:
     form = (
         ListingForm() if request.method == "POST" else ListingForm(data={**shown, "specs": specs_text(shown["specs"])})
     )
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    asked = None  # ask about a price only when the seller changed it (once confirmed, it is not asked again)
+    if valid and revisions.comparable("price", form.price.data) != revisions.comparable("price", shown["price"]):
+        asked = price_check.question(form.values(), car_id=car_id, confirmed=request.form.get("confirm_price"))
+    if valid and asked is None:
         saved = listings.update(car_id, form.values(), actor=actor)
         if saved.for_review:
             names = [revisions.LABELS[name].lower() for name in saved.for_review]
@@ -70,7 +76,9 @@ def edit(car_id: int) -> Response | tuple[str, int]:
         if form.vin_warning:
             flash(form.vin_warning, "warning")
         return redirect(url_for("selling.edit", car_id=car_id), code=303)
-    return form_page("selling/form.html", form=form, car=car, revision=revision, photos=photos.photos(car_id))
+    return form_page(
+        "selling/form.html", form=form, car=car, revision=revision, photos=photos.photos(car_id), price_question=asked
+    )
 
 
 @bp.post("/sell/<int:car_id>/revision/discard")

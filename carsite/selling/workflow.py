@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import db, images
+from ..cars import pricing
 from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -58,6 +59,8 @@ MOVES: dict[str, Move] = {
     )
 }
 DECISIONS = {"approve": "available", "reject": "rejected"}
+#: Fields whose change on a listed car changes price ratings (its own and its comparables').
+RATED = {"make", "model", "year", "price", "mileage_km"}
 
 
 def is_public(status: str) -> bool:
@@ -76,12 +79,14 @@ def change(car_id: int, action: str, *, actor: Actor) -> Move:
     move = MOVES.get(action)
     if move is None:
         raise Invalid(f"Unknown action {action!r}.", field="action")
-    listings.own_listing(car_id, actor=actor)
+    car = listings.own_listing(car_id, actor=actor)
     if move.needs_confirmed_email:
         listings.require_confirmed_email(actor)
     if db.optional("selling.set_status", car_id=car_id, status=move.to, from_statuses=list(move.from_statuses)) is None:
         raise Conflict("That is not possible in the listing's current state.")
     audit.record(f"listing.{action}", actor=actor, subject_id=actor.user_id, car_id=car_id)
+    if car["status"] == "available":  # it left the listed cars: its model's medians change
+        pricing.refresh_models((car["make"], car["model"]))
     return move
 
 
@@ -106,9 +111,10 @@ def decide_revision(
     remark = _decision(decision, remark, actor=actor)
     status = "approved" if decision == "approve" else "rejected"
     with db.transaction():
-        car = db.optional("selling.lock_revision_car", revision_id=revision_id)
-        if car is None:
+        before = db.optional("selling.lock_revision_car", revision_id=revision_id)
+        if before is None:
             raise NotFound("There is no such revision.")
+        car = before
         row = db.optional(
             "selling.decide_revision",
             revision_id=revision_id,
@@ -136,6 +142,8 @@ def decide_revision(
             fields=fields,
             remark=remark,
         )
+    if decision == "approve" and RATED & set(row["proposed"]):  # after the commit, so the refresh sees it
+        pricing.refresh_models((before["make"], before["model"]), (car["make"], car["model"]))
     return car
 
 
@@ -168,6 +176,8 @@ def decide(car_id: int, decision: str, remark: str | None, *, actor: Actor) -> d
     if row is None:
         raise NotFound("This listing is not waiting for review.")
     audit.record(f"listing.{decision}", actor=actor, subject_id=row["seller_id"], car_id=car_id, remark=remark)
+    if decision == "approve":  # a car joins the listed ones: rate it, and its model's cars against it
+        pricing.refresh_models((row["make"], row["model"]))
     return row
 
 

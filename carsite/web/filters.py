@@ -13,6 +13,7 @@ from ..domain.vocabulary import label, status_label
 
 
 def init_app(app: Flask) -> None:
+    from ..cars import pricing
     from ..selling import workflow
 
     app.jinja_env.filters["money"] = money
@@ -24,6 +25,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["slug"] = slugify
+    app.jinja_env.filters["price_rating"] = pricing.LABELS.get
+    app.jinja_env.globals["price_verdict"] = pricing.verdict
     app.jinja_env.globals["utc"] = UTC
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
     app.jinja_env.globals["listing_actions"] = workflow.actions_for

@@ -1,0 +1,1 @@
+DROP TABLE car_price_ratings;
