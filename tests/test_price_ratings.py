@@ -268,16 +268,27 @@ def test_a_price_far_below_comparable_cars_is_asked_about_before_saving(app, sel
     seller_id = sql(app, "SELECT id FROM users WHERE email = 'seller@example.com'")[0][0]
     seven_golfs(app, seller_id)  # 2019 Golfs asking 9,000 to 16,000: median 12,500
     before = sql(app, "SELECT count(*) FROM cars")[0][0]
-    response = post(seller, "/sell/new", {**VALID, "price": "18.90"}, page="/sell/new")
+    response = post(seller, "/sell/new", {**VALID, "price": "1890"}, page="/sell/new")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and sql(app, "SELECT count(*) FROM cars")[0][0] == before
-    assert "€\u202f18.90 for a 2019 Volkswagen Golf — did you mean €\u202f18,900?" in html
+    assert "€\u202f1,890 for a 2019 Volkswagen Golf — did you mean €\u202f18,900?" in html
     assert "8 Volkswagen Golf cars for sale here, built 2018–2020, ask €\u202f12,500 (the median)." in html
-    assert 'name="price" type="text" value="18.90"' in html or 'value="18.90"' in html  # what the seller typed
-    assert 'name="confirm_price" value="18.9"' in html
-    confirmed = post(seller, "/sell/new", {**VALID, "price": "18.90", "confirm_price": "18.9"}, page="/sell/new")
+    assert 'value="1890"' in html  # what the seller typed
+    assert 'name="confirm_price" value="1890"' in html
+    confirmed = post(seller, "/sell/new", {**VALID, "price": "1890", "confirm_price": "1890"}, page="/sell/new")
     assert confirmed.status_code == 303
-    assert sql(app, "SELECT price FROM cars ORDER BY id DESC LIMIT 1")[0][0] == Decimal("18.90")
+    assert sql(app, "SELECT price FROM cars ORDER BY id DESC LIMIT 1")[0][0] == Decimal("1890.00")
+
+
+def test_a_cents_price_that_reads_like_thousands_is_asked_about_by_the_field_itself(app, seller):
+    """'18.90' never reaches the comparison: the price field asks first (it reads like 18,900 typed with cents)."""
+    seller_id = sql(app, "SELECT id FROM users WHERE email = 'seller@example.com'")[0][0]
+    seven_golfs(app, seller_id)
+    before = sql(app, "SELECT count(*) FROM cars")[0][0]
+    response = post(seller, "/sell/new", {**VALID, "price": "18.90"}, page="/sell/new")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and sql(app, "SELECT count(*) FROM cars")[0][0] == before
+    assert 'id="price-error"' in html and "Did you mean €\u202f18,900?" in html
 
 
 def test_confirming_one_price_does_not_let_another_through(app, seller):
@@ -303,7 +314,7 @@ def test_an_edit_asks_only_when_the_price_changes(app, seller):
 
 
 def test_no_question_without_enough_comparable_cars(app, seller):
-    response = post(seller, "/sell/new", {**VALID, "price": "18.90"}, page="/sell/new")
+    response = post(seller, "/sell/new", {**VALID, "price": "190"}, page="/sell/new")
     assert response.status_code == 303
 
 
