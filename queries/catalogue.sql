@@ -37,6 +37,18 @@ SELECT md.id AS model_id, md.make_id, mk.name AS make, md.name AS model, md.year
   JOIN makes mk ON mk.name = n.make
   JOIN models md ON md.make_id = mk.id AND md.name = n.model;
 
+-- name: name_taken
+-- The model of a make whose name or alias reads like :name (by catalogue_key), with that spelling; no row when
+-- none does.
+SELECT md.name AS model, f.spelling
+  FROM (SELECT md.id, md.name AS spelling FROM models md
+         WHERE md.make_id = :make_id AND md.key = catalogue_key(:name)
+        UNION ALL
+        SELECT a.model_id, a.alias FROM catalogue_aliases a
+         WHERE a.make_id = :make_id AND a.model_id IS NOT NULL AND a.key = catalogue_key(:name)) AS f
+  JOIN models md ON md.id = f.id
+ LIMIT 1;
+
 -- name: add_model
 -- Add a model to a make; returns its id. A name that reads like one of the make's models or aliases is refused
 -- (unique violation models_make_id_key_key), as is an unknown make (foreign key) or impossible years (checks).

@@ -31,6 +31,8 @@ def create() -> Response | tuple[str, int]:
     actor = Actor.from_request()
     listings.require_confirmed_email(actor)
     form = ListingForm()
+    if showing_models():
+        return form_page("selling/form.html", form=form, car=None)
     if form.validate_on_submit():
         car_id = listings.create(form.values(), actor=actor)
         flash("Your draft is saved. Add photos, then submit it for review.", "success")
@@ -45,9 +47,14 @@ def edit(car_id: int) -> Response | tuple[str, int]:
     actor = Actor.from_request()
     car, revision = listings.for_form(car_id, actor=actor)
     shown = revisions.with_proposal(car, revision)
+    live = workflow.is_public(car["status"])
     form = (
-        ListingForm() if request.method == "POST" else ListingForm(data={**shown, "specs": specs_text(shown["specs"])})
+        ListingForm(live=live)
+        if request.method == "POST"
+        else ListingForm(data={**shown, **form_catalogue(car, shown), "specs": specs_text(shown["specs"])}, live=live)
     )
+    if showing_models():
+        return form_page("selling/form.html", form=form, car=car, revision=revision, photos=photos.photos(car_id))
     if form.validate_on_submit():
         saved = listings.update(car_id, form.values(), actor=actor)
         if saved.for_review:
@@ -64,6 +71,22 @@ def edit(car_id: int) -> Response | tuple[str, int]:
             flash("Your changes are saved.", "success")
         return redirect(url_for("selling.edit", car_id=car_id), code=303)
     return form_page("selling/form.html", form=form, car=car, revision=revision, photos=photos.photos(car_id))
+
+
+def showing_models() -> bool:
+    """Whether the seller pressed "Show models" (the form without JavaScript): the form comes back with the
+    chosen make's models and everything typed, nothing saved."""
+    return request.method == "POST" and "show_models" in request.form
+
+
+def form_catalogue(car: dict, shown: dict) -> dict:
+    """The make and model selects' values for a stored listing: its ids, or "other" with the typed model. A pending
+    revision proposes names, which the form reads through the catalogue."""
+    if (shown["make"], shown["model"]) != (car["make"], car["model"]):
+        return {"make": shown["make"], "model": shown["model"], "model_other": None}
+    if car["model_id"] is None:
+        return {"make": str(car["make_id"] or car["make"]), "model": "other", "model_other": car["model_other"]}
+    return {"make": str(car["make_id"]), "model": str(car["model_id"])}
 
 
 @bp.post("/sell/<int:car_id>/revision/discard")
