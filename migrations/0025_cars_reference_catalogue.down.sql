@@ -1,5 +1,3 @@
-CREATE OR REPLACE TRIGGER cars_set_updated_at BEFORE UPDATE ON cars
-    FOR EACH ROW EXECUTE FUNCTION set_updated_at('view_count', 'search', 'filter_tags');
 DROP TRIGGER cars_follow_catalogue ON cars;
 DROP FUNCTION cars_follow_catalogue();
 DROP FUNCTION catalogue_model_id(integer, text);

@@ -1,8 +1,8 @@
 -- Listings reference the catalogue (issue 10): cars.make_id and cars.model_id. cars.make and cars.model stay, as
 -- the catalogue's spelling kept by the trigger cars_follow_catalogue, so search, its indexes and listing_counts
 -- read them as before, and one seller's spelling cannot split a make.
--- * Writers give ids (the selling form, the demo data), or text (older callers, an approved revision): text is
---   resolved through catalogue_make_id / catalogue_model_id (any letter case, accents, spacing; aliases; a model
+-- * Writers give ids (the selling form, the demo data), or text with no ids (older callers) or only changed text
+--   (an approved revision): text is resolved through catalogue_make_id / catalogue_model_id (any letter case, accents, spacing; aliases; a model
 --   typed with more words, "Golf GTI 2.0", is its first words' model, "Golf").
 -- * A model the catalogue lacks ("other model" in the form) keeps the seller's text in model_other (and in model),
 --   with model_id NULL. Such a car cannot become public (trigger, constraint name cars_model_in_catalogue) until a
@@ -64,9 +64,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
     by_text boolean;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        by_text := NEW.make_id IS NULL AND NEW.model_id IS NULL;
-    ELSE
+    -- Text decides when the writer gives no ids at all, or changes only the text.
+    by_text := NEW.make_id IS NULL AND NEW.model_id IS NULL AND NEW.model_other IS NULL;
+    IF TG_OP = 'UPDATE' AND NOT by_text THEN
         by_text := NEW.make_id IS NOT DISTINCT FROM OLD.make_id AND NEW.model_id IS NOT DISTINCT FROM OLD.model_id
                    AND NEW.model_other IS NOT DISTINCT FROM OLD.model_other
                    AND (NEW.make IS DISTINCT FROM OLD.make OR NEW.model IS DISTINCT FROM OLD.model);
@@ -109,16 +109,13 @@ CREATE TRIGGER cars_follow_catalogue BEFORE INSERT OR UPDATE OF make, model, mak
 COMMENT ON TRIGGER cars_follow_catalogue ON cars IS
     'Make and model text follow the catalogue ids; a car whose model is not in the catalogue cannot become public.';
 
--- Filling in the ids is no change a buyer sees: updated_at (the sitemap's lastmod) moves only where the spelling
--- does.
-CREATE OR REPLACE TRIGGER cars_set_updated_at BEFORE UPDATE ON cars
-    FOR EACH ROW EXECUTE FUNCTION set_updated_at('view_count', 'search', 'filter_tags', 'make_id', 'model_id',
-                                                 'model_other');
-
 -- Today's cars (the trigger finds each model, and keeps a model it cannot find in model_other). Public cars it
 -- cannot map stay public: this one statement may respell them (carsite.catalogue_mapping).
+-- Filling in the ids is no change a seller made: updated_at (the sitemap's lastmod) stays.
 SET LOCAL carsite.catalogue_mapping = 'on';
+ALTER TABLE cars DISABLE TRIGGER cars_set_updated_at;
 UPDATE cars SET make_id = catalogue_make_id(make);
+ALTER TABLE cars ENABLE TRIGGER cars_set_updated_at;
 RESET carsite.catalogue_mapping;
 
 DO $$
