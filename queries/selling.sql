@@ -74,8 +74,9 @@ UPDATE cars SET deleted_at = now() WHERE id = :car_id AND deleted_at IS NULL RET
 
 -- name: moderation_queue
 -- Listings waiting for review, oldest submission first (cars put in pending without a submission, such as demo
--- data, count from their last change), with their seller; an empty list when none.
-SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.cover_photo,
+-- data, count from their last change), with their seller and whether the model is one the catalogue lacks (it must
+-- be mapped before approval); an empty list when none.
+SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.cover_photo, c.model_id IS NULL AS model_unknown,
        coalesce(c.submitted_at, c.updated_at) AS submitted_at, u.name AS seller_name,
        u.id AS seller_id, (SELECT count(*) FROM car_photos p WHERE p.car_id = c.id) AS photos
   FROM cars c

@@ -72,8 +72,11 @@ BEGIN
         NEW.model_id := NULL;
         NEW.model_other := NULL;
     END IF;
-    IF NEW.model_id IS NULL AND NEW.make_id IS NOT NULL THEN  -- an "other model" the catalogue may know after all
-        NEW.model_id := catalogue_model_id(NEW.make_id, coalesce(NEW.model_other, NEW.model));
+    IF NEW.model_id IS NULL AND NEW.make_id IS NOT NULL THEN
+        -- A model typed as text may be its first words' model ("Golf GTI"); one the seller typed as not in the
+        -- list ("other model": model_other) is a catalogue model only by its very name or an alias.
+        NEW.model_id := CASE WHEN NEW.model_other IS NULL THEN catalogue_model_id(NEW.make_id, NEW.model)
+                             ELSE catalogue_model_id(NEW.make_id, NEW.model_other, false) END;
     END IF;
     IF NEW.model_id IS NOT NULL THEN
         SELECT md.make_id, md.name INTO NEW.make_id, NEW.model FROM models md WHERE md.id = NEW.model_id;
@@ -161,10 +164,10 @@ CREATE FUNCTION public.catalogue_make_id(typed text) RETURNS integer
 COMMENT ON FUNCTION public.catalogue_make_id(typed text) IS 'The catalogue make a typed name stands for (its name or an alias, compared by catalogue_key); NULL if none.';
 
 --
--- Name: catalogue_model_id(integer, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: catalogue_model_id(integer, text, boolean); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.catalogue_model_id(make integer, typed text) RETURNS integer
+CREATE FUNCTION public.catalogue_model_id(make integer, typed text, by_leading_words boolean DEFAULT true) RETURNS integer
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
     AS $$
 DECLARE
@@ -173,7 +176,7 @@ DECLARE
     found integer;
 BEGIN
     -- All the words first, then ever fewer leading words: "Golf GTI Performance" is a Golf, "C 220 d" a C-Class.
-    FOR n IN REVERSE cardinality(words)..1 LOOP
+    FOR n IN REVERSE cardinality(words)..CASE WHEN by_leading_words THEN 1 ELSE cardinality(words) END LOOP
         wanted := catalogue_key(array_to_string(words[1:n], ' '));
         SELECT f.id INTO found
           FROM (SELECT md.id, 1 AS preference FROM models md WHERE md.make_id = make AND md.key = wanted
@@ -191,10 +194,10 @@ END;
 $$;
 
 --
--- Name: FUNCTION catalogue_model_id(make integer, typed text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION catalogue_model_id(make integer, typed text, by_leading_words boolean); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.catalogue_model_id(make integer, typed text) IS 'The model of a catalogue make a typed name stands for (name or alias by catalogue_key, else its leading words'' model: ''Golf GTI'' is a Golf); NULL if none.';
+COMMENT ON FUNCTION public.catalogue_model_id(make integer, typed text, by_leading_words boolean) IS 'The model of a catalogue make a typed name stands for (name or alias by catalogue_key, else, by_leading_words, its leading words'' model: ''Golf GTI'' is a Golf); NULL if none.';
 
 --
 -- Name: count_listings(); Type: FUNCTION; Schema: public; Owner: -

@@ -100,9 +100,7 @@ def map_car(car_id: int, model_id: int, *, actor: Actor) -> dict[str, Any]:
     return {**car, **mapped}
 
 
-def add_model(
-    make_id: int, name: str, bodies: list[str], year_from: int, year_to: int | None, *, actor: Actor
-) -> int:
+def add_model(make_id: int, name: str, bodies: list[str], year_from: int, year_to: int | None, *, actor: Actor) -> int:
     """Add a model to the catalogue; its id. Invalid for an empty name, unknown body types or impossible years,
     Conflict when the make has a model or alias that reads alike."""
     _moderator(actor)

@@ -62,12 +62,14 @@ WORD_FILTERS = {
 # their make ("mini one", "vw up", "honda e"); alone they stay search words. Numbers and words of one or two
 # letters ("3", "x5") likewise need their make.
 EVERYDAY_WORDS = frozenset(
-    "one up e air note fit escape pilot journey sky seven legacy spark edge hatch roadster spider coupe california "
-    "kombi clubman insight touring sport plus city family electric van"
-    .split()
+    "one up e air note fit escape pilot journey sky seven legacy spark edge hatch roadster spider coupe "  # noqa: SIM905
+    "california kombi clubman insight touring sport plus city family electric van".split()
 )
 # Words never worth a fuzzy look-up in the catalogue (a look-up of a word costs about 1 ms).
-STOP_WORDS = frozenset("and with the for from under over in at to of a an or km year years owner owners".split())
+STOP_WORDS = frozenset(
+    "and with the for from under over in at to of a an or km year years owner owners seat seats door "  # noqa: SIM905
+    "doors tyres wheels miles service history".split()
+)
 
 
 @dataclass(frozen=True)

@@ -132,9 +132,7 @@ class ListingForm(FlaskForm):
     # model_other and the listing waits for a moderator to map it.
     make = SelectField("Make", validate_choice=False)
     model = SelectField("Model", validate_choice=False)
-    model_other = StringField(
-        "Model, if not in the list", filters=[collapse], validators=[Optional(), Length(max=60)]
-    )
+    model_other = StringField("Model, if not in the list", filters=[collapse], validators=[Optional(), Length(max=60)])
     year = IntegerField("First registration year", validators=[DataRequired(message="Enter the year.")])
     price = DecimalField(
         "Price (€)", places=2, validators=[DataRequired(message="Enter a price."), NumberRange(min=1, max=99_999_999)]

@@ -49,7 +49,9 @@ def parse(text: str) -> list[dict]:
             continue
         parts = [p.strip() for p in line.split("|")]
         if line.startswith("@"):
-            makes.append({"name": parts[0][1:].strip(), "aliases": aliases(parts[1] if len(parts) > 1 else ""), "models": []})
+            makes.append(
+                {"name": parts[0][1:].strip(), "aliases": aliases(parts[1] if len(parts) > 1 else ""), "models": []}
+            )
             continue
         if len(parts) != 5 or not makes:
             sys.exit(f"catalogue.txt:{number}: expected 'Model | bodies | from | until | aliases'")
@@ -93,7 +95,9 @@ def sql(makes: list[dict]) -> str:
     ]
     out.append("INSERT INTO models (make_id, name, bodies, year_from, year_to)\n")
     out.append("SELECT mk.id, v.name, v.bodies::text[], v.year_from, v.year_to\n  FROM (VALUES\n")
-    out.append(",\n".join(rows) + "\n) AS v(make, name, bodies, year_from, year_to)\n  JOIN makes mk ON mk.name = v.make;\n\n")
+    out.append(
+        ",\n".join(rows) + "\n) AS v(make, name, bodies, year_from, year_to)\n  JOIN makes mk ON mk.name = v.make;\n\n"
+    )
     make_aliases = [
         f"    ({quote(make['name'])}, {quote(alias)}, {quote(lang)})"
         for make in makes
