@@ -356,3 +356,52 @@ def test_the_catalogue_endpoints(app, client):
     assert client.get(f"/api/v1/makes/{2**40}/models").status_code == 404
     paths = client.get("/api/openapi.json").json["paths"]
     assert "/api/v1/makes" in paths and "/api/v1/makes/{make_id}/models" in paths
+
+
+# -- the migration that maps today's cars --------------------------------------------------------------------------
+
+
+def test_the_migration_maps_todays_cars_and_reports_the_rest(fresh_database):
+    from pathlib import Path
+
+    import psycopg
+
+    from carsite.db.migrate import Runner
+
+    url = fresh_database()
+    messages: list[str] = []
+    runner = Runner(url, Path(__file__).resolve().parent.parent / "migrations", echo=messages.append)
+    runner.migrate(target=24)
+    with psycopg.connect(url, autocommit=True) as conn:
+        seller = conn.execute(
+            "INSERT INTO users (name, email, password_hash, role) VALUES ('S', 's@example.com', '!', 'seller')"
+            " RETURNING id"
+        ).fetchone()[0]
+        for make, model, status in [
+            ("volkswagen", "golf", "available"),
+            ("VW ", "Golf GTI", "available"),
+            ("Mercedes", "C-Klasse", "sold"),
+            ("Trabant", "P601", "available"),
+            ("Volkswagen", "Kübelwagen", "available"),
+        ]:
+            conn.execute(
+                "INSERT INTO cars (seller_id, title, price, status, make, model, year, fuel, mileage_km,"
+                " transmission, body, colour) VALUES (%s, 'A car', 1000, %s, %s, %s, 2015, 'petrol', 1, 'manual',"
+                " 'sedan', 'red')",
+                (seller, status, make, model),
+            )
+        before = conn.execute("SELECT id, updated_at FROM cars ORDER BY id").fetchall()
+    runner.migrate(target=25)
+    assert any("3 of 5 cars mapped; 1 with a make the catalogue lacks, 1 with a model it lacks" in m for m in messages)
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("SELECT make, model, model_id IS NOT NULL, model_other, status FROM cars ORDER BY id")
+        assert rows.fetchall() == [
+            ("Volkswagen", "Golf", True, None, "available"),
+            ("Volkswagen", "Golf", True, None, "available"),
+            ("Mercedes-Benz", "C-Class", True, None, "sold"),
+            ("Trabant", "P601", False, "P601", "available"),  # kept as typed, still listed, to be mapped
+            ("Volkswagen", "Kübelwagen", False, "Kübelwagen", "available"),
+        ]
+        assert conn.execute("SELECT id, updated_at FROM cars ORDER BY id").fetchall() == before
+        counts = conn.execute("SELECT make, model, cars FROM listing_counts WHERE cars > 0 ORDER BY 1, 2").fetchall()
+        assert counts == [("Trabant", "P601", 1), ("Volkswagen", "Golf", 2), ("Volkswagen", "Kübelwagen", 1)]
