@@ -13,7 +13,8 @@ from werkzeug.security import generate_password_hash
 from . import db, demo_photos
 from .cars import pricing
 
-# (make, model, body, price new in EUR)
+# (make, model, body, price new in EUR), as the catalogue spells them (migration 0024); each demo car gets a year
+# within its model's production years.
 MODELS: list[tuple[str, str, str, int]] = [
     ("Toyota", "Corolla", "hatchback", 27000),
     ("Toyota", "RAV4", "suv", 38000),
@@ -64,7 +65,7 @@ MODELS: list[tuple[str, str, str, int]] = [
     ("Kia", "Ceed", "hatchback", 25000),
     ("Kia", "Sportage", "suv", 34000),
     ("Kia", "Niro", "suv", 33000),
-    ("Mazda", "Mazda3", "hatchback", 27000),
+    ("Mazda", "3", "hatchback", 27000),
     ("Mazda", "CX-5", "suv", 36000),
     ("Mazda", "MX-5", "convertible", 32000),
     ("Honda", "Civic", "hatchback", 30000),
@@ -128,7 +129,14 @@ CITIES = [
     "Milan",
 ]
 FUELS = ["petrol"] * 5 + ["diesel"] * 4 + ["hybrid"] * 2 + ["plug_in_hybrid", "lpg"]
-ELECTRIC = {"ID.4", "Ioniq 5", "Leaf", "Model 3", "Model Y", "2"}
+ELECTRIC = {
+    ("Volkswagen", "ID.4"),
+    ("Hyundai", "Ioniq 5"),
+    ("Nissan", "Leaf"),
+    ("Tesla", "Model 3"),
+    ("Tesla", "Model Y"),
+    ("Polestar", "2"),
+}
 COLOURS = ["black", "white", "silver", "grey", "blue", "red", "green", "brown", "beige", "yellow", "orange"]
 TRIMS = ["", "Comfort", "Sport", "Premium", "Style", "Business", "Limited", "GT Line"]
 NOTES = [
@@ -184,7 +192,7 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
                 seller_ids.append(user_id)
         if db.scalar("cars.count_by_seller", seller_id=seller_ids[0]):
             return 0
-        cars = demo_cars(seller_ids, DEMO_CARS, random.Random(2026))
+        cars = demo_cars(seller_ids, DEMO_CARS, random.Random(2026), catalogue_models())
         ids = db.all("cars.insert_many", **cars)
         demo_photos.attach([row["id"] for row in ids])
     pricing.refresh_all()
@@ -192,8 +200,22 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
     return len(ids)
 
 
-def demo_cars(seller_ids: list[int], count: int, rng: random.Random) -> dict[str, list]:
-    """Plausible cars as parallel lists for cars.insert_many; depreciation by age, mileage by age."""
+def catalogue_models() -> dict[tuple[str, str], dict]:
+    """The catalogue's rows (ids, production years) of the demo's MODELS, by (make, model); an error naming any
+    the catalogue lacks."""
+    rows = db.all("catalogue.models_by_names", makes=[m[0] for m in MODELS], models=[m[1] for m in MODELS])
+    found = {(r["make"], r["model"]): r for r in rows}
+    missing = [f"{m[0]} {m[1]}" for m in MODELS if (m[0], m[1]) not in found]
+    if missing:
+        raise RuntimeError(f"demo models missing from the catalogue: {', '.join(missing)}")
+    return found
+
+
+def demo_cars(
+    seller_ids: list[int], count: int, rng: random.Random, catalogue: dict[tuple[str, str], dict]
+) -> dict[str, list]:
+    """Plausible cars as parallel lists for cars.insert_many: catalogue ids, a year within the model's production
+    years (2008 on), depreciation by age, mileage by age."""
     now = datetime.now(UTC)
     columns: dict[str, list] = {
         key: []
@@ -203,8 +225,8 @@ def demo_cars(seller_ids: list[int], count: int, rng: random.Random) -> dict[str
             "descriptions",
             "prices",
             "statuses",
-            "makes",
-            "models",
+            "make_ids",
+            "model_ids",
             "years",
             "fuels",
             "mileages",
@@ -218,12 +240,13 @@ def demo_cars(seller_ids: list[int], count: int, rng: random.Random) -> dict[str
     }
     for i in range(count):
         make, model, body, new_price = MODELS[i % len(MODELS)] if i < len(MODELS) else rng.choice(MODELS)
-        year = rng.randint(2008, 2026)
+        built = catalogue[(make, model)]
+        year = rng.randint(max(2008, built["year_from"]), min(2026, built["year_to"] or 2026))
         age = 2026 - year
         mileage = 0 if age == 0 and rng.random() < 0.5 else int(rng.gauss(14000, 4000) * max(age, 0.3))
         mileage = max(0, min(mileage, 450000))
         price = new_price * (0.86**age) * rng.uniform(0.9, 1.1) * (1.0 - min(mileage, 300000) / 1500000)
-        fuel = "electric" if model in ELECTRIC else rng.choice(FUELS)
+        fuel = "electric" if (make, model) in ELECTRIC else rng.choice(FUELS)
         trim = rng.choice(TRIMS)
         columns["seller_ids"].append(seller_ids[i % len(seller_ids)])
         columns["titles"].append(" ".join(p for p in (make, model, trim) if p))
@@ -232,8 +255,8 @@ def demo_cars(seller_ids: list[int], count: int, rng: random.Random) -> dict[str
         )
         columns["prices"].append(max(500, round(price, -1)))
         columns["statuses"].append(rng.choices(["available", "reserved", "sold", "pending"], [88, 4, 5, 3])[0])
-        columns["makes"].append(make)
-        columns["models"].append(model)
+        columns["make_ids"].append(built["make_id"])
+        columns["model_ids"].append(built["model_id"])
         columns["years"].append(year)
         columns["fuels"].append(fuel)
         columns["mileages"].append(mileage)
@@ -254,9 +277,15 @@ def generate(count: int, batch: int = 50_000, progress: Callable[[int, int], Non
     if not seller_ids:
         demo()
         seller_ids = [r["id"] for r in db.all("users.ids_by_role", role="seller")]
+    catalogue = catalogue_models()
+    built = [catalogue[(m[0], m[1])] for m in MODELS]
     arrays = {
         "makes": [m[0] for m in MODELS],
         "models": [m[1] for m in MODELS],
+        "make_ids": [b["make_id"] for b in built],
+        "model_ids": [b["model_id"] for b in built],
+        "year_froms": [b["year_from"] for b in built],
+        "year_tos": [b["year_to"] for b in built],
         "bodies": [m[2] for m in MODELS],
         "base_prices": [m[3] for m in MODELS],
         "cities": CITIES,

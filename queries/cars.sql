@@ -28,20 +28,26 @@ SELECT count(*) FROM cars WHERE seller_id = :seller_id;
 
 -- name: insert_many
 -- Insert one car per array element (all arrays the same length), returning the new ids; used by the demo data.
-INSERT INTO cars (seller_id, title, description, price, status, make, model, year, fuel, mileage_km, transmission,
-                  body, colour, created_at, city, condition)
-SELECT *
+-- Make and model are catalogue ids (the trigger cars_follow_catalogue writes their names).
+INSERT INTO cars (seller_id, title, description, price, status, make_id, model_id, make, model, year, fuel,
+                  mileage_km, transmission, body, colour, created_at, city, condition)
+SELECT s.seller_id, s.title, s.description, s.price, s.status, s.make_id, s.model_id, '', '', s.year, s.fuel,
+       s.mileage_km, s.transmission, s.body, s.colour, s.created_at, s.city, s.condition
   FROM unnest(:seller_ids::bigint[], :titles::text[], :descriptions::text[], :prices::numeric[], :statuses::text[],
-              :makes::text[], :models::text[], :years::smallint[], :fuels::text[], :mileages::integer[],
+              :make_ids::integer[], :model_ids::integer[], :years::smallint[], :fuels::text[], :mileages::integer[],
               :transmissions::text[], :bodies::text[], :colours::text[], :created_ats::timestamptz[],
               :cities::text[], :conditions::text[])
+           AS s(seller_id, title, description, price, status, make_id, model_id, year, fuel, mileage_km,
+                transmission, body, colour, created_at, city, condition)
 RETURNING id;
 
 -- name: generate
 -- Insert :count random cars (set-based, for benchmarks) drawn from the given models and sellers; returns the
--- number inserted. Model arrays are parallel: the i-th make, model, body and base price belong together.
-INSERT INTO cars (seller_id, title, description, price, status, make, model, year, fuel, mileage_km, transmission,
-                  body, colour, created_at, city, condition)
+-- number inserted. Model arrays are parallel: the i-th make, model, catalogue ids, body, base price and
+-- production years (year_to NULL: still built) belong together; each car's year lies within its model's years
+-- (and 2006-2026).
+INSERT INTO cars (seller_id, title, description, price, status, make_id, model_id, make, model, year, fuel,
+                  mileage_km, transmission, body, colour, created_at, city, condition)
 SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]))::int],
        concat_ws(' ', (:makes::text[])[r.m], (:models::text[])[r.m], nullif(r.trim_level, '')),
        format('%s %s from %s, %s km, %s owner(s).', (:makes::text[])[r.m], (:models::text[])[r.m], r.year,
@@ -49,7 +55,8 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
        round(greatest(500, (:base_prices::numeric[])[r.m] * power(0.88, 2026 - r.year) * (0.85 + r.p * 0.3)::numeric), -1),
        CASE WHEN r.st < 0.90 THEN 'available' WHEN r.st < 0.94 THEN 'sold'
             WHEN r.st < 0.97 THEN 'reserved' ELSE 'pending' END,
-       (:makes::text[])[r.m], (:models::text[])[r.m], r.year,
+       (:make_ids::integer[])[r.m], (:model_ids::integer[])[r.m], (:makes::text[])[r.m], (:models::text[])[r.m],
+       r.year,
        (ARRAY['petrol', 'petrol', 'diesel', 'diesel', 'hybrid', 'electric', 'plug_in_hybrid', 'lpg'])
            [1 + floor(r.f * 8)::int],
        r.mileage,
@@ -60,13 +67,16 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
        now() - r.age * interval '730 days',
        (:cities::text[])[1 + floor(r.s2 * cardinality(:cities::text[]))::int],
        CASE WHEN r.year >= 2026 AND r.mileage < 2000 THEN 'new' ELSE 'used' END
-  FROM (SELECT 1 + floor(random() * cardinality(:models::text[]))::int AS m,
-               2006 + floor(random() * 21)::int AS year,
-               (ARRAY['', 'Comfort', 'Sport', 'Premium', 'Base', 'Limited'])[1 + floor(random() * 6)::int] AS trim_level,
-               floor(random() * 240000)::int AS mileage,
-               random() AS s, random() AS o, random() AS p, random() AS st, random() AS f, random() AS t,
-               random() AS c, random() AS age, random() AS s2
-          FROM generate_series(1, :count) AS g) AS r;
+  FROM (SELECT y.*, y.first + floor(y.y * (y.last - y.first + 1))::int AS year
+          FROM (SELECT g.m, greatest(2006, (:year_froms::int[])[g.m]) AS first,
+                       least(2026, coalesce((:year_tos::int[])[g.m], 2026)) AS last,
+                       (ARRAY['', 'Comfort', 'Sport', 'Premium', 'Base', 'Limited'])[1 + floor(random() * 6)::int]
+                           AS trim_level,
+                       floor(random() * 240000)::int AS mileage,
+                       random() AS y, random() AS s, random() AS o, random() AS p, random() AS st, random() AS f,
+                       random() AS t, random() AS c, random() AS age, random() AS s2
+                  FROM (SELECT 1 + floor(random() * cardinality(:models::text[]))::int AS m
+                          FROM generate_series(1, :count)) AS g) AS y) AS r;
 
 -- name: car_page
 -- Everything the car page shows about one car anyone may see (listing_is_public), with whether :user_id (NULL for

@@ -1,16 +1,22 @@
 -- name: insert_listing
 -- Create a draft listing for a seller; returns its id. Check constraints name any value the form let through.
-INSERT INTO cars (seller_id, title, make, model, year, price, mileage_km, fuel, transmission, body, colour, condition,
-                  vin, city, postcode, description, features, specs, seo_title, seo_description, status)
-VALUES (:seller_id, :title, :make, :model, :year, :price, :mileage_km, :fuel, :transmission, :body, :colour,
-        :condition, :vin, :city, :postcode, :description, :features::text[], :specs::jsonb, :seo_title,
-        :seo_description, 'draft')
+-- Make and model are catalogue ids (:model_id NULL with the typed :model_other for a model the catalogue lacks);
+-- the trigger cars_follow_catalogue writes their names into make and model (text alone, from older callers, is
+-- resolved through the catalogue).
+INSERT INTO cars (seller_id, title, make_id, model_id, model_other, make, model, year, price, mileage_km, fuel,
+                  transmission, body, colour, condition, vin, city, postcode, description, features, specs, seo_title,
+                  seo_description, status)
+VALUES (:seller_id, :title, :make_id, :model_id, :model_other, :make, :model, :year, :price, :mileage_km, :fuel,
+        :transmission, :body, :colour, :condition, :vin, :city, :postcode, :description, :features::text[],
+        :specs::jsonb, :seo_title, :seo_description, 'draft')
 RETURNING id;
 
 -- name: update_listing
--- Save a listing's details (a price change lands in the price history by trigger); no row when the car is gone.
+-- Save a listing's details (a price change lands in the price history by trigger; make and model text follow the
+-- catalogue ids by trigger); no row when the car is gone.
 UPDATE cars
-   SET title = :title, make = :make, model = :model, year = :year, price = :price, mileage_km = :mileage_km,
+   SET title = :title, make_id = :make_id, model_id = :model_id, model_other = :model_other, make = :make,
+       model = :model, year = :year, price = :price, mileage_km = :mileage_km,
        fuel = :fuel, transmission = :transmission, body = :body, colour = :colour, condition = :condition,
        vin = :vin, city = :city, postcode = :postcode, description = :description, features = :features::text[],
        specs = :specs::jsonb, seo_title = :seo_title, seo_description = :seo_description
@@ -20,9 +26,10 @@ RETURNING id;
 -- name: listing_for_owner
 -- A listing its seller (or an admin) may edit; no row for anyone else, for unknown ids and for deleted cars, so
 -- others get 404 and cannot probe ids.
-SELECT c.id, c.seller_id, c.title, c.make, c.model, c.year, c.price, c.mileage_km, c.fuel, c.transmission, c.body,
-       c.colour, c.condition, c.vin, c.city, c.postcode, c.description, c.features, c.specs, c.seo_title,
-       c.seo_description, c.status, c.rejection_remark, c.featured, c.cover_photo, c.view_count, c.created_at
+SELECT c.id, c.seller_id, c.title, c.make, c.model, c.make_id, c.model_id, c.model_other, c.year, c.price,
+       c.mileage_km, c.fuel, c.transmission, c.body, c.colour, c.condition, c.vin, c.city, c.postcode, c.description,
+       c.features, c.specs, c.seo_title, c.seo_description, c.status, c.rejection_remark, c.featured, c.cover_photo,
+       c.view_count, c.created_at
   FROM cars c
  WHERE c.id = :car_id AND c.deleted_at IS NULL AND (c.seller_id = :user_id OR :is_admin);
 
@@ -30,9 +37,10 @@ SELECT c.id, c.seller_id, c.title, c.make, c.model, c.year, c.price, c.mileage_k
 -- listing_for_owner, locking the car's row until the transaction ends (as an UPDATE of it would: edits, revision
 -- decisions and price-history numbering of one car take turns); no row for anyone else, for unknown ids and for
 -- deleted cars, so others get 404 and cannot probe ids.
-SELECT c.id, c.seller_id, c.title, c.make, c.model, c.year, c.price, c.mileage_km, c.fuel, c.transmission, c.body,
-       c.colour, c.condition, c.vin, c.city, c.postcode, c.description, c.features, c.specs, c.seo_title,
-       c.seo_description, c.status, c.rejection_remark, c.featured, c.cover_photo, c.view_count, c.created_at
+SELECT c.id, c.seller_id, c.title, c.make, c.model, c.make_id, c.model_id, c.model_other, c.year, c.price,
+       c.mileage_km, c.fuel, c.transmission, c.body, c.colour, c.condition, c.vin, c.city, c.postcode, c.description,
+       c.features, c.specs, c.seo_title, c.seo_description, c.status, c.rejection_remark, c.featured, c.cover_photo,
+       c.view_count, c.created_at
   FROM cars c
  WHERE c.id = :car_id AND c.deleted_at IS NULL AND (c.seller_id = :user_id OR :is_admin)
    FOR NO KEY UPDATE;
@@ -66,8 +74,9 @@ UPDATE cars SET deleted_at = now() WHERE id = :car_id AND deleted_at IS NULL RET
 
 -- name: moderation_queue
 -- Listings waiting for review, oldest submission first (cars put in pending without a submission, such as demo
--- data, count from their last change), with their seller; an empty list when none.
-SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.cover_photo,
+-- data, count from their last change), with their seller and whether the model is one the catalogue lacks (it must
+-- be mapped before approval); an empty list when none.
+SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.cover_photo, c.model_id IS NULL AS model_unknown,
        coalesce(c.submitted_at, c.updated_at) AS submitted_at, u.name AS seller_name,
        u.id AS seller_id, (SELECT count(*) FROM car_photos p WHERE p.car_id = c.id) AS photos
   FROM cars c

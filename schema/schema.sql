@@ -51,6 +51,155 @@ $$;
 COMMENT ON FUNCTION public.car_photos_within_limit() IS 'Before a photo is inserted: waits for the car''s row lock (so inserts for one car take turns), refuses the 21st photo (check_violation, constraint car_photos_limit) and puts the new photo after the last one.';
 
 --
+-- Name: cars_follow_catalogue(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cars_follow_catalogue() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    by_text boolean;
+BEGIN
+    -- Text decides when the writer gives no ids at all, or changes only the text.
+    by_text := NEW.make_id IS NULL AND NEW.model_id IS NULL AND NEW.model_other IS NULL;
+    IF TG_OP = 'UPDATE' AND NOT by_text THEN
+        by_text := NEW.make_id IS NOT DISTINCT FROM OLD.make_id AND NEW.model_id IS NOT DISTINCT FROM OLD.model_id
+                   AND NEW.model_other IS NOT DISTINCT FROM OLD.model_other
+                   AND (NEW.make IS DISTINCT FROM OLD.make OR NEW.model IS DISTINCT FROM OLD.model);
+    END IF;
+    IF by_text THEN  -- text given: what it stands for in the catalogue
+        NEW.make_id := catalogue_make_id(NEW.make);
+        NEW.model_id := NULL;
+        NEW.model_other := NULL;
+    END IF;
+    IF NEW.model_id IS NULL AND NEW.make_id IS NOT NULL THEN
+        -- A model typed as text may be its first words' model ("Golf GTI"); one the seller typed as not in the
+        -- list ("other model": model_other) is a catalogue model only by its very name or an alias.
+        NEW.model_id := CASE WHEN NEW.model_other IS NULL THEN catalogue_model_id(NEW.make_id, NEW.model)
+                             ELSE catalogue_model_id(NEW.make_id, NEW.model_other, false) END;
+    END IF;
+    IF NEW.model_id IS NOT NULL THEN
+        SELECT md.make_id, md.name INTO NEW.make_id, NEW.model FROM models md WHERE md.id = NEW.model_id;
+        NEW.model_other := NULL;
+    ELSE
+        NEW.model_other := btrim(regexp_replace(coalesce(NEW.model_other, NEW.model), '\s+', ' ', 'g'));
+        NEW.model := NEW.model_other;
+    END IF;
+    IF NEW.make_id IS NOT NULL THEN
+        SELECT mk.name INTO NEW.make FROM makes mk WHERE mk.id = NEW.make_id;
+    END IF;
+    IF NEW.model_id IS NULL AND listing_is_public(NEW.status)
+       AND current_setting('carsite.catalogue_mapping', true) IS DISTINCT FROM 'on'
+       AND (TG_OP = 'INSERT' OR NOT listing_is_public(OLD.status) OR OLD.model_id IS NOT NULL
+            OR NEW.make IS DISTINCT FROM OLD.make OR NEW.model IS DISTINCT FROM OLD.model) THEN
+        RAISE EXCEPTION 'The model "%" of car % is not in the catalogue: map it before the car is public.',
+                        NEW.model, NEW.id
+              USING ERRCODE = 'check_violation', CONSTRAINT = 'cars_model_in_catalogue', TABLE = 'cars';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+--
+-- Name: FUNCTION cars_follow_catalogue(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.cars_follow_catalogue() IS 'Keeps cars.make and cars.model the catalogue''s spelling of make_id and model_id (resolving text when only text is written), keeps a model the catalogue lacks in model_other, and refuses to make such a car public (cars_model_in_catalogue).';
+
+--
+-- Name: catalogue_key(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.catalogue_key(name text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN regexp_replace(NORMALIZE(lower(name), NFKD), '[^a-z0-9]+'::text, ''::text, 'g'::text);
+
+--
+-- Name: FUNCTION catalogue_key(name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.catalogue_key(name text) IS 'The form in which catalogue names and aliases are compared: lower case, accents, spaces and punctuation dropped (''C-Klasse'' = ''c klasse''); mirrored by migrations/data/generate_catalogue.py.';
+
+--
+-- Name: catalogue_aliases; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalogue_aliases (
+    id integer NOT NULL,
+    make_id integer NOT NULL,
+    model_id integer,
+    alias text NOT NULL,
+    key text GENERATED ALWAYS AS (public.catalogue_key(alias)) STORED,
+    language text,
+    CONSTRAINT catalogue_aliases_alias_check CHECK (((length(btrim(alias)) >= 1) AND (length(btrim(alias)) <= 60))),
+    CONSTRAINT catalogue_aliases_key_check CHECK ((key <> ''::text)),
+    CONSTRAINT catalogue_aliases_language_check CHECK ((language ~ '^[a-z]{2}$'::text))
+);
+
+--
+-- Name: makes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.makes (
+    id integer NOT NULL,
+    name text NOT NULL,
+    key text GENERATED ALWAYS AS (public.catalogue_key(name)) STORED,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT makes_key_check CHECK ((key <> ''::text)),
+    CONSTRAINT makes_name_check CHECK ((((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 40)) AND (name = btrim(name))))
+);
+
+--
+-- Name: catalogue_make_id(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.catalogue_make_id(typed text) RETURNS integer
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN (SELECT f.id FROM (SELECT mk.id, 1 AS preference FROM public.makes mk WHERE (mk.key = public.catalogue_key(catalogue_make_id.typed)) UNION ALL SELECT a.make_id, 2 FROM public.catalogue_aliases a WHERE ((a.model_id IS NULL) AND (a.key = public.catalogue_key(catalogue_make_id.typed)))) f ORDER BY f.preference LIMIT 1);
+
+--
+-- Name: FUNCTION catalogue_make_id(typed text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.catalogue_make_id(typed text) IS 'The catalogue make a typed name stands for (its name or an alias, compared by catalogue_key); NULL if none.';
+
+--
+-- Name: catalogue_model_id(integer, text, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.catalogue_model_id(make integer, typed text, by_leading_words boolean DEFAULT true) RETURNS integer
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    AS $$
+DECLARE
+    words text[] := regexp_split_to_array(btrim(typed), '\s+');
+    wanted text;
+    found integer;
+BEGIN
+    -- All the words first, then ever fewer leading words: "Golf GTI Performance" is a Golf, "C 220 d" a C-Class.
+    FOR n IN REVERSE cardinality(words)..CASE WHEN by_leading_words THEN 1 ELSE cardinality(words) END LOOP
+        wanted := catalogue_key(array_to_string(words[1:n], ' '));
+        SELECT f.id INTO found
+          FROM (SELECT md.id, 1 AS preference FROM models md WHERE md.make_id = make AND md.key = wanted
+                UNION ALL
+                SELECT a.model_id, 2 FROM catalogue_aliases a
+                 WHERE a.make_id = make AND a.model_id IS NOT NULL AND a.key = wanted) AS f
+         ORDER BY f.preference
+         LIMIT 1;
+        IF found IS NOT NULL THEN
+            RETURN found;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+--
+-- Name: FUNCTION catalogue_model_id(make integer, typed text, by_leading_words boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.catalogue_model_id(make integer, typed text, by_leading_words boolean) IS 'The model of a catalogue make a typed name stands for (name or alias by catalogue_key, else, by_leading_words, its leading words'' model: ''Golf GTI'' is a Golf); NULL if none.';
+
+--
 -- Name: count_listings(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -454,6 +603,9 @@ CREATE TABLE public.cars (
     filter_tags text[] GENERATED ALWAYS AS (ARRAY[('fuel:'::text || fuel), ('body:'::text || body), ('colour:'::text || lower(colour)), ('transmission:'::text || transmission), ('condition:'::text || condition), ('city:'::text || lower(city))]) STORED,
     cover_photo text,
     submitted_at timestamp with time zone,
+    make_id integer,
+    model_id integer,
+    model_other text,
     CONSTRAINT cars_body_check CHECK ((body = ANY (ARRAY['sedan'::text, 'hatchback'::text, 'estate'::text, 'suv'::text, 'coupe'::text, 'convertible'::text, 'van'::text, 'pickup'::text, 'minivan'::text, 'other'::text]))),
     CONSTRAINT cars_city_check CHECK ((length(city) <= 80)),
     CONSTRAINT cars_colour_check CHECK (((length(btrim(colour)) >= 1) AND (length(btrim(colour)) <= 30))),
@@ -463,6 +615,7 @@ CREATE TABLE public.cars (
     CONSTRAINT cars_make_check CHECK (((length(btrim(make)) >= 1) AND (length(btrim(make)) <= 40))),
     CONSTRAINT cars_mileage_km_check CHECK (((mileage_km >= 0) AND (mileage_km <= 3000000))),
     CONSTRAINT cars_model_check CHECK (((length(btrim(model)) >= 1) AND (length(btrim(model)) <= 60))),
+    CONSTRAINT cars_model_other_check CHECK (((length(btrim(model_other)) >= 1) AND (length(btrim(model_other)) <= 60))),
     CONSTRAINT cars_postcode_check CHECK ((length(postcode) <= 12)),
     CONSTRAINT cars_price_check CHECK (((price > (0)::numeric) AND (price < (100000000)::numeric))),
     CONSTRAINT cars_rejection_remark_check CHECK ((length(rejection_remark) <= 1000)),
@@ -489,6 +642,91 @@ ALTER TABLE public.cars ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: catalogue_aliases_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.catalogue_aliases ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.catalogue_aliases_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: models; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.models (
+    id integer NOT NULL,
+    make_id integer NOT NULL,
+    name text NOT NULL,
+    key text GENERATED ALWAYS AS (public.catalogue_key(name)) STORED,
+    bodies text[] NOT NULL,
+    year_from smallint NOT NULL,
+    year_to smallint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT models_bodies_check CHECK (((cardinality(bodies) > 0) AND (bodies <@ ARRAY['sedan'::text, 'hatchback'::text, 'estate'::text, 'suv'::text, 'coupe'::text, 'convertible'::text, 'van'::text, 'pickup'::text, 'minivan'::text, 'other'::text]))),
+    CONSTRAINT models_key_check CHECK ((key <> ''::text)),
+    CONSTRAINT models_name_check CHECK ((((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 60)) AND (name = btrim(name)))),
+    CONSTRAINT models_year_from_check CHECK (((year_from >= 1886) AND (year_from <= 2100))),
+    CONSTRAINT models_years_check CHECK (((year_to IS NULL) OR ((year_to >= year_from) AND (year_to <= 2100))))
+);
+
+--
+-- Name: catalogue_names; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.catalogue_names AS
+ SELECT 'make'::text AS kind,
+    mk.id AS make_id,
+    NULL::integer AS model_id,
+    mk.name AS make,
+    NULL::text AS model,
+    mk.name AS spelling,
+    mk.key
+   FROM public.makes mk
+UNION ALL
+ SELECT 'make'::text AS kind,
+    a.make_id,
+    NULL::integer AS model_id,
+    mk.name AS make,
+    NULL::text AS model,
+    a.alias AS spelling,
+    a.key
+   FROM (public.catalogue_aliases a
+     JOIN public.makes mk ON ((mk.id = a.make_id)))
+  WHERE (a.model_id IS NULL)
+UNION ALL
+ SELECT 'model'::text AS kind,
+    md.make_id,
+    md.id AS model_id,
+    mk.name AS make,
+    md.name AS model,
+    md.name AS spelling,
+    md.key
+   FROM (public.models md
+     JOIN public.makes mk ON ((mk.id = md.make_id)))
+UNION ALL
+ SELECT 'model'::text AS kind,
+    a.make_id,
+    a.model_id,
+    mk.name AS make,
+    md.name AS model,
+    a.alias AS spelling,
+    a.key
+   FROM ((public.catalogue_aliases a
+     JOIN public.models md ON ((md.id = a.model_id)))
+     JOIN public.makes mk ON ((mk.id = a.make_id)));
+
+--
+-- Name: VIEW catalogue_names; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.catalogue_names IS 'Every make and model name and alias with the canonical make and model it stands for (kind make or model).';
 
 --
 -- Name: compared_cars; Type: TABLE; Schema: public; Owner: -
@@ -602,6 +840,32 @@ CREATE TABLE public.listing_revisions (
 
 ALTER TABLE public.listing_revisions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.listing_revisions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: makes_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.makes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.makes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: models_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.models ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.models_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -855,6 +1119,13 @@ ALTER TABLE ONLY public.cars
     ADD CONSTRAINT cars_pkey PRIMARY KEY (id);
 
 --
+-- Name: catalogue_aliases catalogue_aliases_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalogue_aliases
+    ADD CONSTRAINT catalogue_aliases_pkey PRIMARY KEY (id);
+
+--
 -- Name: compared_cars compared_cars_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -902,6 +1173,55 @@ ALTER TABLE ONLY public.listing_counts
 
 ALTER TABLE ONLY public.listing_revisions
     ADD CONSTRAINT listing_revisions_pkey PRIMARY KEY (id);
+
+--
+-- Name: makes makes_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.makes
+    ADD CONSTRAINT makes_key_key UNIQUE (key);
+
+--
+-- Name: makes makes_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.makes
+    ADD CONSTRAINT makes_name_key UNIQUE (name);
+
+--
+-- Name: makes makes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.makes
+    ADD CONSTRAINT makes_pkey PRIMARY KEY (id);
+
+--
+-- Name: models models_make_id_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.models
+    ADD CONSTRAINT models_make_id_id_key UNIQUE (make_id, id);
+
+--
+-- Name: models models_make_id_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.models
+    ADD CONSTRAINT models_make_id_key_key UNIQUE (make_id, key);
+
+--
+-- Name: models models_make_id_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.models
+    ADD CONSTRAINT models_make_id_name_key UNIQUE (make_id, name);
+
+--
+-- Name: models models_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.models
+    ADD CONSTRAINT models_pkey PRIMARY KEY (id);
 
 --
 -- Name: orders orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1059,6 +1379,12 @@ CREATE INDEX cars_listed_year_idx ON public.cars USING btree (year, id) WHERE ((
 CREATE INDEX cars_make_model_idx ON public.cars USING btree (make, model);
 
 --
+-- Name: cars_model_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_model_id_idx ON public.cars USING btree (model_id);
+
+--
 -- Name: cars_pending_submitted_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1081,6 +1407,42 @@ CREATE INDEX cars_seller_id_idx ON public.cars USING btree (seller_id);
 --
 
 CREATE INDEX cars_status_idx ON public.cars USING btree (status) WHERE (status = ANY (ARRAY['pending'::text, 'reserved'::text]));
+
+--
+-- Name: cars_unmapped_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_unmapped_idx ON public.cars USING btree (created_at, id) WHERE ((model_id IS NULL) AND (deleted_at IS NULL));
+
+--
+-- Name: catalogue_aliases_alias_trgm_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX catalogue_aliases_alias_trgm_idx ON public.catalogue_aliases USING gist (alias public.gist_trgm_ops);
+
+--
+-- Name: catalogue_aliases_key_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX catalogue_aliases_key_idx ON public.catalogue_aliases USING btree (key);
+
+--
+-- Name: catalogue_aliases_make_key_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX catalogue_aliases_make_key_idx ON public.catalogue_aliases USING btree (key) WHERE (model_id IS NULL);
+
+--
+-- Name: catalogue_aliases_model_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX catalogue_aliases_model_id_idx ON public.catalogue_aliases USING btree (model_id);
+
+--
+-- Name: catalogue_aliases_model_key_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX catalogue_aliases_model_key_idx ON public.catalogue_aliases USING btree (make_id, key) WHERE (model_id IS NOT NULL);
 
 --
 -- Name: compared_cars_car_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -1141,6 +1503,24 @@ CREATE UNIQUE INDEX listing_revisions_car_id_pending_key ON public.listing_revis
 --
 
 CREATE INDEX listing_revisions_pending_idx ON public.listing_revisions USING btree (updated_at, id) WHERE (status = 'pending'::text);
+
+--
+-- Name: makes_name_trgm_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX makes_name_trgm_idx ON public.makes USING gist (name public.gist_trgm_ops);
+
+--
+-- Name: models_key_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX models_key_idx ON public.models USING btree (key);
+
+--
+-- Name: models_name_trgm_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX models_name_trgm_idx ON public.models USING gist (name public.gist_trgm_ops);
 
 --
 -- Name: orders_buyer_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -1269,6 +1649,18 @@ CREATE TRIGGER cars_count_updated AFTER UPDATE ON public.cars REFERENCING OLD TA
 COMMENT ON TRIGGER cars_count_updated ON public.cars IS 'Moves updated cars between listing_counts rows when their status, deletion or a counted filter value changed (count_listings).';
 
 --
+-- Name: cars cars_follow_catalogue; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cars_follow_catalogue BEFORE INSERT OR UPDATE OF make, model, make_id, model_id, model_other, status ON public.cars FOR EACH ROW EXECUTE FUNCTION public.cars_follow_catalogue();
+
+--
+-- Name: TRIGGER cars_follow_catalogue ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_follow_catalogue ON public.cars IS 'Make and model text follow the catalogue ids; a car whose model is not in the catalogue cannot become public.';
+
+--
 -- Name: cars cars_record_inserted_prices; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1388,11 +1780,39 @@ ALTER TABLE ONLY public.car_price_ratings
     ADD CONSTRAINT car_price_ratings_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
 
 --
+-- Name: cars cars_make_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cars
+    ADD CONSTRAINT cars_make_id_fkey FOREIGN KEY (make_id) REFERENCES public.makes(id) ON DELETE RESTRICT;
+
+--
+-- Name: cars cars_model_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cars
+    ADD CONSTRAINT cars_model_fkey FOREIGN KEY (make_id, model_id) REFERENCES public.models(make_id, id) ON DELETE RESTRICT;
+
+--
 -- Name: cars cars_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.cars
     ADD CONSTRAINT cars_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.users(id) ON DELETE RESTRICT;
+
+--
+-- Name: catalogue_aliases catalogue_aliases_make_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalogue_aliases
+    ADD CONSTRAINT catalogue_aliases_make_id_fkey FOREIGN KEY (make_id) REFERENCES public.makes(id) ON DELETE CASCADE;
+
+--
+-- Name: catalogue_aliases catalogue_aliases_model_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalogue_aliases
+    ADD CONSTRAINT catalogue_aliases_model_fkey FOREIGN KEY (make_id, model_id) REFERENCES public.models(make_id, id) ON DELETE CASCADE;
 
 --
 -- Name: compared_cars compared_cars_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1456,6 +1876,13 @@ ALTER TABLE ONLY public.listing_revisions
 
 ALTER TABLE ONLY public.listing_revisions
     ADD CONSTRAINT listing_revisions_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: models models_make_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.models
+    ADD CONSTRAINT models_make_id_fkey FOREIGN KEY (make_id) REFERENCES public.makes(id) ON DELETE RESTRICT;
 
 --
 -- Name: orders orders_buyer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

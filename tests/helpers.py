@@ -67,8 +67,11 @@ def make_user(
 # A plain car as a seller would list it (the columns of selling.insert_listing); make_car's overrides change any.
 CAR = {
     "title": "Fiat Panda",
-    "make": "Fiat",
+    "make": "Fiat",  # names, resolved through the catalogue (or give make_id and model_id)
     "model": "Panda",
+    "make_id": None,
+    "model_id": None,
+    "model_other": None,
     "year": 2015,
     "price": 5000,
     "mileage_km": 1,

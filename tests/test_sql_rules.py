@@ -328,9 +328,9 @@ def test_batch_triggers_stay_fast_after_a_one_car_update_on_the_same_connection(
     seller = new_account(app, "seller", role="seller")
     with psycopg.connect(app.config["DATABASE_URL"]) as conn:
         conn.execute(
-            "INSERT INTO cars (seller_id, title, price, status, make, model, year, fuel, mileage_km, transmission,"
-            " body, colour) SELECT %s, 'Car ' || g, 1000 + g, 'available', 'Make ' || g %% 30, 'Model', 2015,"
-            " 'petrol', 1000, 'manual', 'sedan', 'red' FROM generate_series(1, 3000) g",
+            "INSERT INTO cars (seller_id, title, price, status, make, model, model_id, year, fuel, mileage_km,"
+            " transmission, body, colour) SELECT %s, 'Car ' || g, 1000 + g, 'available', '', '', 1 + g %% 30, 2015,"
+            " 'petrol', 1000, 'manual', 'sedan', 'red' FROM generate_series(1, 3000) g",  # 30 catalogue models
             (seller,),
         )
         conn.commit()

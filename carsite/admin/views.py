@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import db
 from ..accounts import management
 from ..accounts.forms import RoleForm
+from ..cars import makes
 from ..domain.actor import Actor
-from ..domain.errors import Invalid, NotFound
-from ..domain.vocabulary import ROLES
+from ..domain.errors import Conflict, DomainError, Invalid, NotFound
+from ..domain.vocabulary import BODIES, ROLES
 from ..selling import workflow
 from ..web.access import role_required
 from ..web.forms import confirmation_page, confirmed
@@ -121,6 +124,9 @@ def moderation() -> str:
         "admin/moderation.html",
         cars=workflow.moderation_queue(actor=actor),
         revisions=workflow.revision_queue(actor=actor),
+        unmapped=makes.unmapped(actor=actor),
+        bodies=BODIES,
+        this_year=date.today().year,
     )
 
 
@@ -128,9 +134,53 @@ def moderation() -> str:
 @role_required("admin")
 def decide(car_id: int, decision: str) -> Response:
     """Approve a pending listing, or reject it with a remark the seller sees."""
-    row = workflow.decide(car_id, decision, request.form.get("remark"), actor=Actor.from_request())
+    try:
+        row = workflow.decide(car_id, decision, request.form.get("remark"), actor=Actor.from_request())
+    except Conflict as exc:  # its model is not in the catalogue yet
+        flash(exc.message, "error")
+        return redirect(url_for("admin.moderation", _anchor="catalogue"), code=303)
     flash(f"“{row['title']}” is {'live' if decision == 'approve' else 'sent back to the seller'}.", "success")
     return redirect(url_for("admin.moderation"), code=303)
+
+
+@bp.post("/catalogue/cars/<int:car_id>/map")
+@role_required("admin")
+def map_car(car_id: int) -> Response:
+    """Give a car whose model the seller typed ("other model") one of its make's catalogue models (audited)."""
+    try:
+        car = makes.map_car(car_id, parse_id(request.form.get("model_id"), "model_id"), actor=Actor.from_request())
+        flash(f"“{car['title']}” is now a {car['make']} {car['model']}.", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("admin.moderation", _anchor="catalogue"), code=303)
+
+
+@bp.post("/catalogue/makes/<int:make_id>/models")
+@role_required("admin")
+def add_model(make_id: int) -> Response:
+    """Add a model to the catalogue (audited); with car_id, map that car to it at once."""
+    actor = Actor.from_request()
+    form = request.form
+    try:
+        year_from = _year(form.get("year_from"), "year_from", "The first year")
+        year_to = _year(form.get("year_to"), "year_to", "The last year") if form.get("year_to", "").strip() else None
+        model_id = makes.add_model(
+            make_id, form.get("name", ""), form.getlist("bodies"), year_from, year_to, actor=actor
+        )
+        flash(f"“{' '.join(form.get('name', '').split())}” is in the catalogue.", "success")
+        if form.get("car_id"):
+            car = makes.map_car(parse_id(form.get("car_id"), "car_id"), model_id, actor=actor)
+            flash(f"“{car['title']}” is now a {car['make']} {car['model']}.", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("admin.moderation", _anchor="catalogue"), code=303)
+
+
+def _year(raw: str | None, field: str, label: str) -> int:
+    value = (raw or "").strip()
+    if not (value.isascii() and value.isdigit() and len(value) == 4):
+        raise Invalid(f"{label} must be a year such as 2020.", field=field)
+    return int(value)
 
 
 @bp.post("/moderation/revisions/<int:revision_id>/<any(approve, reject):decision>")

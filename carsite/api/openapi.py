@@ -6,7 +6,7 @@ from typing import Any
 
 from ..cars.pricing import LABELS, MEANINGS, MILEAGE_BANDS, MIN_COMPARABLES
 from ..cars.search import API_NUMBER_FORMS, PARAMS, Param
-from ..domain.vocabulary import CONDITIONS, PUBLIC_STATUSES
+from ..domain.vocabulary import BODIES, CONDITIONS, PUBLIC_STATUSES
 
 
 def describe(param: Param) -> str:
@@ -145,9 +145,77 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/makes": {
+                "get": {
+                    "summary": "Every make of the catalogue",
+                    "description": "The canonical makes (listed or not), by name. Search accepts a make in any case "
+                    "or by an alias (`vw`, `mercedes`), and answers with these names.",
+                    "operationId": "listMakes",
+                    "responses": {
+                        "200": {
+                            "description": "The makes.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MakeList"}}},
+                        },
+                        "503": ERROR,
+                    },
+                }
+            },
+            "/api/v1/makes/{make_id}/models": {
+                "get": {
+                    "summary": "The models of one make",
+                    "description": "Its models by name, with the body types they were built as and their production "
+                    "years (year_to null: still built).",
+                    "operationId": "listModels",
+                    "parameters": [
+                        {
+                            "name": "make_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The make and its models.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelList"}}},
+                        },
+                        "404": ERROR,
+                        "503": ERROR,
+                    },
+                }
+            },
         },
         "components": {
             "schemas": {
+                "Make": {
+                    "type": "object",
+                    "required": ["id", "name"],
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                },
+                "MakeList": {
+                    "type": "object",
+                    "required": ["items"],
+                    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Make"}}},
+                },
+                "Model": {
+                    "type": "object",
+                    "required": ["id", "name", "bodies", "year_from", "year_to"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "bodies": {"type": "array", "items": {"type": "string", "enum": list(BODIES)}},
+                        "year_from": {"type": "integer"},
+                        "year_to": {"type": ["integer", "null"]},
+                    },
+                },
+                "ModelList": {
+                    "type": "object",
+                    "required": ["make", "items"],
+                    "properties": {
+                        "make": {"$ref": "#/components/schemas/Make"},
+                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}},
+                    },
+                },
                 "Car": {"type": "object", "required": list(car_properties), "properties": car_properties},
                 "PriceRating": price_rating,
                 "CarDetail": {

@@ -9,8 +9,9 @@ from flask import Blueprint, jsonify
 from flask import request as flask_request
 from werkzeug.wrappers import Response
 
-from ..cars import catalogue, pricing
+from ..cars import catalogue, makes, pricing
 from ..cars.search import interpret, parse, run
+from ..domain.errors import NotFound
 from ..web.access import public
 from ..web.filters import slugify
 from ..web.urls import absolute_url
@@ -57,6 +58,38 @@ def car(car_id: int) -> Response:
     """One car that anyone may see; 404 otherwise."""
     row = catalogue.public_car(car_id)
     return jsonify(car_json(row) | {"description": row["description"], "seller": {"name": row["seller_name"]}})
+
+
+@bp.get("/api/v1/makes")
+@public
+def make_list() -> Response:
+    """Every make of the catalogue (listed or not), by name."""
+    return jsonify({"items": [{"id": m["id"], "name": m["name"]} for m in makes.makes()]})
+
+
+@bp.get("/api/v1/makes/<int:make_id>/models")
+@public
+def make_models(make_id: int) -> Response:
+    """The models of one make with their body types and production years (the selling form's model list);
+    404 for an unknown make."""
+    make = makes.make(make_id) if make_id < 2**31 else None
+    if make is None:
+        raise NotFound("There is no such make.")
+    return jsonify(
+        {
+            "make": {"id": make["id"], "name": make["name"]},
+            "items": [
+                {
+                    "id": m["id"],
+                    "name": m["name"],
+                    "bodies": m["bodies"],
+                    "year_from": m["year_from"],
+                    "year_to": m["year_to"],
+                }
+                for m in makes.models_of(make_id)
+            ],
+        }
+    )
 
 
 @bp.get("/api/openapi.json")

@@ -59,16 +59,18 @@ WORD_FILTERS = {
 }
 
 
-# Abbreviations people type for makes; matched whole-word, any case.
-MAKE_ALIASES = {
-    "vw": "volkswagen",
-    "merc": "mercedes",
-    "benz": "mercedes",
-    "chevy": "chevrolet",
-    "alfa": "alfa romeo",
-    "landrover": "land rover",
-    "rangerover": "range rover",
-}
+# Words that are also the names of models somewhere ("one", "up", "e", "air", "note"): read as a model only next to
+# their make ("mini one", "vw up", "honda e"); alone they stay search words. Numbers and words of one or two
+# letters ("3", "x5") likewise need their make.
+EVERYDAY_WORDS = frozenset(
+    "one up e air note fit escape pilot journey sky seven legacy spark edge hatch roadster spider coupe "  # noqa: SIM905
+    "california kombi clubman insight touring sport plus city family electric van".split()
+)
+# Words never worth a fuzzy look-up in the catalogue (a look-up of a word costs about 1 ms).
+STOP_WORDS = frozenset(
+    "and with the for from under over in at to of a an or km year years owner owners seat seats door "  # noqa: SIM905
+    "doors tyres wheels miles service history".split()
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,18 @@ PARAMS: tuple[Param, ...] = (
         '(mileage_max), "from 2018" / "before 2015" (year_min / year_max); a parameter set as well wins.',
         max_length=200,
     ),
-    Param("make", "text", "Make, e.g. Volkswagen (any letter case).", max_length=40),
-    Param("model", "text", "Model, e.g. Golf (any letter case).", max_length=60),
+    Param(
+        "make",
+        "text",
+        "Make, e.g. Volkswagen: a name of the catalogue (GET /api/v1/makes) or an alias (vw, mercedes), any case.",
+        max_length=40,
+    ),
+    Param(
+        "model",
+        "text",
+        "Model, e.g. Golf: a name of the catalogue or an alias (3er, C-Klasse, Model3), any case.",
+        max_length=60,
+    ),
     Param("year_min", "int", "First registration year, at least.", 1886, 2100),
     Param("year_max", "int", "First registration year, at most.", 1886, 2100),
     Param("price_min", "number", "Price in EUR, at least.", 0, 100_000_000),
@@ -326,9 +338,10 @@ WORD = re.compile(r"[\w.-]+", re.UNICODE)
 
 
 def interpret(search: Search) -> Search:
-    """Turn makes, models, years, fuels and bodies named in q into filters (typos in makes and models forgiven),
-    and price, mileage and year limits ("under 10k", "max 50000 km", "from 2018"); canonicalise make/model
-    parameters to the catalogue's spelling; the rest of q stays full text. ``q`` itself stays as typed."""
+    """Turn makes, models, years, fuels and bodies named in q into filters (aliases in any language and typos in
+    makes and models forgiven, from the catalogue), and price, mileage and year limits ("under 10k", "max 50000
+    km", "from 2018"); make/model parameters in any case or alias ("vw", "3er") become the catalogue's spelling;
+    the rest of q stays full text. ``q`` itself stays as typed."""
     quoted = '"' in (search.q or "")  # inside "a quoted phrase", under 10000 is words to find
     limits, rest, phrases = read_limits(search.q or "") if not quoted else ({}, "", ())
     if not phrases:
@@ -344,23 +357,16 @@ def interpret(search: Search) -> Search:
 def _interpret_words(search: Search) -> Search:
     """``interpret`` for the makes, models, years and vocabulary words of q."""
     words = WORD.findall(search.q or "") if search.q and not _is_advanced(search.q) else []
-    words = [MAKE_ALIASES.get(w.lower(), w) for w in words]
     terms = [f"{a} {b}" for a, b in itertools.pairwise(words)] + words
     lookups = [t for t in (search.make, search.model) if t] + terms
     if not lookups:
         return _settle_sort(replace(search, text=search.q))
+    fuzzy = [w for w in words if _worth_fuzzy(w)]
     matches: dict[str, dict[str, Any]] = {}
-    for row in db.all("search.match_terms", terms=lookups):
+    for row in db.all("search.match_terms", terms=lookups, fuzzy_terms=fuzzy):
         matches.setdefault(row["term"].lower(), {"make": [], "model": []})[row["kind"]].append(row)
-    changes: dict[str, Any] = {}
+    changes = _canonical_parameters(search, matches)
     understood: list[str] = []
-    for name in ("make", "model"):  # parameters in any letter case, spelled as the catalogue spells them
-        given = getattr(search, name)
-        exact = [
-            c[name] for c in matches.get((given or "").lower(), {}).get(name, []) if c[name].lower() == given.lower()
-        ]
-        if given and exact:
-            changes[name] = exact[0]
     used: set[int] = set()
     for index, term in enumerate(terms):
         # terms are the word pairs first, then the single words; a word serves one filter only
@@ -433,6 +439,38 @@ def _limit(match: re.Match[str]) -> tuple[str, Any] | None:
     return ("price_max" if upper else "price_min"), price
 
 
+def _worth_fuzzy(word: str) -> bool:
+    """Whether a word of q is worth a look for typos among the catalogue's names."""
+    lowered = word.lower()
+    return (
+        len(lowered) >= 4
+        and not lowered.isdigit()
+        and lowered not in WORD_FILTERS
+        and lowered not in STOP_WORDS
+        and lowered not in EVERYDAY_WORDS
+    )
+
+
+def _canonical_parameters(search: Search, matches: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """make and model parameters as the catalogue spells them, when they are a name or alias of it ("vw",
+    "mercedes", "3er" with make=BMW); others stay as given (and match nothing)."""
+    changes: dict[str, Any] = {}
+    if search.make:
+        exact = [c["make"] for c in matches.get(search.make.lower(), {}).get("make", []) if c["exact"]]
+        if exact:
+            changes["make"] = exact[0]
+    if search.model:
+        make = changes.get("make", search.make)
+        exact = [
+            c
+            for c in matches.get(search.model.lower(), {}).get("model", [])
+            if c["exact"] and (make is None or c["make"] == make)
+        ]
+        if exact:
+            changes["model"] = exact[0]["model"]
+    return changes
+
+
 def _settle_sort(search: Search) -> Search:
     """With no words left to rank by, relevance means newest first (keeping a cursor only if made for that order)."""
     if search.sort == "relevance" and not search.text:
@@ -443,7 +481,11 @@ def _settle_sort(search: Search) -> Search:
 def _read_term(term: str, found: dict[str, list] | None, search: Search, changes: dict[str, Any]) -> dict[str, Any]:
     """The filters one search term stands for (empty when it is just text)."""
     make = changes.get("make") or search.make
+    word = term.lower()
     needed = PAIR_MATCH_SCORE if " " in term else MATCH_SCORE  # a word pair must match as a whole
+    needs_make = " " not in word and (len(word) <= 2 or word.isdigit() or word in EVERYDAY_WORDS)
+    if " " not in word and word in WORD_FILTERS:  # "coupe", "electric": the filter, not a model of that name
+        found = None
     model = _best(term, (found or {}).get("model", []), "model")
     make_match = _best(term, (found or {}).get("make", []), "make")
     free_model = not search.model and "model" not in changes
@@ -452,12 +494,11 @@ def _read_term(term: str, found: dict[str, list] | None, search: Search, changes
         and model[0] >= needed
         and model[0] >= (make_match or (0,))[0]
         and free_model
-        and make in (None, model[1]["make"])
+        and make in ((model[1]["make"],) if needs_make else (None, model[1]["make"]))
     ):
         return {"model": model[1]["model"], "make": model[1]["make"]}
     if make_match and make_match[0] >= needed and make in (None, make_match[1]["make"]):
         return {"make": make_match[1]["make"]}
-    word = term.lower()
     if " " in word:
         return {}
     if YEAR.fullmatch(word) and search.year_min is None and search.year_max is None and "year_min" not in changes:
@@ -470,8 +511,9 @@ def _read_term(term: str, found: dict[str, list] | None, search: Search, changes
 
 
 def _best(term: str, candidates: list[dict[str, Any]], kind: str) -> tuple[float, dict[str, Any]] | None:
-    """The candidate closest to the term by edit similarity, with its score (1.0 for the same letters)."""
-    scored = [(closeness(term, c[kind]), c) for c in candidates]
+    """The candidate closest to the term (1.0 for a name or alias it reads as), by edit similarity to the spelling
+    that matched, with its score; among equals the first (the query orders them best first)."""
+    scored = [(1.0 if c["exact"] else closeness(term, c["spelling"]), c) for c in candidates]
     return max(scored, key=lambda pair: pair[0]) if scored else None
 
 

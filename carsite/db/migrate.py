@@ -172,7 +172,12 @@ class Runner:
         self.applied_by = f"{getpass.getuser()}@{socket.gethostname()}"
 
     def _connect(self) -> psycopg.Connection:
-        return psycopg.connect(self.conninfo, autocommit=True, application_name="carsite-migrate")
+        conn = psycopg.connect(self.conninfo, autocommit=True, application_name="carsite-migrate")
+        # A migration's RAISE NOTICE is its report to the operator (0025: cars it could not map to the catalogue).
+        conn.add_notice_handler(
+            lambda notice: self.echo(f"  {notice.message_primary}") if notice.severity == "NOTICE" else None
+        )
+        return conn
 
     @contextmanager
     def locked(self) -> Iterator[psycopg.Connection]:

@@ -17,9 +17,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..cars import makes as catalogue
 from ..domain.vocabulary import BODIES, CONDITIONS, FUELS, TRANSMISSIONS, label
 from ..web.forms import MileageField, PriceField, collapse, strip
 from . import vin as vins
+
+OTHER_MODEL = "other"  # the model select's choice for a model the catalogue lacks
 
 FEATURES = (
     "Navigation",
@@ -46,7 +49,8 @@ FEATURES = (
     "Full service history",
 )
 MAX_SPECS = 40
-# The form's fields that go to the named queries as they are (features and specs are converted in values()).
+# The form's fields that go to the named queries as they are (features and specs are converted in values(); make
+# and model become the catalogue's names, with make_id, model_id and model_other beside them).
 # selling.revisions classifies every one of them as waiting for review or applying at once (a test checks).
 PLAIN_FIELDS = (
     "title",
@@ -109,8 +113,12 @@ class ListingForm(FlaskForm):
     vin_warning: str | None = None  # set by valid_vin
 
     title = StringField("Title", filters=[collapse], validators=[DataRequired(), Length(min=3, max=120)])
-    make = StringField("Make", filters=[collapse], validators=[DataRequired(), Length(max=40)])
-    model = StringField("Model", filters=[collapse], validators=[DataRequired(), Length(max=60)])
+    # Make and model come from the catalogue (their values are ids): choosing a make and pressing "Show models"
+    # (or, with JavaScript, just choosing it) lists its models; a model the catalogue lacks is typed in
+    # model_other and the listing waits for a moderator to map it.
+    make = SelectField("Make", validate_choice=False)
+    model = SelectField("Model", validate_choice=False)
+    model_other = StringField("Model, if not in the list", filters=[collapse], validators=[Optional(), Length(max=60)])
     year = IntegerField("First registration year", validators=[DataRequired(message="Enter the year.")])
     price = PriceField(
         "Price (€)",
@@ -153,9 +161,65 @@ class ListingForm(FlaskForm):
         "Search engine description (optional)", filters=[collapse], validators=[Optional(), Length(max=160)]
     )
 
+    def __init__(self, *args, live: bool = False, **kwargs) -> None:
+        """``live``: the listing is public, so its model must come from the list (a typed one needs moderation
+        before anyone sees it). Make and model may also arrive as names or aliases ("vw", "golf gti"), as clients
+        without the select send them: they are read through the catalogue (a value is a model's id only when it
+        is the id of one of the chosen make's models, so the Peugeot "208" stays a name)."""
+        super().__init__(*args, **kwargs)
+        self.live = live
+        self.makes = catalogue.makes()
+        self.make.choices = [SelectChoice("", "Choose a make")] + [
+            SelectChoice(str(m["id"]), m["name"]) for m in self.makes
+        ]
+        make, model = (self.make.data or "").strip(), (self.model.data or "").strip()
+        self.chosen_make = next((m for m in self.makes if str(m["id"]) == make), None)
+        if self.chosen_make is None and make:
+            found = catalogue.resolve(make, model)
+            self.chosen_make = next((m for m in self.makes if m["id"] == found["make_id"]), None)
+        self.models = catalogue.models_of(self.chosen_make["id"]) if self.chosen_make else []
+        self.chosen_model = next((m for m in self.models if str(m["id"]) == model), None)
+        if self.chosen_make and self.chosen_model is None and model and model != OTHER_MODEL:
+            found = catalogue.resolve(self.chosen_make["name"], model)
+            self.chosen_model = next((m for m in self.models if m["id"] == found["model_id"]), None)
+            if self.chosen_model is None and model.isdigit():  # another make's model id: the make changed
+                model = ""
+            elif self.chosen_model is None:  # a model the catalogue lacks, typed where the list would be
+                model, self.model_other.data = OTHER_MODEL, self.model_other.data or model
+        self.make.data = str(self.chosen_make["id"]) if self.chosen_make else make
+        self.model.data = str(self.chosen_model["id"]) if self.chosen_model else model
+        self.model.choices = (
+            [SelectChoice("", "Choose a model")]
+            + [SelectChoice(str(m["id"]), m["name"]) for m in self.models]
+            + [SelectChoice(OTHER_MODEL, "Other model (not in the list)")]
+            if self.chosen_make
+            else [SelectChoice("", "Choose a make first")]
+        )
+
+    def validate_make(self, field: SelectField) -> None:
+        if self.chosen_make is None:
+            raise ValidationError("Choose the make.")
+
+    def validate_model(self, field: SelectField) -> None:
+        if self.chosen_make is None:
+            return
+        if field.data == OTHER_MODEL:
+            if self.live:
+                raise ValidationError(
+                    "A live listing's model must come from the list; write to us if yours is missing."
+                )
+            if not self.model_other.data:
+                raise ValidationError("Type the model below, or choose it from the list.")
+        elif self.chosen_model is None:
+            raise ValidationError(f"Choose the {self.chosen_make['name']} model, or “Other model” and type it.")
+
     def validate_year(self, field: IntegerField) -> None:
         if field.data is not None and not (1886 <= field.data <= date.today().year + 1):
             raise ValidationError(f"Enter a year between 1886 and {date.today().year + 1}.")
+        if field.data is not None and self.chosen_model is not None:
+            problem = catalogue.year_problem(self.chosen_model, field.data)
+            if problem:
+                raise ValidationError(problem)
 
     def validate_specs(self, field: TextAreaField) -> None:
         try:
@@ -166,6 +230,12 @@ class ListingForm(FlaskForm):
     def values(self) -> dict:
         """The form's data as named-query parameters (specs as JSON, sensible SEO defaults)."""
         data = {name: self[name].data for name in PLAIN_FIELDS}
+        other = self.model.data == OTHER_MODEL or self.chosen_model is None
+        data["make_id"] = self.chosen_make["id"] if self.chosen_make else None
+        data["make"] = self.chosen_make["name"] if self.chosen_make else ""
+        data["model_id"] = None if other else self.chosen_model["id"]  # type: ignore[index]
+        data["model_other"] = self.model_other.data if other else None
+        data["model"] = self.model_other.data if other else self.chosen_model["name"]  # type: ignore[index]
         data["mileage_km"] = data["mileage_km"] or 0
         data["vin"] = data["vin"] or None
         data["postcode"] = data["postcode"] or None

@@ -43,16 +43,22 @@ def of_seller(*, actor: Actor) -> list[dict[str, Any]]:
     return db.all("selling.of_seller", seller_id=actor.user_id)
 
 
+#: Values may give make and model as text only (names or aliases): the catalogue resolves them (trigger).
+BY_TEXT = {"make_id": None, "model_id": None, "model_other": None}
+
+
 def create(values: dict[str, Any], *, actor: Actor) -> int:
     """A new listing of the actor's, saved as a draft; returns its id."""
     require_seller(actor)
     require_confirmed_email(actor)
-    return db.scalar("selling.insert_listing", seller_id=actor.user_id, **values)
+    return db.scalar("selling.insert_listing", seller_id=actor.user_id, **{**BY_TEXT, **values})
 
 
 def update(car_id: int, values: dict[str, Any], *, actor: Actor) -> revisions.Saved:
     """Save the listing form. A listing nobody sees yet changes at once; on a public one, material changes wait for
     review while the approved version stays public (``revisions``). NotFound when it is not the actor's."""
+    if "make_id" not in values:
+        values = {**values, **BY_TEXT}
     with db.transaction():
         car = db.optional(
             "selling.lock_listing_for_owner", car_id=car_id, user_id=actor.user_id, is_admin=actor.is_admin

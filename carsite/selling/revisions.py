@@ -30,6 +30,8 @@ MATERIAL = (
     "seo_title",
     "seo_description",
 )
+#: The catalogue references beside make and model: they change with them (so, on a public listing, by review).
+CATALOGUE_IDS = ("make_id", "model_id", "model_other")
 #: Fields the form edits that apply at once, also on a public listing.
 IMMEDIATE = (
     "mileage_km",
@@ -109,7 +111,7 @@ def save_live(car: dict[str, Any], values: dict[str, Any], *, actor: Actor) -> S
     proposed = proposal(car, values)
     applied = [name for name in changed_fields(car, values) if name not in proposed]
     if applied:
-        live = {name: car[name] for name in MATERIAL}
+        live = {name: car[name] for name in (*MATERIAL, *CATALOGUE_IDS)}
         live["specs"] = json.dumps(car["specs"] or [])
         db.one("selling.update_listing", car_id=car["id"], **{**values, **live, **pick(values, applied)})
         audit.record("listing.edit", actor=actor, subject_id=car["seller_id"], car_id=car["id"], fields=applied)

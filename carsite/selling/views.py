@@ -34,6 +34,8 @@ def create() -> Response | tuple[str, int]:
     actor = Actor.from_request()
     listings.require_confirmed_email(actor)
     form = ListingForm()
+    if showing_models():
+        return form_page("selling/form.html", form=form, car=None)
     valid = form.validate_on_submit()
     asked = price_check.question(form.values(), confirmed=request.form.get("confirm_price")) if valid else None
     if valid and asked is None:
@@ -52,9 +54,14 @@ def edit(car_id: int) -> Response | tuple[str, int]:
     actor = Actor.from_request()
     car, revision = listings.for_form(car_id, actor=actor)
     shown = revisions.with_proposal(car, revision)
+    live = workflow.is_public(car["status"])
     form = (
-        ListingForm() if request.method == "POST" else ListingForm(data={**shown, "specs": specs_text(shown["specs"])})
+        ListingForm(live=live)
+        if request.method == "POST"
+        else ListingForm(data={**shown, **form_catalogue(car, shown), "specs": specs_text(shown["specs"])}, live=live)
     )
+    if showing_models():
+        return form_page("selling/form.html", form=form, car=car, revision=revision, photos=photos.photos(car_id))
     valid = form.validate_on_submit()
     asked = None  # ask about a price only when the seller changed it (once confirmed, it is not asked again)
     if valid and revisions.comparable("price", form.price.data) != revisions.comparable("price", shown["price"]):
@@ -79,6 +86,22 @@ def edit(car_id: int) -> Response | tuple[str, int]:
     return form_page(
         "selling/form.html", form=form, car=car, revision=revision, photos=photos.photos(car_id), price_question=asked
     )
+
+
+def showing_models() -> bool:
+    """Whether the seller pressed "Show models" (the form without JavaScript): the form comes back with the
+    chosen make's models and everything typed, nothing saved."""
+    return request.method == "POST" and "show_models" in request.form
+
+
+def form_catalogue(car: dict, shown: dict) -> dict:
+    """The make and model selects' values for a stored listing: its ids, or "other" with the typed model. A pending
+    revision proposes names, which the form reads through the catalogue."""
+    if (shown["make"], shown["model"]) != (car["make"], car["model"]):
+        return {"make": shown["make"], "model": shown["model"], "model_other": None}
+    if car["model_id"] is None:
+        return {"make": str(car["make_id"] or car["make"]), "model": "other", "model_other": car["model_other"]}
+    return {"make": str(car["make_id"]), "model": str(car["model_id"])}
 
 
 @bp.post("/sell/<int:car_id>/revision/discard")

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import db, images
 from ..cars import pricing
+from ..db.errors import CheckViolation
 from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -167,12 +168,20 @@ def discard_revision(car_id: int, *, actor: Actor) -> int:
 def decide(car_id: int, decision: str, remark: str | None, *, actor: Actor) -> dict[str, Any]:
     """Approve a pending listing, or reject it with a remark the seller sees; NotFound when it is not pending."""
     remark = _decision(decision, remark, actor=actor)
-    row = db.optional(
-        "selling.decide",
-        car_id=car_id,
-        status=DECISIONS[decision],
-        remark=remark if decision == "reject" else None,
-    )
+    try:
+        row = db.optional(
+            "selling.decide",
+            car_id=car_id,
+            status=DECISIONS[decision],
+            remark=remark if decision == "reject" else None,
+        )
+    except CheckViolation as exc:
+        if exc.constraint != "cars_model_in_catalogue":
+            raise
+        raise Conflict(
+            "Its model is not in the catalogue yet: map it to a model, or add the model, under "
+            "“Models to map”, then approve the listing."
+        ) from None
     if row is None:
         raise NotFound("This listing is not waiting for review.")
     audit.record(f"listing.{decision}", actor=actor, subject_id=row["seller_id"], car_id=car_id, remark=remark)

@@ -13,7 +13,7 @@ from ..domain.vocabulary import label, status_label
 
 
 def init_app(app: Flask) -> None:
-    from ..cars import pricing
+    from ..cars import makes, pricing
     from ..selling import workflow
 
     app.jinja_env.filters["money"] = money
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
     app.jinja_env.globals["listing_actions"] = workflow.actions_for
     app.jinja_env.globals["is_public_status"] = workflow.is_public
+    app.jinja_env.globals["model_years"] = makes.years
 
 
 def slugify(text: str) -> str:
