@@ -19,33 +19,18 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..domain.vocabulary import BODIES, CONDITIONS, FUELS, TRANSMISSIONS, label
+from ..domain.vocabulary import (
+    BODIES,
+    CONDITIONS,
+    EMISSION_CLASSES,
+    FEATURES,
+    FUELS,
+    SELLER_TYPES,
+    TRANSMISSIONS,
+    label,
+)
 from ..web.forms import collapse, strip
 
-FEATURES = (
-    "Navigation",
-    "Heated seats",
-    "Leather seats",
-    "Sunroof",
-    "Parking sensors",
-    "Reversing camera",
-    "Cruise control",
-    "Adaptive cruise control",
-    "Bluetooth",
-    "Apple CarPlay / Android Auto",
-    "Keyless entry",
-    "Towbar",
-    "Alloy wheels",
-    "LED headlights",
-    "Air conditioning",
-    "Climate control",
-    "Heated steering wheel",
-    "Lane assist",
-    "Blind spot monitor",
-    "Isofix",
-    "Four-wheel drive",
-    "Full service history",
-)
 VIN_VALUES = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
