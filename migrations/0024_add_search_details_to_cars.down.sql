@@ -1,3 +1,5 @@
+CREATE OR REPLACE TRIGGER cars_set_updated_at BEFORE UPDATE ON cars
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at('view_count', 'search', 'filter_tags');
 DROP INDEX cars_listed_power_idx;
 DROP INDEX cars_listed_location_idx;
 DROP INDEX cars_listed_make_created_at_idx;

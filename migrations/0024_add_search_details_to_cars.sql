@@ -7,7 +7,7 @@
 --   place is unknown; such a car is never within a radius). Existing cars are located by
 --   `python -m carsite listings locate` (the place list lives in the application, not in the database).
 -- * filter_tags carries the new exact filters too, so the GIN and covering indexes answer them like the others:
---   seller:<type>, doors:2-3|4-5|6-7, seats:<n>, owners:<n> (4 = four or more), emission:<class>, accident_free,
+--   seller:<type>, doors:2-3|4-5|6-7, seats:<n>, owners:<n>, emission:<class>, accident_free,
 --   photos (a reviewed cover photo) and feature:<checklist label>. "At least"/"at most" filters ask for any of
 --   several tags (&&). PostgreSQL 15 cannot change a generated column's expression, so the column and the indexes
 --   carrying it are rebuilt.
@@ -48,9 +48,12 @@ CREATE FUNCTION distance_km(lat1 double precision, lon1 double precision, lat2 d
                             lon2 double precision) RETURNS double precision
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT 2 * 6371.0088 * asin(least(1, sqrt(
-               power(sin(radians(lat2 - lat1) / 2), 2)
-               + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2))))
+    SELECT 2 * 6371.0088 * asin(CASE  -- rounding may pass 1; a NULL point gives NULL
+        WHEN power(sin(radians(lat2 - lat1) / 2), 2)
+             + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2) > 1 THEN 1
+        ELSE sqrt(power(sin(radians(lat2 - lat1) / 2), 2)
+                  + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2))
+    END)
 $$;
 COMMENT ON FUNCTION distance_km(double precision, double precision, double precision, double precision) IS
     'Great-circle distance in km between two latitude/longitude points (haversine, as carsite.domain.places '
@@ -65,7 +68,7 @@ ALTER TABLE cars ADD COLUMN filter_tags text[] GENERATED ALWAYS AS (array_remove
         'fuel:' || fuel, 'body:' || body, 'colour:' || lower(colour), 'transmission:' || transmission,
         'condition:' || condition, 'city:' || lower(city), 'seller:' || seller_type,
         'doors:' || CASE WHEN doors <= 3 THEN '2-3' WHEN doors <= 5 THEN '4-5' WHEN doors > 5 THEN '6-7' END,
-        'seats:' || seats::text, 'owners:' || least(owners, 4)::text, 'emission:' || emission_class,
+        'seats:' || seats::text, 'owners:' || owners::text, 'emission:' || emission_class,
         CASE WHEN accident_free THEN 'accident_free' END, CASE WHEN cover_photo IS NOT NULL THEN 'photos' END
     ], NULL) || feature_tags(features)) STORED;
 ALTER TABLE cars ALTER COLUMN filter_tags SET STATISTICS 1000;
@@ -85,5 +88,9 @@ CREATE INDEX cars_listed_make_created_at_idx ON cars (make, created_at DESC, id 
 CREATE INDEX cars_listed_location_idx ON cars (latitude, longitude)
     WHERE status = 'available' AND deleted_at IS NULL AND latitude IS NOT NULL;
 CREATE INDEX cars_listed_power_idx ON cars (power_kw, id) WHERE status = 'available' AND deleted_at IS NULL;
+
+-- Locating a car (filling its coordinates from its city) is no change to the listing: updated_at stays.
+CREATE OR REPLACE TRIGGER cars_set_updated_at BEFORE UPDATE ON cars
+    FOR EACH ROW EXECUTE FUNCTION set_updated_at('view_count', 'search', 'filter_tags', 'latitude', 'longitude');
 
 ANALYZE cars;

@@ -108,7 +108,8 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
 -- visitors) saved it; no row when the id is unknown, the car was deleted or is not public.
 SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km,
        c.transmission, c.body, c.colour, c.condition, c.city, c.postcode, c.vin, c.features, c.specs,
-       c.seo_title, c.seo_description, c.created_at, c.updated_at, c.seller_id,
+       c.seo_title, c.seo_description, c.created_at, c.updated_at, c.seller_id, c.seller_type, c.power_kw, c.owners,
+       c.registration_month, c.accident_free, c.doors, c.seats, c.emission_class,
        u.name AS seller_name, u.role AS seller_role, u.created_at AS seller_since,
        (f.id IS NOT NULL) AS is_favorite, c.featured,
        (SELECT coalesce(json_agg(json_build_object('file', p.file, 'width', p.width, 'height', p.height)

@@ -10,6 +10,11 @@
 -- The categorical filters and the city are checked through filter_tags alone (has_filter_tags, which the planner
 -- inlines): a second, equivalent condition on the columns would make the planner expect a hundred times fewer
 -- cars than match, and choose slow plans.
+-- The other exact filters (seller type, doors, accident free, photos, features) are tags too (:tags, all of them),
+-- and "at least"/"at most" ones (seats, owners, emission class) ask for any of their tags (:seats_any, ...); the
+-- tags are spelled by carsite.cars.search.tag_filters as the filter_tags column spells them. Power, registration
+-- month and the circle around :near_lat/:near_lon (its bounding box first, so an index serves it; :radius_km in km)
+-- are checked on columns the covering indexes carry. Each car has its distance_km from the place (NULL without one).
 -- Each branch finds only the ids of its page (from a covering index where one serves: for the newest first, the
 -- filters are checked inside the index without reading the table), then the page's rows are read by id.
 -- The cursor value is cast only inside its own sort's CASE arm: PostgreSQL folds constant casts while planning,
@@ -30,6 +35,17 @@ WITH text_hits AS MATERIALIZED (
        AND (:price_max::numeric IS NULL OR c.price <= :price_max)
        AND (:mileage_max::int IS NULL OR c.mileage_km <= :mileage_max)
        AND has_filter_tags(c.filter_tags, :fuel, :body, :colour, :transmission, :condition, :city)
+       AND (:power_min::int IS NULL OR c.power_kw >= :power_min)
+       AND (:power_max::int IS NULL OR c.power_kw <= :power_max)
+       AND (:registered_from::int IS NULL OR c.year * 100 + coalesce(c.registration_month, 12) >= :registered_from)
+       AND (:registered_to::int IS NULL OR c.year * 100 + coalesce(c.registration_month, 1) <= :registered_to)
+       AND (:tags::text[] IS NULL OR c.filter_tags @> :tags::text[])
+       AND (:seats_any::text[] IS NULL OR c.filter_tags && :seats_any::text[])
+       AND (:owners_any::text[] IS NULL OR c.filter_tags && :owners_any::text[])
+       AND (:emission_any::text[] IS NULL OR c.filter_tags && :emission_any::text[])
+       AND (:near_lat::float8 IS NULL
+            OR c.latitude BETWEEN :lat_min AND :lat_max AND c.longitude BETWEEN :lon_min AND :lon_max
+               AND distance_km(c.latitude, c.longitude, :near_lat, :near_lon) <= :radius_km)
 ), matched AS NOT MATERIALIZED (  -- without words, or with common ones
     SELECT l.*
       FROM listed l
@@ -118,7 +134,8 @@ WITH text_hits AS MATERIALIZED (
 )
 SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body, c.colour,
        c.condition, c.city, c.status, c.created_at, c.cover_photo,
-       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite, n.rank
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite, n.rank,
+       distance_km(c.latitude, c.longitude, :near_lat, :near_lon) AS distance_km
   FROM numbered n
   JOIN cars c ON c.id = n.id
  ORDER BY n.position;
@@ -216,6 +233,17 @@ WITH sample AS (
        AND (:price_max::numeric IS NULL OR c.price <= :price_max)
        AND (:mileage_max::int IS NULL OR c.mileage_km <= :mileage_max)
        AND has_filter_tags(c.filter_tags, :fuel, :body, :colour, :transmission, :condition, :city)
+       AND (:power_min::int IS NULL OR c.power_kw >= :power_min)
+       AND (:power_max::int IS NULL OR c.power_kw <= :power_max)
+       AND (:registered_from::int IS NULL OR c.year * 100 + coalesce(c.registration_month, 12) >= :registered_from)
+       AND (:registered_to::int IS NULL OR c.year * 100 + coalesce(c.registration_month, 1) <= :registered_to)
+       AND (:tags::text[] IS NULL OR c.filter_tags @> :tags::text[])
+       AND (:seats_any::text[] IS NULL OR c.filter_tags && :seats_any::text[])
+       AND (:owners_any::text[] IS NULL OR c.filter_tags && :owners_any::text[])
+       AND (:emission_any::text[] IS NULL OR c.filter_tags && :emission_any::text[])
+       AND (:near_lat::float8 IS NULL
+            OR c.latitude BETWEEN :lat_min AND :lat_max AND c.longitude BETWEEN :lon_min AND :lon_max
+               AND distance_km(c.latitude, c.longitude, :near_lat, :near_lon) <= :radius_km)
        AND (:text::text IS NULL OR c.search @@ websearch_to_tsquery('english', :text))
      ORDER BY c.created_at DESC, c.id DESC
      LIMIT :sample
@@ -247,7 +275,7 @@ WITH counted AS (
            count(*) AS cars
       FROM (SELECT r.make, r.model, r.fuel, r.body, r.transmission, r.colour, r.condition
               FROM (SELECT c.make, c.model, c.fuel, c.body, c.transmission, c.colour, c.condition, c.year, c.price,
-                           c.mileage_km, c.filter_tags
+                           c.mileage_km, c.power_kw, c.registration_month, c.latitude, c.longitude, c.filter_tags
                       FROM cars c
                      WHERE c.status = 'available'
                        AND c.deleted_at IS NULL
@@ -261,6 +289,17 @@ WITH counted AS (
                AND (:price_max::numeric IS NULL OR r.price <= :price_max)
                AND (:mileage_max::int IS NULL OR r.mileage_km <= :mileage_max)
                AND has_filter_tags(r.filter_tags, :fuel, :body, :colour, :transmission, :condition, :city)
+               AND (:power_min::int IS NULL OR r.power_kw >= :power_min)
+               AND (:power_max::int IS NULL OR r.power_kw <= :power_max)
+               AND (:registered_from::int IS NULL OR r.year * 100 + coalesce(r.registration_month, 12) >= :registered_from)
+               AND (:registered_to::int IS NULL OR r.year * 100 + coalesce(r.registration_month, 1) <= :registered_to)
+               AND (:tags::text[] IS NULL OR r.filter_tags @> :tags::text[])
+               AND (:seats_any::text[] IS NULL OR r.filter_tags && :seats_any::text[])
+               AND (:owners_any::text[] IS NULL OR r.filter_tags && :owners_any::text[])
+               AND (:emission_any::text[] IS NULL OR r.filter_tags && :emission_any::text[])
+               AND (:near_lat::float8 IS NULL
+                    OR r.latitude BETWEEN :lat_min AND :lat_max AND r.longitude BETWEEN :lon_min AND :lon_max
+                       AND distance_km(r.latitude, r.longitude, :near_lat, :near_lon) <= :radius_km)
              LIMIT :sample) AS sample
      GROUP BY GROUPING SETS ((make), (model), (fuel), (body), (transmission), (colour), (condition), ())
 )

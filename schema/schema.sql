@@ -115,9 +115,12 @@ COMMENT ON FUNCTION public.count_listings() IS 'Trigger function (AFTER INSERT, 
 CREATE FUNCTION public.distance_km(lat1 double precision, lon1 double precision, lat2 double precision, lon2 double precision) RETURNS double precision
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-    SELECT 2 * 6371.0088 * asin(least(1, sqrt(
-               power(sin(radians(lat2 - lat1) / 2), 2)
-               + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2))))
+    SELECT 2 * 6371.0088 * asin(CASE  -- rounding may pass 1; a NULL point gives NULL
+        WHEN power(sin(radians(lat2 - lat1) / 2), 2)
+             + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2) > 1 THEN 1
+        ELSE sqrt(power(sin(radians(lat2 - lat1) / 2), 2)
+                  + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2))
+    END)
 $$;
 
 --
@@ -462,7 +465,7 @@ CASE
     WHEN (doors <= 5) THEN '4-5'::text
     WHEN (doors > 5) THEN '6-7'::text
     ELSE NULL::text
-END), ('seats:'::text || (seats)::text), ('owners:'::text || (LEAST((owners)::integer, 4))::text), ('emission:'::text || emission_class),
+END), ('seats:'::text || (seats)::text), ('owners:'::text || (owners)::text), ('emission:'::text || emission_class),
 CASE
     WHEN accident_free THEN 'accident_free'::text
     ELSE NULL::text
@@ -1267,7 +1270,7 @@ COMMENT ON TRIGGER cars_record_updated_prices ON public.cars IS 'Records every c
 -- Name: cars cars_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.set_updated_at('view_count', 'search', 'filter_tags');
+CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.set_updated_at('view_count', 'search', 'filter_tags', 'latitude', 'longitude');
 
 --
 -- Name: TRIGGER cars_set_updated_at ON cars; Type: COMMENT; Schema: public; Owner: -

@@ -167,6 +167,14 @@ LISTING = {
     "specs": "[]",
     "seo_title": None,
     "seo_description": None,
+    "seller_type": "private",
+    "power_kw": None,
+    "owners": None,
+    "registration_month": None,
+    "accident_free": None,
+    "doors": None,
+    "seats": None,
+    "emission_class": None,
 }
 
 

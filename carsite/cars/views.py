@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from ..domain.actor import Actor
-from ..domain.vocabulary import BODIES, FUELS, TRANSMISSIONS
+from ..domain.vocabulary import BODIES, EMISSION_CLASSES, FEATURES, FUELS, SELLER_TYPES, TRANSMISSIONS
 from ..web import session_ids
 from ..web.access import login_required, public
 from ..web.filters import slugify
@@ -15,7 +15,7 @@ from ..web.urls import absolute_url
 from . import catalogue
 from . import compare as comparison
 from . import favorites as saved
-from .search import SORT_LABELS, Search, facets, interpret, parse, run
+from .search import DOOR_GROUPS, MORE_FILTERS, RADII_KM, SORT_LABELS, Search, facets, interpret, parse, run
 
 bp = Blueprint("cars", __name__)
 
@@ -45,7 +45,33 @@ def index() -> str:
         fuels=FUELS,
         bodies=BODIES,
         transmissions=TRANSMISSIONS,
+        seller_types=SELLER_TYPES,
+        emission_classes=EMISSION_CLASSES,
+        features=FEATURES,
+        door_groups=DOOR_GROUPS,
+        radii=RADII_KM,
+        more_open=any(name in search.active() for name in MORE_FILTERS),
+        chip_labels=CHIP_LABELS,
     )
+
+
+# The words a chip of an active filter starts with (the others: the parameter's name).
+CHIP_LABELS = {
+    "near": "Near",
+    "radius_km": "Within (km)",
+    "seller_type": "Sold by",
+    "power_min": "Power from (kW)",
+    "power_max": "Power to (kW)",
+    "owners_max": "Owners up to",
+    "registered_from": "Registered from",
+    "registered_to": "Registered to",
+    "accident_free": "Accident free",
+    "doors": "Doors",
+    "seats_min": "Seats from",
+    "emission_min": "Emission class from",
+    "photos": "With photos",
+    "feature": "Feature",
+}
 
 
 LOOSEN_LABELS = {
@@ -62,6 +88,19 @@ LOOSEN_LABELS = {
     "colour": "any colour",
     "condition": "new and used",
     "city": "everywhere",
+    "near": "everywhere",
+    "seller_type": "private and dealer",
+    "power_min": "any power",
+    "power_max": "any power",
+    "owners_max": "any number of owners",
+    "registered_from": "any registration date",
+    "registered_to": "any registration date",
+    "accident_free": "accident free or not",
+    "doors": "any doors",
+    "seats_min": "any seats",
+    "emission_min": "any emission class",
+    "photos": "with or without photos",
+    "feature": "any features",
     "q": "no search words",
 }
 
@@ -72,7 +111,11 @@ def loosen(search: Search) -> list[tuple[str, dict]]:
     links = []
     for name in active:
         if name in LOOSEN_LABELS:
-            rest = {k: v for k, v in active.items() if k != name and not (name == "make" and k == "model")}
+            rest = {
+                k: v
+                for k, v in active.items()
+                if k != name and not (name == "make" and k == "model") and not (name == "near" and k == "radius_km")
+            }
             links.append((LOOSEN_LABELS[name], rest))
     return links
 

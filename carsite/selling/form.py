@@ -61,7 +61,29 @@ PLAIN_FIELDS = (
     "description",
     "seo_title",
     "seo_description",
+    "seller_type",
+    "power_kw",
+    "owners",
+    "registration_month",
+    "accident_free",
+    "doors",
+    "seats",
+    "emission_class",
 )
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def optional_int(value: object) -> int | None:
+    return int(value) if value not in (None, "", "None") else None  # type: ignore[call-overload]
+
+
+def optional_bool(value: object) -> bool | None:
+    return {"yes": True, "no": False, "True": True, "False": False, True: True, False: False}.get(value)  # type: ignore[arg-type]
+
+
+def optional_text(value: object) -> str | None:
+    return str(value) if value not in (None, "", "None") else None
 
 
 def vin_check_digit(vin: str) -> str:
@@ -131,6 +153,32 @@ class ListingForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9 -]+$", message="Letters, digits, spaces and - only."),
         ],
     )
+    seller_type = SelectField("Sold by", choices=choices(SELLER_TYPES), default="private")
+    power_kw = IntegerField(
+        "Power (kW)", validators=[Optional(), NumberRange(min=1, max=2000, message="Enter the power in kW (1–2,000).")]
+    )
+    registration_month = SelectField(
+        "First registration month",
+        choices=[SelectChoice("", "Not stated"), *(SelectChoice(str(i), m) for i, m in enumerate(MONTHS, 1))],
+        coerce=optional_int,
+        validate_choice=False,
+    )
+    owners = IntegerField(
+        "Owners so far", validators=[Optional(), NumberRange(min=0, max=99, message="Enter a number from 0 to 99.")]
+    )
+    accident_free = SelectField(
+        "Accident free",
+        choices=[SelectChoice("", "Not stated"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        coerce=optional_bool,
+        validate_choice=False,
+    )
+    doors = IntegerField("Doors", validators=[Optional(), NumberRange(min=1, max=9, message="Enter 1 to 9 doors.")])
+    seats = IntegerField("Seats", validators=[Optional(), NumberRange(min=1, max=99, message="Enter 1 to 99 seats.")])
+    emission_class = SelectField(
+        "Emission class",
+        choices=[SelectChoice("", "Not stated (or electric)"), *choices(EMISSION_CLASSES)],
+        coerce=optional_text,
+    )
     description = TextAreaField("Description", filters=[strip], validators=[Optional(), Length(max=20000)])
     features = SelectMultipleField(
         "Features",
@@ -171,3 +219,7 @@ class ListingForm(FlaskForm):
         data["seo_title"] = data["seo_title"] or None
         data["seo_description"] = data["seo_description"] or None
         return data
+
+    def validate_registration_month(self, field: SelectField) -> None:
+        if field.data is not None and not 1 <= field.data <= 12:
+            raise ValidationError("Choose a month.")

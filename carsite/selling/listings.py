@@ -10,7 +10,7 @@ from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Forbidden, NotFound
 from ..domain.vocabulary import PUBLIC_STATUSES
-from . import revisions
+from . import locations, revisions
 
 
 def require_confirmed_email(actor: Actor) -> None:
@@ -43,7 +43,7 @@ def create(values: dict[str, Any], *, actor: Actor) -> int:
     """A new listing of the actor's, saved as a draft; returns its id."""
     require_seller(actor)
     require_confirmed_email(actor)
-    return db.scalar("selling.insert_listing", seller_id=actor.user_id, **values)
+    return db.scalar("selling.insert_listing", seller_id=actor.user_id, **locations.with_coordinates(values))
 
 
 def update(car_id: int, values: dict[str, Any], *, actor: Actor) -> revisions.Saved:
@@ -55,6 +55,7 @@ def update(car_id: int, values: dict[str, Any], *, actor: Actor) -> revisions.Sa
         )
         if car is None:
             raise NotFound("There is no such listing among yours.")
+        values = locations.with_coordinates(values)
         if car["status"] in PUBLIC_STATUSES:
             return revisions.save_live(car, values, actor=actor)
         changed = revisions.changed_fields(car, values)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from flask import Flask
 
-from ..domain.vocabulary import label, status_label
+from ..domain.vocabulary import horsepower, label, status_label
 
 
 def init_app(app: Flask) -> None:
@@ -19,6 +19,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["slug"] = slugify
+    app.jinja_env.filters["power"] = power
+    app.jinja_env.filters["month_year"] = month_year
     app.jinja_env.globals["utc"] = UTC
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
     app.jinja_env.globals["listing_actions"] = workflow.actions_for
@@ -41,3 +43,13 @@ def money(value: Decimal | int | float | None) -> str:
 
 def km(value: int | None) -> str:
     return "" if value is None else f"{value:,} km"
+
+
+def power(kw: int | None) -> str:
+    """A power in kW with its metric horsepower: '110 kW (150 hp)'; '' when not stated."""
+    return "" if kw is None else f"{kw:,} kW ({horsepower(kw):,} hp)"
+
+
+def month_year(year: int, month: int | None) -> str:
+    """A first registration as people write it: '06/2019', or the year alone without a month."""
+    return f"{month:02d}/{year}" if month else str(year)
