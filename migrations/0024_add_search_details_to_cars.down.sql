@@ -1,6 +1,7 @@
 CREATE OR REPLACE TRIGGER cars_set_updated_at BEFORE UPDATE ON cars
     FOR EACH ROW EXECUTE FUNCTION set_updated_at('view_count', 'search', 'filter_tags');
 DROP INDEX cars_listed_power_idx;
+DROP INDEX cars_features_idx;
 DROP INDEX cars_listed_location_idx;
 DROP INDEX cars_listed_make_created_at_idx;
 DROP INDEX cars_listed_make_price_idx;
@@ -23,7 +24,6 @@ CREATE INDEX cars_listed_make_created_at_idx ON cars (make, created_at DESC, id 
     INCLUDE (year, mileage_km, price, filter_tags, model, fuel, body, transmission, colour, condition)
     WHERE status = 'available' AND deleted_at IS NULL;
 DROP FUNCTION distance_km(double precision, double precision, double precision, double precision);
-DROP FUNCTION feature_tags(text[]);
 ALTER TABLE cars
     DROP CONSTRAINT cars_coordinates_check,
     DROP COLUMN longitude, DROP COLUMN latitude, DROP COLUMN emission_class, DROP COLUMN seats, DROP COLUMN doors,

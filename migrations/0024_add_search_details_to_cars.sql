@@ -8,9 +8,10 @@
 --   `python -m carsite listings locate` (the place list lives in the application, not in the database).
 -- * filter_tags carries the new exact filters too, so the GIN and covering indexes answer them like the others:
 --   seller:<type>, doors:2-3|4-5|6-7, seats:<n>, owners:<n>, emission:<class>, accident_free,
---   photos (a reviewed cover photo) and feature:<checklist label>. "At least"/"at most" filters ask for any of
---   several tags (&&). PostgreSQL 15 cannot change a generated column's expression, so the column and the indexes
+--   photos (a reviewed cover photo). "At least"/"at most" filters ask for any of several tags (&&).
+--   PostgreSQL 15 cannot change a generated column's expression, so the column and the indexes
 --   carrying it are rebuilt.
+-- * Features are searched in cars.features itself (GIN): as tags they would double the covering indexes' size.
 -- * Power, registration month and coordinates are range filters: the covering indexes carry them, so the newest
 --   first (and facet samples) check them inside the index; a btree on (latitude, longitude) finds the cars of a
 --   small, sparse circle through its bounding box (measured with bench/search.py: the planner estimates a btree
@@ -32,15 +33,6 @@ ALTER TABLE cars
     ADD COLUMN latitude double precision CONSTRAINT cars_latitude_check CHECK (latitude BETWEEN -90 AND 90),
     ADD COLUMN longitude double precision CONSTRAINT cars_longitude_check CHECK (longitude BETWEEN -180 AND 180),
     ADD CONSTRAINT cars_coordinates_check CHECK ((latitude IS NULL) = (longitude IS NULL));
-
--- The checklist features as filter tags ('feature:Towbar'); an empty array for none.
-CREATE FUNCTION feature_tags(features text[]) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT coalesce(array_agg('feature:' || f ORDER BY f), '{}') FROM unnest(features) AS f
-$$;
-COMMENT ON FUNCTION feature_tags(text[]) IS
-    'A listing''s checklist features as filter tags (''feature:'' and the label); an empty array for none.';
 
 -- Great-circle distance in km (haversine; carsite.domain.places.distance_km computes the same); NULL when a
 -- point is NULL. One SQL expression, inlined by the planner.
@@ -70,7 +62,7 @@ ALTER TABLE cars ADD COLUMN filter_tags text[] GENERATED ALWAYS AS (array_remove
         'doors:' || CASE WHEN doors <= 3 THEN '2-3' WHEN doors <= 5 THEN '4-5' WHEN doors > 5 THEN '6-7' END,
         'seats:' || seats::text, 'owners:' || owners::text, 'emission:' || emission_class,
         CASE WHEN accident_free THEN 'accident_free' END, CASE WHEN cover_photo IS NOT NULL THEN 'photos' END
-    ], NULL) || feature_tags(features)) STORED;
+    ], NULL)) STORED;
 ALTER TABLE cars ALTER COLUMN filter_tags SET STATISTICS 1000;
 
 CREATE INDEX cars_filter_tags_idx ON cars USING gin (filter_tags) WHERE status = 'available' AND deleted_at IS NULL;
@@ -87,6 +79,7 @@ CREATE INDEX cars_listed_make_created_at_idx ON cars (make, created_at DESC, id 
     WHERE status = 'available' AND deleted_at IS NULL;
 CREATE INDEX cars_listed_location_idx ON cars (latitude, longitude)
     WHERE status = 'available' AND deleted_at IS NULL AND latitude IS NOT NULL;
+CREATE INDEX cars_features_idx ON cars USING gin (features) WHERE status = 'available' AND deleted_at IS NULL;
 CREATE INDEX cars_listed_power_idx ON cars (power_kw, id) WHERE status = 'available' AND deleted_at IS NULL;
 
 -- Locating a car (filling its coordinates from its city) is no change to the listing: updated_at stays.

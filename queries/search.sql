@@ -10,11 +10,12 @@
 -- The categorical filters and the city are checked through filter_tags alone (has_filter_tags, which the planner
 -- inlines): a second, equivalent condition on the columns would make the planner expect a hundred times fewer
 -- cars than match, and choose slow plans.
--- The other exact filters (seller type, doors, accident free, photos, features) are tags too (:tags, all of them),
+-- The other exact filters (seller type, doors, accident free, photos) are tags too (:tags, all of them),
 -- and "at least"/"at most" ones (seats, owners, emission class) ask for any of their tags (:seats_any, ...); the
 -- tags are spelled by carsite.cars.search.tag_filters as the filter_tags column spells them. Power, registration
 -- month and the circle around :near_lat/:near_lon (its bounding box first, so an index serves it; :radius_km in km)
--- are checked on columns the covering indexes carry. Each car has its distance_km from the place (NULL without one).
+-- are checked on columns the covering indexes carry; :features (all of them) on cars.features and its GIN index. Each car
+-- has its distance_km from the place (NULL without one).
 -- Each branch finds only the ids of its page (from a covering index where one serves: for the newest first, the
 -- filters are checked inside the index without reading the table), then the page's rows are read by id.
 -- The cursor value is cast only inside its own sort's CASE arm: PostgreSQL folds constant casts while planning,
@@ -43,6 +44,7 @@ WITH text_hits AS MATERIALIZED (
        AND (:seats_any::text[] IS NULL OR c.filter_tags && :seats_any::text[])
        AND (:owners_any::text[] IS NULL OR c.filter_tags && :owners_any::text[])
        AND (:emission_any::text[] IS NULL OR c.filter_tags && :emission_any::text[])
+       AND (:features::text[] IS NULL OR c.features @> :features::text[])
        AND (:near_lat::float8 IS NULL
             OR c.latitude BETWEEN :lat_min AND :lat_max AND c.longitude BETWEEN :lon_min AND :lon_max
                AND distance_km(c.latitude, c.longitude, :near_lat, :near_lon) <= :radius_km)
@@ -241,6 +243,7 @@ WITH sample AS (
        AND (:seats_any::text[] IS NULL OR c.filter_tags && :seats_any::text[])
        AND (:owners_any::text[] IS NULL OR c.filter_tags && :owners_any::text[])
        AND (:emission_any::text[] IS NULL OR c.filter_tags && :emission_any::text[])
+       AND (:features::text[] IS NULL OR c.features @> :features::text[])
        AND (:near_lat::float8 IS NULL
             OR c.latitude BETWEEN :lat_min AND :lat_max AND c.longitude BETWEEN :lon_min AND :lon_max
                AND distance_km(c.latitude, c.longitude, :near_lat, :near_lon) <= :radius_km)

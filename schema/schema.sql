@@ -130,22 +130,6 @@ $$;
 COMMENT ON FUNCTION public.distance_km(lat1 double precision, lon1 double precision, lat2 double precision, lon2 double precision) IS 'Great-circle distance in km between two latitude/longitude points (haversine, as carsite.domain.places computes it); NULL when a point is NULL.';
 
 --
--- Name: feature_tags(text[]); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.feature_tags(features text[]) RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT coalesce(array_agg('feature:' || f ORDER BY f), '{}') FROM unnest(features) AS f
-$$;
-
---
--- Name: FUNCTION feature_tags(features text[]); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.feature_tags(features text[]) IS 'A listing''s checklist features as filter tags (''feature:'' and the label); an empty array for none.';
-
---
 -- Name: has_filter_tags(text[], text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -459,7 +443,7 @@ CREATE TABLE public.cars (
     emission_class text,
     latitude double precision,
     longitude double precision,
-    filter_tags text[] GENERATED ALWAYS AS ((array_remove(ARRAY[('fuel:'::text || fuel), ('body:'::text || body), ('colour:'::text || lower(colour)), ('transmission:'::text || transmission), ('condition:'::text || condition), ('city:'::text || lower(city)), ('seller:'::text || seller_type), ('doors:'::text ||
+    filter_tags text[] GENERATED ALWAYS AS (array_remove(ARRAY[('fuel:'::text || fuel), ('body:'::text || body), ('colour:'::text || lower(colour)), ('transmission:'::text || transmission), ('condition:'::text || condition), ('city:'::text || lower(city)), ('seller:'::text || seller_type), ('doors:'::text ||
 CASE
     WHEN (doors <= 3) THEN '2-3'::text
     WHEN (doors <= 5) THEN '4-5'::text
@@ -473,7 +457,7 @@ END,
 CASE
     WHEN (cover_photo IS NOT NULL) THEN 'photos'::text
     ELSE NULL::text
-END], NULL::text) || public.feature_tags(features))) STORED,
+END], NULL::text)) STORED,
     CONSTRAINT cars_body_check CHECK ((body = ANY (ARRAY['sedan'::text, 'hatchback'::text, 'estate'::text, 'suv'::text, 'coupe'::text, 'convertible'::text, 'van'::text, 'pickup'::text, 'minivan'::text, 'other'::text]))),
     CONSTRAINT cars_city_check CHECK ((length(city) <= 80)),
     CONSTRAINT cars_colour_check CHECK (((length(btrim(colour)) >= 1) AND (length(btrim(colour)) <= 30))),
@@ -983,6 +967,12 @@ CREATE INDEX audit_log_subject_id_idx ON public.audit_log USING btree (subject_i
 --
 
 CREATE INDEX cars_featured_idx ON public.cars USING btree (created_at DESC) WHERE (featured AND (status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_features_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_features_idx ON public.cars USING gin (features) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
 -- Name: cars_filter_tags_idx; Type: INDEX; Schema: public; Owner: -

@@ -263,13 +263,13 @@ class Search:
 
 def tag_filters(search: Search) -> dict[str, list[str] | None]:
     """The filter tags a search asks for, spelled as the filter_tags column spells them (migration 0024): ``tags``
-    all of which a car must carry, and groups of which it must carry any (NULL: filter off)."""
+    all of which a car must carry, and groups of which it must carry any (NULL: filter off); and the ``features``
+    a car must all have (searched in cars.features)."""
     wanted = [
         *([f"seller:{search.seller_type}"] if search.seller_type else []),
         *([f"doors:{search.doors}"] if search.doors else []),
         *(["accident_free"] if search.accident_free else []),
         *(["photos"] if search.photos else []),
-        *(f"feature:{f}" for f in search.feature),
     ]
     seats = [f"seats:{n}" for n in range(search.seats_min, 100)] if search.seats_min is not None else None
     owners = [f"owners:{n}" for n in range(search.owners_max + 1)] if search.owners_max is not None else None
@@ -278,7 +278,13 @@ def tag_filters(search: Search) -> dict[str, list[str] | None]:
         if search.emission_min
         else None
     )
-    return {"tags": wanted or None, "seats_any": seats, "owners_any": owners, "emission_any": emission}
+    return {
+        "tags": wanted or None,
+        "seats_any": seats,
+        "owners_any": owners,
+        "emission_any": emission,
+        "features": list(search.feature) or None,
+    }
 
 
 def parse(args: Any, default_limit: int = 24, blank_is_unset: bool = True) -> Search:
@@ -592,9 +598,9 @@ def facet_query(search: Search) -> tuple[str, dict[str, Any], bool]:
     filters = search.filters()
     if all(filters[k] is None for k in filters if k not in CATEGORICAL):
         return "search.facets_from_counts", {k: filters[k] for k in CATEGORICAL}, True
-    if filters["text"] is not None:
+    if filters["text"] is not None or filters["features"] is not None:  # features are not in the covering index
         return "search.facets_from_sample", {**filters, "sample": FACET_SAMPLE}, False
-    params = {k: v for k, v in filters.items() if k != "text"}
+    params = {k: v for k, v in filters.items() if k not in ("text", "features")}
     return "search.facets_from_window", {**params, "sample": FACET_SAMPLE, "window": FACET_WINDOW}, False
 
 
