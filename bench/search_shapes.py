@@ -1,7 +1,7 @@
 """The search shapes whose plans must stay on an index: tests/test_search_plans.py checks them on 40,000 generated
 cars in every test run, bench/search.py times them at a million."""
 
-SHAPES = [
+SHAPES: list[dict[str, str | list[str]]] = [
     {},
     {"sort": "price_asc"},
     {"sort": "price_desc"},

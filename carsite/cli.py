@@ -22,9 +22,9 @@ from .accounts import management
 from .db import tools
 from .db.migrate import Migration, MigrationError, discover, dump_schema, new_migration
 from .db.setup import runner
+from .domain import places
 from .domain.actor import Actor
 from .domain.errors import DomainError
-from .domain import places
 from .selling import locations, workflow
 
 

@@ -239,7 +239,10 @@ def details(make: str, model: str, body: str, new_price: int, year: int, fuel: s
 
 
 def demo_cars(
-    seller_ids: list[int], count: int, rng: random.Random, dealer_ids: set[int] = frozenset()  # type: ignore[assignment]
+    seller_ids: list[int],
+    count: int,
+    rng: random.Random,
+    dealer_ids: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> dict[str, list]:
     """Plausible cars as parallel lists for cars.insert_many; depreciation by age, mileage by age. The details
     buyers filter on come from their own random sequence, so the cars themselves stay the same as before."""

@@ -14,8 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from carsite import db
-from carsite.selling import locations
 from carsite.accounts import passwords as security
+from carsite.selling import locations
 
 PASSWORD = "correct horse battery staple"
 # One scrypt hash per distinct password per run: hashing is deliberately slow (about 0.1 s), and every test makes

@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from .. import db
+from ..domain import places
 from ..domain.errors import Invalid
 from ..domain.paging import integer, pack, row_id, timestamp, unpack
-from ..domain import places
 from ..domain.vocabulary import (
     BODIES,
     CONDITIONS,
@@ -70,7 +70,9 @@ WORD_FILTERS = {
 DEFAULT_RADIUS_KM = 50
 PLACE_WORD_RADIUS_KM = 30  # a city named in q ("golf berlin") means the city and its outskirts
 PLACE_WORD_POPULATION = 100_000  # only larger cities are read out of q, and never these words:
-NOT_PLACES = frozenset({"nice", "reading", "split", "bath", "van", "mobile", "orange", "sale", "best", "mode", "university"})
+NOT_PLACES = frozenset(
+    {"nice", "reading", "split", "bath", "van", "mobile", "orange", "sale", "best", "mode", "university"}
+)
 DOOR_GROUPS = ("2-3", "4-5", "6-7")
 RADII_KM = (10, 25, 50, 100, 200, 500)  # offered on the page; the API takes any radius
 # The filters the page groups under "More filters" (the panel opens when one is set).
@@ -155,7 +157,9 @@ PARAMS: tuple[Param, ...] = (
     Param("accident_free", "flag", "Only cars their seller states are accident free (true)."),
     Param("doors", "enum", "Number of doors.", choices=DOOR_GROUPS),
     Param("seats_min", "int", "Seats, at least.", 1, 99),
-    Param("emission_min", "enum", "Emission class, at least (euro6 also finds euro6c … euro6e).", choices=EMISSION_CLASSES),
+    Param(
+        "emission_min", "enum", "Emission class, at least (euro6 also finds euro6c … euro6e).", choices=EMISSION_CLASSES
+    ),
     Param("photos", "flag", "Only cars with photos (true)."),
     Param("feature", "list", "A feature the car has; repeat for several (all must be there).", choices=FEATURES),
     Param("sort", "enum", "Order of results; relevance needs q (else newest).", choices=SORTS),

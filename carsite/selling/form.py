@@ -70,8 +70,20 @@ PLAIN_FIELDS = (
     "seats",
     "emission_class",
 )
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def optional_int(value: object) -> int | None:
@@ -79,7 +91,10 @@ def optional_int(value: object) -> int | None:
 
 
 def optional_bool(value: object) -> bool | None:
-    return {"yes": True, "no": False, "True": True, "False": False, True: True, False: False}.get(value)  # type: ignore[arg-type]
+    """'yes'/'no' from the form, or the stored boolean (None: not stated)."""
+    if isinstance(value, bool):
+        return value
+    return {"yes": True, "no": False, "True": True, "False": False}.get(str(value))
 
 
 def optional_text(value: object) -> str | None:
