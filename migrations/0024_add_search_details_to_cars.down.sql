@@ -1,6 +1,9 @@
 CREATE OR REPLACE TRIGGER cars_set_updated_at BEFORE UPDATE ON cars
     FOR EACH ROW EXECUTE FUNCTION set_updated_at('view_count', 'search', 'filter_tags');
 DROP INDEX cars_listed_power_idx;
+DROP INDEX cars_listed_price_idx;
+CREATE INDEX cars_listed_price_idx ON cars (price, id) WHERE status = 'available' AND deleted_at IS NULL;
+DROP STATISTICS cars_location_stats;
 DROP INDEX cars_features_idx;
 DROP INDEX cars_listed_location_idx;
 DROP INDEX cars_listed_make_created_at_idx;

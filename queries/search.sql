@@ -217,11 +217,11 @@ ORDER BY 1, 3 DESC, 2;
 
 -- name: facets_from_sample
 -- plan: custom
--- Facet counts when text, price, year, mileage or city filters are on: counted over the newest :sample matching
--- cars (bounded work at any size); facet 'total' is the number counted, so a total of :sample means "at least"
--- (and the counts are then only a sample's: the page shows the values without numbers). Without text it reads only
--- a covering index (cars_listed_created_at_idx, or the one per make) and never the table. Filters are written as
--- in search.cars, so the planner estimates them alike.
+-- Facet counts when text or features are chosen (other filters may be on too): counted over the newest :sample
+-- matching cars (bounded work at any size); facet 'total' is the number counted, so a total of :sample means "at
+-- least" (and the counts are then only a sample's: the page shows the values without numbers). Features are checked
+-- in the table (cars.features is in no covering index). Filters are written as in search.cars, so the planner
+-- estimates them alike.
 WITH sample AS (
     SELECT c.make, c.model, c.fuel, c.body, c.transmission, c.colour, c.condition
       FROM cars c
@@ -263,9 +263,10 @@ SELECT CASE WHEN GROUPING(make) = 0 THEN 'make' WHEN GROUPING(model) = 0 THEN 'm
 
 -- name: facets_from_window
 -- plan: custom
--- Facet counts when price, year, mileage or city filters are on but no text: counted over at most :sample matching
--- cars among the newest :window listed cars of the chosen make and model (any, if none chosen). The work is
--- bounded at any size, and only a covering index is read (cars_listed_created_at_idx, or the one per make).
+-- Facet counts when range, city, place or listing-detail filters are on but no text or features: counted over at
+-- most :sample matching cars among the newest :window listed cars of the chosen make and model (any, if none
+-- chosen). The work is bounded at any size, and only a covering index is read (cars_listed_created_at_idx, or the
+-- one per make).
 -- Rows: each facet value with its count; facet 'total' is the number of matches counted. With fewer than :sample
 -- matches, a row 'scope' says how many listed cars the make and model have: more than :window means the window did
 -- not hold them all, and the total is then a share of the window to extrapolate from.

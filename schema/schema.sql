@@ -478,7 +478,7 @@ END], NULL::text)) STORED,
     CONSTRAINT cars_price_check CHECK (((price > (0)::numeric) AND (price < (100000000)::numeric))),
     CONSTRAINT cars_registration_month_check CHECK (((registration_month >= 1) AND (registration_month <= 12))),
     CONSTRAINT cars_rejection_remark_check CHECK ((length(rejection_remark) <= 1000)),
-    CONSTRAINT cars_seats_check CHECK (((seats >= 1) AND (seats <= 99))),
+    CONSTRAINT cars_seats_check CHECK (((seats >= 1) AND (seats <= 9))),
     CONSTRAINT cars_seller_type_check CHECK ((seller_type = ANY (ARRAY['private'::text, 'dealer'::text]))),
     CONSTRAINT cars_seo_description_check CHECK ((length(seo_description) <= 160)),
     CONSTRAINT cars_seo_title_check CHECK ((length(seo_title) <= 70)),
@@ -990,7 +990,7 @@ CREATE INDEX cars_listed_created_at_idx ON public.cars USING btree (created_at D
 -- Name: cars_listed_location_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX cars_listed_location_idx ON public.cars USING btree (latitude, longitude) WHERE ((status = 'available'::text) AND (deleted_at IS NULL) AND (latitude IS NOT NULL));
+CREATE INDEX cars_listed_location_idx ON public.cars USING btree (latitude, longitude) INCLUDE (id, created_at, price, mileage_km, year, power_kw, registration_month, filter_tags) WHERE ((status = 'available'::text) AND (deleted_at IS NULL) AND (latitude IS NOT NULL));
 
 --
 -- Name: cars_listed_make_created_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -1026,7 +1026,7 @@ CREATE INDEX cars_listed_power_idx ON public.cars USING btree (power_kw, id) WHE
 -- Name: cars_listed_price_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX cars_listed_price_idx ON public.cars USING btree (price, id) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+CREATE INDEX cars_listed_price_idx ON public.cars USING btree (price, id) INCLUDE (year, mileage_km, power_kw, registration_month, latitude, longitude, filter_tags) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
 -- Name: cars_listed_year_idx; Type: INDEX; Schema: public; Owner: -
@@ -1177,6 +1177,13 @@ CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
 --
 
 CREATE INDEX users_role_idx ON public.users USING btree (role);
+
+--
+-- Name: cars_location_stats; Type: STATISTICS; Schema: public; Owner: -
+--
+
+CREATE STATISTICS public.cars_location_stats (mcv) ON latitude, longitude FROM public.cars;
+ALTER STATISTICS public.cars_location_stats SET STATISTICS 1000;
 
 --
 -- Name: cars_make_model_stats; Type: STATISTICS; Schema: public; Owner: -

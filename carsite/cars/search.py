@@ -151,12 +151,12 @@ PARAMS: tuple[Param, ...] = (
     Param("seller_type", "enum", "Private seller or dealer.", choices=SELLER_TYPES),
     Param("power_min", "int", "Power in kW, at least (1 kW = 1.36 hp).", 1, 2000),
     Param("power_max", "int", "Power in kW, at most.", 1, 2000),
-    Param("owners_max", "int", "Number of owners so far, at most.", 0, 99),
+    Param("owners_max", "int", "Number of owners so far, at most.", 0, 9),
     Param("registered_from", "month", "First registration, in or after this month (YYYY-MM)."),
     Param("registered_to", "month", "First registration, in or before this month (YYYY-MM)."),
     Param("accident_free", "flag", "Only cars their seller states are accident free (true)."),
     Param("doors", "enum", "Number of doors.", choices=DOOR_GROUPS),
-    Param("seats_min", "int", "Seats, at least.", 1, 99),
+    Param("seats_min", "int", "Seats, at least.", 1, 9),
     Param(
         "emission_min", "enum", "Emission class, at least (euro6 also finds euro6c … euro6e).", choices=EMISSION_CLASSES
     ),
@@ -275,7 +275,7 @@ def tag_filters(search: Search) -> dict[str, list[str] | None]:
         *(["accident_free"] if search.accident_free else []),
         *(["photos"] if search.photos else []),
     ]
-    seats = [f"seats:{n}" for n in range(search.seats_min, 100)] if search.seats_min is not None else None
+    seats = [f"seats:{n}" for n in range(search.seats_min, 10)] if search.seats_min is not None else None
     owners = [f"owners:{n}" for n in range(search.owners_max + 1)] if search.owners_max is not None else None
     emission = (
         [f"emission:{c}" for c in EMISSION_CLASSES[EMISSION_CLASSES.index(search.emission_min) :]]

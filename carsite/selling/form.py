@@ -188,7 +188,7 @@ class ListingForm(FlaskForm):
         validate_choice=False,
     )
     doors = IntegerField("Doors", validators=[Optional(), NumberRange(min=1, max=9, message="Enter 1 to 9 doors.")])
-    seats = IntegerField("Seats", validators=[Optional(), NumberRange(min=1, max=99, message="Enter 1 to 99 seats.")])
+    seats = IntegerField("Seats", validators=[Optional(), NumberRange(min=1, max=9, message="Enter 1 to 9 seats.")])
     emission_class = SelectField(
         "Emission class",
         choices=[SelectChoice("", "Not stated (or electric)"), *choices(EMISSION_CLASSES)],
