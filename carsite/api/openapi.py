@@ -20,6 +20,12 @@ def describe(param: Param) -> str:
 def param_schema(param: Param) -> dict[str, Any]:
     if param.kind == "enum":
         return {"type": "string", "enum": list(param.choices)}
+    if param.kind == "list":  # repeated: feature=Towbar&feature=Isofix
+        return {"type": "array", "items": {"type": "string", "enum": list(param.choices)}}
+    if param.kind == "flag":
+        return {"type": "boolean"}
+    if param.kind == "month":
+        return {"type": "string", "pattern": "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$", "examples": ["2019-06"]}
     if param.name == "cursor":  # opaque and signed: only a next_cursor this API returned is valid
         return {"type": "string", "maxLength": param.max_length, "pattern": "^[A-Za-z0-9_-]*$"}
     if param.kind == "text":  # q may be empty (no text); other texts must be left out rather than blank
@@ -61,6 +67,10 @@ def document() -> dict[str, Any]:
         "colour": {"type": "string"},
         "condition": {"type": "string", "enum": list(CONDITIONS)},
         "city": {"type": ["string", "null"]},
+        "distance_km": {
+            "type": ["number", "null"],
+            "description": "Distance from the place of near, in km (search results with near only).",
+        },
         "status": {"type": "string", "enum": list(PUBLIC_STATUSES)},
         "created_at": {"type": "string", "format": "date-time"},
         "url": {"type": "string", "format": "uri"},
@@ -116,7 +126,8 @@ def document() -> dict[str, Any]:
                         },
                         "400": {
                             "description": "A parameter is wrong (field names it), year_min > year_max or "
-                            "price_min > price_max, or a cursor that is not a next_cursor of this API.",
+                            "price_min > price_max (alike for power and registration), near names no place the "
+                            "site knows (field near), or a cursor that is not a next_cursor of this API.",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                         },
                         "503": ERROR,
@@ -216,7 +227,11 @@ def document() -> dict[str, Any]:
                         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}},
                     },
                 },
-                "Car": {"type": "object", "required": list(car_properties), "properties": car_properties},
+                "Car": {
+                    "type": "object",
+                    "required": [name for name in car_properties if name != "distance_km"],
+                    "properties": car_properties,
+                },
                 "PriceRating": price_rating,
                 "CarDetail": {
                     "allOf": [

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..cars import catalogue, makes, pricing
 from ..cars.search import interpret, parse, run
-from ..domain.errors import NotFound
+from ..domain.errors import Invalid, NotFound
 from ..web.access import public
 from ..web.filters import slugify
 from ..web.urls import absolute_url
@@ -48,8 +48,16 @@ def car_json(row: dict[str, Any]) -> dict[str, Any]:
 @public
 def cars() -> Response:
     """Search listed cars; the same parameters as /cars. 400 names the parameter that is wrong."""
-    results = run(interpret(parse(flask_request.args, default_limit=API_PAGE, blank_is_unset=False)))
-    return jsonify({"items": [car_json(r) for r in results.cars], "next_cursor": results.next_cursor})
+    search = interpret(parse(flask_request.args, default_limit=API_PAGE, blank_is_unset=False))
+    if search.place_error:
+        raise Invalid(search.place_error, field="near")
+    results = run(search)
+    items = [car_json(r) | ({"distance_km": _km(r["distance_km"])} if search.place else {}) for r in results.cars]
+    return jsonify({"items": items, "next_cursor": results.next_cursor})
+
+
+def _km(distance: float | None) -> float | None:
+    return None if distance is None else round(distance, 1)
 
 
 @bp.get("/api/v1/cars/<int:car_id>")

@@ -13,10 +13,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from .. import db
+from ..domain import places
 from ..domain.errors import Invalid
 from ..domain.numbers import NumberError, read_mileage, read_price
 from ..domain.paging import integer, pack, row_id, timestamp, unpack
-from ..domain.vocabulary import BODIES, CONDITIONS, FUELS, TRANSMISSIONS
+from ..domain.vocabulary import (
+    BODIES,
+    CONDITIONS,
+    EMISSION_CLASSES,
+    FEATURES,
+    FUELS,
+    SELLER_TYPES,
+    TRANSMISSIONS,
+)
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "mileage_asc", "year_desc")
 SORT_LABELS = {
@@ -71,6 +80,32 @@ STOP_WORDS = frozenset(
     "and with the for from under over in at to of a an or km year years owner owners seat seats door "  # noqa: SIM905
     "doors tyres wheels miles service history".split()
 )
+DEFAULT_RADIUS_KM = 50
+PLACE_WORD_RADIUS_KM = 30  # a city named in q ("golf berlin") means the city and its outskirts
+PLACE_WORD_POPULATION = 100_000  # only larger cities are read out of q, and never these words:
+NOT_PLACES = frozenset(
+    {"nice", "reading", "split", "bath", "van", "mobile", "orange", "sale", "best", "mode", "university"}
+)
+DOOR_GROUPS = ("2-3", "4-5", "6-7")
+RADII_KM = (10, 25, 50, 100, 200, 500)  # offered on the page; the API takes any radius
+# The filters the page groups under "More filters" (the panel opens when one is set).
+MORE_FILTERS = (
+    "seller_type",
+    "power_min",
+    "power_max",
+    "owners_max",
+    "registered_from",
+    "registered_to",
+    "accident_free",
+    "doors",
+    "seats_min",
+    "emission_min",
+    "photos",
+    "feature",
+)
+MONTH = re.compile(r"(\d{4})-(\d{1,2})|(\d{1,2})[./](\d{4})|(\d{4})")
+FLAG_TRUE = ("1", "true", "yes", "on")
+FLAG_FALSE = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -78,7 +113,7 @@ class Param:
     """One search parameter: how it is parsed and how the OpenAPI document describes it."""
 
     name: str
-    kind: str  # text, int, number, enum
+    kind: str  # text, int, number, enum, month (YYYY-MM), flag (true when given), list (repeated, of choices)
     description: str
     minimum: int | None = None
     maximum: int | None = None
@@ -119,6 +154,28 @@ PARAMS: tuple[Param, ...] = (
     Param("colour", "text", "Colour, e.g. blue.", max_length=30),
     Param("condition", "enum", "New or used.", choices=CONDITIONS),
     Param("city", "text", "City (exact, any letter case).", max_length=80),
+    Param(
+        "near",
+        "text",
+        "A city to search around (any letter case, accents optional: Munich, München, Muenchen); an unknown place "
+        "is refused with a message on this field. Cars without a known location are left out.",
+        max_length=80,
+    ),
+    Param("radius_km", "int", f"Distance from near in km (default {DEFAULT_RADIUS_KM}).", 1, 1000),
+    Param("seller_type", "enum", "Private seller or dealer.", choices=SELLER_TYPES),
+    Param("power_min", "int", "Power in kW, at least (1 kW = 1.36 hp).", 1, 2000),
+    Param("power_max", "int", "Power in kW, at most.", 1, 2000),
+    Param("owners_max", "int", "Number of owners so far, at most.", 0, 9),
+    Param("registered_from", "month", "First registration, in or after this month (YYYY-MM)."),
+    Param("registered_to", "month", "First registration, in or before this month (YYYY-MM)."),
+    Param("accident_free", "flag", "Only cars their seller states are accident free (true)."),
+    Param("doors", "enum", "Number of doors.", choices=DOOR_GROUPS),
+    Param("seats_min", "int", "Seats, at least.", 1, 9),
+    Param(
+        "emission_min", "enum", "Emission class, at least (euro6 also finds euro6c … euro6e).", choices=EMISSION_CLASSES
+    ),
+    Param("photos", "flag", "Only cars with photos (true)."),
+    Param("feature", "list", "A feature the car has; repeat for several (all must be there).", choices=FEATURES),
     Param("sort", "enum", "Order of results; relevance needs q (else newest).", choices=SORTS),
     Param("cursor", "text", "Opaque cursor from the previous page's next_cursor.", max_length=200),
     Param("limit", "int", "Results per page.", 1, 100),
@@ -143,15 +200,31 @@ class Search:
     colour: str | None = None
     condition: str | None = None
     city: str | None = None
+    near: str | None = None
+    radius_km: int | None = None
+    seller_type: str | None = None
+    power_min: int | None = None
+    power_max: int | None = None
+    owners_max: int | None = None
+    registered_from: str | None = None  # YYYY-MM
+    registered_to: str | None = None
+    accident_free: bool | None = None
+    doors: str | None = None
+    seats_min: int | None = None
+    emission_min: str | None = None
+    photos: bool | None = None
+    feature: tuple[str, ...] = ()
     sort: str = "newest"
     cursor: str | None = None
     limit: int = 24
     text: str | None = None
     understood: tuple[str, ...] = field(default=())  # what was read out of q, for "Showing results for …"
+    place: places.Place | None = None  # what near means, once interpreted
+    place_error: str | None = None  # near names no place we know: the message for next to the field
 
     def filters(self) -> dict[str, Any]:
         """The parameters shared by the search queries."""
-        return {
+        values = {
             name: getattr(self, name)
             for name in (
                 "make",
@@ -168,17 +241,68 @@ class Search:
                 "condition",
                 "city",
                 "text",
+                "power_min",
+                "power_max",
             )
         }
+        for name in ("registered_from", "registered_to"):
+            month = getattr(self, name)
+            values[name] = int(month.replace("-", "")) if month else None
+        if self.registered_from:  # the year bound too, which the planner can estimate and the year index serves
+            values["year_min"] = max(values["year_min"] or 0, int(self.registered_from[:4]))
+        if self.registered_to:
+            values["year_max"] = min(values["year_max"] or 9999, int(self.registered_to[:4]))
+        values.update(tag_filters(self))
+        radius = self.radius_km or DEFAULT_RADIUS_KM
+        area = places.box(self.place, radius) if self.place else None
+        values.update(
+            near_lat=self.place.latitude if self.place else None,
+            near_lon=self.place.longitude if self.place else None,
+            radius_km=radius if self.place else None,
+            lat_min=area.lat_min if area else None,
+            lat_max=area.lat_max if area else None,
+            lon_min=area.lon_min if area else None,
+            lon_max=area.lon_max if area else None,
+        )
+        return values
 
     def active(self) -> dict[str, Any]:
-        """The parameters a person set (for links that keep the search): no cursor, no defaults."""
+        """The parameters a person set (for links that keep the search): no cursor, no defaults; a list parameter
+        as a list, flags as "1"."""
         values = {p.name: getattr(self, p.name) for p in PARAMS if p.name not in ("cursor", "limit")}
+        values.update({name: "1" if values[name] else None for name in ("accident_free", "photos")})
+        values["feature"] = list(self.feature) or None
         if self.understood:  # words read as filters are carried as those filters; the rest stays text
             values["q"] = self.text
         if values["sort"] == "newest":
             values["sort"] = None
         return {k: v for k, v in values.items() if v is not None and v != ""}
+
+
+def tag_filters(search: Search) -> dict[str, list[str] | None]:
+    """The filter tags a search asks for, spelled as the filter_tags column spells them (migration 0024): ``tags``
+    all of which a car must carry, and groups of which it must carry any (NULL: filter off); and the ``features``
+    a car must all have (searched in cars.features)."""
+    wanted = [
+        *([f"seller:{search.seller_type}"] if search.seller_type else []),
+        *([f"doors:{search.doors}"] if search.doors else []),
+        *(["accident_free"] if search.accident_free else []),
+        *(["photos"] if search.photos else []),
+    ]
+    seats = [f"seats:{n}" for n in range(search.seats_min, 10)] if search.seats_min is not None else None
+    owners = [f"owners:{n}" for n in range(search.owners_max + 1)] if search.owners_max is not None else None
+    emission = (
+        [f"emission:{c}" for c in EMISSION_CLASSES[EMISSION_CLASSES.index(search.emission_min) :]]
+        if search.emission_min
+        else None
+    )
+    return {
+        "tags": wanted or None,
+        "seats_any": seats,
+        "owners_any": owners,
+        "emission_any": emission,
+        "features": list(search.feature) or None,
+    }
 
 
 def parse(args: Any, default_limit: int = 24, blank_is_unset: bool = True) -> Search:
@@ -188,6 +312,14 @@ def parse(args: Any, default_limit: int = 24, blank_is_unset: bool = True) -> Se
     """
     values: dict[str, Any] = {}
     for param in PARAMS:
+        if param.kind == "list":
+            given = [v.strip() for v in args.getlist(param.name)] if hasattr(args, "getlist") else []
+            if "" in given and not blank_is_unset:
+                raise Invalid(f"{param.name} must not be empty; leave it out for any.", field=param.name)
+            given = [v for v in given if v]
+            if given:
+                values[param.name] = tuple(_value(param, v) for v in dict.fromkeys(given))
+            continue
         raw = args.get(param.name)
         if raw is None:
             continue
@@ -197,7 +329,7 @@ def parse(args: Any, default_limit: int = 24, blank_is_unset: bool = True) -> Se
             raise Invalid(f"{param.name} must not be empty; leave it out for any.", field=param.name)
         values[param.name] = _value(param, raw.strip())
     search = Search(**values) if "limit" in values else Search(**values, limit=default_limit)
-    for low, high in (("year_min", "year_max"), ("price_min", "price_max")):
+    for low, high in RANGES:
         if values.get(low) is not None and values.get(high) is not None and values[low] > values[high]:
             raise Invalid(f"{low} must not be greater than {high}.", field=low)
     if search.q and search.sort == "newest" and "sort" not in values:
@@ -223,7 +355,15 @@ def _value(param: Param, raw: str, label: str | None = None) -> Any:
         if any(ord(c) < 32 for c in raw):
             raise Invalid(f"{label} must not contain control characters.", field=param.name)
         return raw
-    if param.kind == "enum":
+    if param.kind == "month":
+        return _month(param, raw)
+    if param.kind == "flag":
+        if raw.lower() in FLAG_TRUE:
+            return True
+        if raw.lower() in FLAG_FALSE:
+            return None
+        raise Invalid(f"{label} must be true or false.", field=param.name)
+    if param.kind in ("enum", "list"):
         if raw not in param.choices:
             raise Invalid(f"{label} must be one of: {', '.join(param.choices)}.", field=param.name)
         return raw
@@ -257,12 +397,31 @@ FIELD_LABELS = {
     "colour": "Colour",
     "condition": "Condition",
     "city": "City",
+    "near": "Near",
+    "radius_km": "Distance",
+    "seller_type": "Sold by",
+    "power_min": "Power from",
+    "power_max": "Power to",
+    "owners_max": "Owners up to",
+    "registered_from": "Registered from",
+    "registered_to": "Registered to",
+    "accident_free": "Accident free",
+    "doors": "Doors",
+    "seats_min": "Seats from",
+    "emission_min": "Emission class from",
+    "photos": "With photos",
+    "feature": "Feature",
     "sort": "Sort order",
     "cursor": "Page",
     "limit": "Results per page",
 }
 TYPED_NUMBERS = {"price_min": read_price, "price_max": read_price, "mileage_max": read_mileage}
-RANGES = (("year_min", "year_max"), ("price_min", "price_max"))
+RANGES = (
+    ("year_min", "year_max"),
+    ("price_min", "price_max"),
+    ("power_min", "power_max"),
+    ("registered_from", "registered_to"),
+)
 
 
 def field_label(name: str) -> str:
@@ -295,6 +454,14 @@ def parse_page(args: Any, default_limit: int = 24, locale: str = "en") -> PageSe
     values: dict[str, Any] = {}
     problems: dict[str, Problem] = {}
     for param in PARAMS:
+        if param.kind == "list":  # repeatable (feature=…&feature=…): the values it could read, the rest named
+            given = [v.strip() for v in args.getlist(param.name) if v.strip()] if hasattr(args, "getlist") else []
+            try:
+                if given:
+                    values[param.name] = tuple(_value(param, v, field_label(param.name)) for v in dict.fromkeys(given))
+            except Invalid as exc:
+                problems[param.name] = Problem(param.name, exc.message)
+            continue
         raw = args.get(param.name)
         if raw is None or raw.strip() == "":
             continue
@@ -331,6 +498,17 @@ def checked_cursor(search: Search) -> tuple[Search, Problem | None]:
     return search, None
 
 
+def _month(param: Param, raw: str) -> str:
+    """A month as YYYY-MM, from "2019-06", "06/2019", "6.2019" or a bare year (January, or December for a 'to')."""
+    match = MONTH.fullmatch(raw)
+    if match:
+        year = int(match.group(1) or match.group(4) or match.group(5))
+        month = int(match.group(2) or match.group(3) or (12 if param.name.endswith("_to") else 1))
+        if 1886 <= year <= 2100 and 1 <= month <= 12:
+            return f"{year:04d}-{month:02d}"
+    raise Invalid(f"{field_label(param.name)} must be a month such as 2019-06.", field=param.name)
+
+
 # -- reading free text ---------------------------------------------------------------------------------------------
 
 YEAR = re.compile(r"(19[0-9]{2}|20[0-9]{2})")
@@ -360,7 +538,7 @@ def _interpret_words(search: Search) -> Search:
     terms = [f"{a} {b}" for a, b in itertools.pairwise(words)] + words
     lookups = [t for t in (search.make, search.model) if t] + terms
     if not lookups:
-        return _settle_sort(replace(search, text=search.q))
+        return _locate(_settle_sort(replace(search, text=search.q)))
     fuzzy = [w for w in words if _worth_fuzzy(w)]
     matches: dict[str, dict[str, Any]] = {}
     for row in db.all("search.match_terms", terms=lookups, fuzzy_terms=fuzzy):
@@ -379,7 +557,31 @@ def _interpret_words(search: Search) -> Search:
             used |= positions
             understood.append(term)
     rest = " ".join(w for i, w in enumerate(words) if i not in used) if words else search.q
-    return _settle_sort(replace(search, **changes, text=rest or None, understood=tuple(understood)))
+    if "near" in changes and search.radius_km is None:
+        changes["radius_km"] = PLACE_WORD_RADIUS_KM
+    return _locate(_settle_sort(replace(search, **changes, text=rest or None, understood=tuple(understood))))
+
+
+def _locate(search: Search) -> Search:
+    """The place ``near`` names (the search then keeps its name as the place list spells it), or the message for
+    a place the list does not know (the search then runs without the radius)."""
+    if not search.near:
+        return search
+    place = places.find(search.near)
+    if place is None:
+        return replace(
+            search,
+            place_error=f"We don't know a place called “{search.near}”. Try the name of the nearest town or city.",
+        )
+    return replace(search, place=place)
+
+
+def place_word(term: str) -> places.Place | None:
+    """The city a word of q names: larger cities only, and never words that also mean something else ("nice")."""
+    if term.lower() in NOT_PLACES or term.isdigit():
+        return None
+    place = places.find(term)
+    return place if place and place.population >= PLACE_WORD_POPULATION else None
 
 
 # "under 10000", "below 10k", "max 50000 km", "from 2018", "less than €8,000": an amount is digits grouped in
@@ -500,14 +702,23 @@ def _read_term(term: str, found: dict[str, list] | None, search: Search, changes
     if make_match and make_match[0] >= needed and make in (None, make_match[1]["make"]):
         return {"make": make_match[1]["make"]}
     if " " in word:
-        return {}
+        return _place_term(term, search, changes)
     if YEAR.fullmatch(word) and search.year_min is None and search.year_max is None and "year_min" not in changes:
         return {"year_min": int(word), "year_max": int(word)}
     if word in WORD_FILTERS:
         name, value = WORD_FILTERS[word]
         if getattr(search, name) is None and name not in changes:
             return {name: value}
-    return {}
+        return {}
+    return _place_term(term, search, changes)
+
+
+def _place_term(term: str, search: Search, changes: dict[str, Any]) -> dict[str, Any]:
+    """``near`` for a city named in q ("golf berlin"), unless a place or city is chosen already."""
+    if search.near or search.city or "near" in changes:
+        return {}
+    place = place_word(term)
+    return {"near": place.name} if place else {}
 
 
 def _best(term: str, candidates: list[dict[str, Any]], kind: str) -> tuple[float, dict[str, Any]] | None:
@@ -632,9 +843,9 @@ def facet_query(search: Search) -> tuple[str, dict[str, Any], bool]:
     filters = search.filters()
     if all(filters[k] is None for k in filters if k not in CATEGORICAL):
         return "search.facets_from_counts", {k: filters[k] for k in CATEGORICAL}, True
-    if filters["text"] is not None:
+    if filters["text"] is not None or filters["features"] is not None:  # features are not in the covering index
         return "search.facets_from_sample", {**filters, "sample": FACET_SAMPLE}, False
-    params = {k: v for k, v in filters.items() if k != "text"}
+    params = {k: v for k, v in filters.items() if k not in ("text", "features")}
     return "search.facets_from_window", {**params, "sample": FACET_SAMPLE, "window": FACET_WINDOW}, False
 
 

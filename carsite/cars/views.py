@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from ..domain.actor import Actor
 from ..domain.errors import Invalid
-from ..domain.vocabulary import BODIES, FUELS, TRANSMISSIONS
+from ..domain.vocabulary import BODIES, EMISSION_CLASSES, FEATURES, FUELS, SELLER_TYPES, TRANSMISSIONS
 from ..web import session_ids
 from ..web.access import login_required, public
 from ..web.errors import wants_json
@@ -21,7 +21,20 @@ from . import catalogue, chips, lists
 from . import compare as comparison
 from . import favorites as saved
 from . import pages as paging
-from .search import SORT_LABELS, Search, checked_cursor, cursor_position, facets, interpret, parse_page, run
+from .search import (
+    DOOR_GROUPS,
+    MORE_FILTERS,
+    RADII_KM,
+    SORT_LABELS,
+    Problem,
+    Search,
+    checked_cursor,
+    cursor_position,
+    facets,
+    interpret,
+    parse_page,
+    run,
+)
 
 bp = Blueprint("cars", __name__)
 PAGE_SIZE = 24
@@ -49,8 +62,12 @@ def index() -> tuple[str, int]:
         for problem in typed.problems.values():
             raise Invalid(problem.message, field=problem.field)
         cursor_position(interpreted)
+    if wants_json() and interpreted.place_error:
+        raise Invalid(interpreted.place_error, field="near")
     search, cursor_problem = checked_cursor(interpreted)
     problems = typed.problems | ({"cursor": cursor_problem} if cursor_problem else {})
+    if search.place_error:  # an unknown place: the search runs everywhere, the message sits next to the field
+        problems["near"] = Problem("near", search.place_error)
     results = run(search, Actor.from_request().user_id)
     found = facets(results.search)
     count = (found.total, found.exact, found.approximate)  # the number of matches: exact, "at least" or "about"
@@ -79,6 +96,12 @@ def index() -> tuple[str, int]:
         fuels=FUELS,
         bodies=BODIES,
         transmissions=TRANSMISSIONS,
+        seller_types=SELLER_TYPES,
+        emission_classes=EMISSION_CLASSES,
+        features=FEATURES,
+        door_groups=DOOR_GROUPS,
+        radii=RADII_KM,
+        more_open=any(name in search.active() for name in MORE_FILTERS),
     )
     return page, 400 if problems else 200
 
@@ -114,6 +137,19 @@ LOOSEN_LABELS = {
     "colour": "any colour",
     "condition": "new and used",
     "city": "everywhere",
+    "near": "everywhere",
+    "seller_type": "private and dealer",
+    "power_min": "any power",
+    "power_max": "any power",
+    "owners_max": "any number of owners",
+    "registered_from": "any registration date",
+    "registered_to": "any registration date",
+    "accident_free": "accident free or not",
+    "doors": "any doors",
+    "seats_min": "any seats",
+    "emission_min": "any emission class",
+    "photos": "with or without photos",
+    "feature": "any features",
     "q": "no search words",
 }
 
@@ -126,6 +162,7 @@ def loosen(search: Search) -> list[tuple[str, dict]]:
         text = LOOSEN_LABELS.get(name)
         if text and text not in links:
             gone = {n for n, t in LOOSEN_LABELS.items() if t == text} | ({"model"} if name == "make" else set())
+            gone |= {"radius_km"} if name == "near" else set()
             links[text] = {k: v for k, v in active.items() if k not in gone}
     return list(links.items())
 

@@ -10,6 +10,34 @@ FUELS = ("petrol", "diesel", "hybrid", "plug_in_hybrid", "electric", "lpg", "cng
 TRANSMISSIONS = ("manual", "automatic", "semi_automatic")
 BODIES = ("sedan", "hatchback", "estate", "suv", "coupe", "convertible", "van", "pickup", "minivan", "other")
 CONDITIONS = ("new", "used")
+SELLER_TYPES = ("private", "dealer")
+# Emission classes, oldest first ("at least Euro 6" means this class or a later one).
+EMISSION_CLASSES = ("euro1", "euro2", "euro3", "euro4", "euro5", "euro6", "euro6c", "euro6d_temp", "euro6d", "euro6e")
+# The checklist a seller ticks; stored as these labels in cars.features and searched as filter tags.
+FEATURES = (
+    "Navigation",
+    "Heated seats",
+    "Leather seats",
+    "Sunroof",
+    "Parking sensors",
+    "Reversing camera",
+    "Cruise control",
+    "Adaptive cruise control",
+    "Bluetooth",
+    "Apple CarPlay / Android Auto",
+    "Keyless entry",
+    "Towbar",
+    "Alloy wheels",
+    "LED headlights",
+    "Air conditioning",
+    "Climate control",
+    "Heated steering wheel",
+    "Lane assist",
+    "Blind spot monitor",
+    "Isofix",
+    "Four-wheel drive",
+    "Full service history",
+)
 ROLES = ("user", "seller", "admin")
 # Listing statuses, in workflow order. Which of them the public may see is the SQL function listing_is_public
 # (mirrored by PUBLIC_STATUSES); the moves between them are selling.workflow.
@@ -40,6 +68,18 @@ LABELS = {
     "minivan": "Minivan",
     "new": "New",
     "used": "Used",
+    "private": "Private seller",
+    "dealer": "Dealer",
+    "euro1": "Euro 1",
+    "euro2": "Euro 2",
+    "euro3": "Euro 3",
+    "euro4": "Euro 4",
+    "euro5": "Euro 5",
+    "euro6": "Euro 6",
+    "euro6c": "Euro 6c",
+    "euro6d_temp": "Euro 6d-TEMP",
+    "euro6d": "Euro 6d",
+    "euro6e": "Euro 6e",
     "user": "User",
     "seller": "Seller",
     "admin": "Admin",
@@ -69,6 +109,11 @@ def label(value: object) -> str:
     if not isinstance(value, str):
         return str(value)
     return LABELS.get(value) or STATUS_LABELS.get(value) or value.replace("_", " ").capitalize()
+
+
+def horsepower(kw: int | None) -> int | None:
+    """Metric horsepower (PS) for a power in kW, rounded: 110 kW -> 150 hp."""
+    return None if kw is None else round(kw * 1.35962)
 
 
 def status_label(status: str, *, for_seller: bool = False) -> str:

@@ -14,40 +14,24 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..cars import makes as catalogue
-from ..domain.vocabulary import BODIES, CONDITIONS, FUELS, TRANSMISSIONS, label
+from ..domain.vocabulary import (
+    BODIES,
+    CONDITIONS,
+    EMISSION_CLASSES,
+    FEATURES,
+    FUELS,
+    SELLER_TYPES,
+    TRANSMISSIONS,
+    label,
+)
 from ..web.forms import MileageField, PriceField, collapse, strip
 from . import vin as vins
 
 OTHER_MODEL = "other"  # the model select's choice for a model the catalogue lacks
-
-FEATURES = (
-    "Navigation",
-    "Heated seats",
-    "Leather seats",
-    "Sunroof",
-    "Parking sensors",
-    "Reversing camera",
-    "Cruise control",
-    "Adaptive cruise control",
-    "Bluetooth",
-    "Apple CarPlay / Android Auto",
-    "Keyless entry",
-    "Towbar",
-    "Alloy wheels",
-    "LED headlights",
-    "Air conditioning",
-    "Climate control",
-    "Heated steering wheel",
-    "Lane assist",
-    "Blind spot monitor",
-    "Isofix",
-    "Four-wheel drive",
-    "Full service history",
-)
 MAX_SPECS = 40
 # The form's fields that go to the named queries as they are (features and specs are converted in values(); make
 # and model become the catalogue's names, with make_id, model_id and model_other beside them).
@@ -70,7 +54,44 @@ PLAIN_FIELDS = (
     "description",
     "seo_title",
     "seo_description",
+    "seller_type",
+    "power_kw",
+    "owners",
+    "registration_month",
+    "accident_free",
+    "doors",
+    "seats",
+    "emission_class",
 )
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def optional_int(value: object) -> int | None:
+    return int(value) if value not in (None, "", "None") else None  # type: ignore[call-overload]
+
+
+def optional_bool(value: object) -> bool | None:
+    """'yes'/'no' from the form, or the stored boolean (None: not stated)."""
+    if isinstance(value, bool):
+        return value
+    return {"yes": True, "no": False, "True": True, "False": False}.get(str(value))
+
+
+def optional_text(value: object) -> str | None:
+    return str(value) if value not in (None, "", "None") else None
 
 
 def valid_vin(form: FlaskForm, field: StringField) -> None:
@@ -143,6 +164,32 @@ class ListingForm(FlaskForm):
             Length(max=12),
             Regexp(r"^[A-Za-z0-9 -]+$", message="Letters, digits, spaces and - only."),
         ],
+    )
+    seller_type = SelectField("Sold by", choices=choices(SELLER_TYPES), default="private")
+    power_kw = IntegerField(
+        "Power (kW)", validators=[Optional(), NumberRange(min=1, max=2000, message="Enter the power in kW (1–2,000).")]
+    )
+    registration_month = SelectField(
+        "First registration month",
+        choices=[SelectChoice("", "Not stated"), *(SelectChoice(str(i), m) for i, m in enumerate(MONTHS, 1))],
+        coerce=optional_int,
+        validate_choice=False,
+    )
+    owners = IntegerField(
+        "Owners so far", validators=[Optional(), NumberRange(min=0, max=99, message="Enter a number from 0 to 99.")]
+    )
+    accident_free = SelectField(
+        "Accident free",
+        choices=[SelectChoice("", "Not stated"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        coerce=optional_bool,
+        validate_choice=False,
+    )
+    doors = IntegerField("Doors", validators=[Optional(), NumberRange(min=1, max=9, message="Enter 1 to 9 doors.")])
+    seats = IntegerField("Seats", validators=[Optional(), NumberRange(min=1, max=9, message="Enter 1 to 9 seats.")])
+    emission_class = SelectField(
+        "Emission class",
+        choices=[SelectChoice("", "Not stated (or electric)"), *choices(EMISSION_CLASSES)],
+        coerce=optional_text,
     )
     description = TextAreaField("Description", filters=[strip], validators=[Optional(), Length(max=20000)])
     features = SelectMultipleField(
@@ -246,3 +293,7 @@ class ListingForm(FlaskForm):
         data["seo_title"] = data["seo_title"] or None
         data["seo_description"] = data["seo_description"] or None
         return data
+
+    def validate_registration_month(self, field: SelectField) -> None:
+        if field.data is not None and not 1 <= field.data <= 12:
+            raise ValidationError("Choose a month.")

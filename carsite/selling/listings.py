@@ -11,7 +11,7 @@ from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Forbidden, NotFound
 from ..domain.vocabulary import PUBLIC_STATUSES
-from . import revisions
+from . import locations, revisions
 
 #: Fields of a listed car that, changed at once (not waiting for review), change price ratings.
 RATED_NOW = {"price", "mileage_km"}
@@ -51,7 +51,9 @@ def create(values: dict[str, Any], *, actor: Actor) -> int:
     """A new listing of the actor's, saved as a draft; returns its id."""
     require_seller(actor)
     require_confirmed_email(actor)
-    return db.scalar("selling.insert_listing", seller_id=actor.user_id, **{**BY_TEXT, **values})
+    return db.scalar(
+        "selling.insert_listing", seller_id=actor.user_id, **locations.with_coordinates({**BY_TEXT, **values})
+    )
 
 
 def update(car_id: int, values: dict[str, Any], *, actor: Actor) -> revisions.Saved:
@@ -65,6 +67,7 @@ def update(car_id: int, values: dict[str, Any], *, actor: Actor) -> revisions.Sa
         )
         if car is None:
             raise NotFound("There is no such listing among yours.")
+        values = locations.with_coordinates(values)
         if car["status"] not in PUBLIC_STATUSES:
             changed = revisions.changed_fields(car, values)
             db.one("selling.update_listing", car_id=car_id, **values)

@@ -29,6 +29,10 @@ MATERIAL = (
     "specs",
     "seo_title",
     "seo_description",
+    "seller_type",
+    "owners",
+    "registration_month",
+    "accident_free",
 )
 #: The catalogue references beside make and model: they change with them (so, on a public listing, by review).
 CATALOGUE_IDS = ("make_id", "model_id", "model_other")
@@ -43,6 +47,10 @@ IMMEDIATE = (
     "city",
     "postcode",
     "features",
+    "power_kw",
+    "doors",
+    "seats",
+    "emission_class",
 )
 LABELS = {
     "title": "Title",
@@ -55,6 +63,10 @@ LABELS = {
     "specs": "Specifications",
     "seo_title": "Search engine title",
     "seo_description": "Search engine description",
+    "seller_type": "Sold by",
+    "owners": "Owners so far",
+    "registration_month": "First registration month",
+    "accident_free": "Accident free",
     "photos": "New photos",
 }
 #: A new price below this share of the live price (more than 20 % down) waits for review.

@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask import Flask, current_app
 
 from ..domain import numbers
-from ..domain.vocabulary import label, status_label
+from ..domain.vocabulary import horsepower, label, status_label
 
 
 def init_app(app: Flask) -> None:
@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["slug"] = slugify
     app.jinja_env.filters["price_rating"] = pricing.LABELS.get
     app.jinja_env.globals["price_verdict"] = pricing.verdict
+    app.jinja_env.filters["power"] = power
+    app.jinja_env.filters["month_year"] = month_year
     app.jinja_env.globals["utc"] = UTC
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
     app.jinja_env.globals["listing_actions"] = workflow.actions_for
@@ -74,3 +76,13 @@ def moment(value: datetime | None, seconds: bool = False) -> str:
         return ""
     at = value.astimezone(UTC) if value.utcoffset() is not None else value
     return f"{numbers.day(at, _locale())} {at:%H:%M:%S}" if seconds else f"{numbers.day(at, _locale())} {at:%H:%M}"
+
+
+def power(kw: int | None) -> str:
+    """A power in kW with its metric horsepower: '110 kW (150 hp)'; '' when not stated."""
+    return "" if kw is None else f"{kw:,} kW ({horsepower(kw):,} hp)"
+
+
+def month_year(year: int, month: int | None) -> str:
+    """A first registration as people write it: '06/2019', or the year alone without a month."""
+    return f"{month:02d}/{year}" if month else str(year)
