@@ -86,7 +86,7 @@ def read_from_words(typed: Search, interpreted: Search, locale: str = "en") -> l
     names = [
         n
         for n in interpreted.filters()
-        if n in typed.__dataclass_fields__ and n != "text" and getattr(interpreted, n) != getattr(typed, n)
+        if n in typed.__dataclass_fields__ and n not in ("text", *SKIP) and getattr(interpreted, n) != getattr(typed, n)
     ]
     place = [_place(interpreted)] if interpreted.near != typed.near and interpreted.near else []
     if "year_min" in names and interpreted.year_min == interpreted.year_max:
