@@ -61,3 +61,42 @@ def test_a_north_american_vin_with_a_wrong_check_digit_is_refused(app, seller):
     response = post(seller, "/sell/new", {**VALID, "vin": "1HGCM82643A004352"}, page="/sell/new")
     assert response.status_code == 400 and "check digit" in response.get_data(as_text=True)
     assert sql(app, "SELECT count(*) FROM cars") == [(0,)]
+
+
+def test_fill_in_from_the_vin_sets_the_make_and_a_certain_year_and_saves_nothing(app, seller):
+    from .helpers import post
+
+    before = sql(app, "SELECT count(*) FROM cars")
+    typed = {**VALID, "make": "", "model": "", "year": "", "vin": "1hgcm826-33a004352", "decode_vin": "1"}
+    response = post(seller, "/sell/new", typed, page="/sell/new")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "From the VIN: made by Honda in United States; model year 2003." in html
+    honda = sql(app, "SELECT id FROM makes WHERE name = 'Honda'")[0][0]
+    assert f'<option selected value="{honda}">Honda</option>' in html
+    assert '<input id="year" name="year" required type="number" value="2003">' in html
+    assert 'value="1HGCM82633A004352"' in html  # the VIN as it is written
+    assert 'value="VW Golf 1.5 TSI Comfortline"' in html  # everything else typed stays
+    assert sql(app, "SELECT count(*) FROM cars") == before
+
+
+def test_fill_in_from_a_european_vin_names_the_year_candidates_and_keeps_a_chosen_make(app, seller):
+    from .helpers import post
+
+    typed = {**VALID, "year": "", "vin": "WP0ZZZ99ZTS392124", "decode_vin": "1"}  # the form says Volkswagen
+    html = post(seller, "/sell/new", typed, page="/sell/new").get_data(as_text=True)
+    assert "made by Porsche in Germany" in html and "model year 2026 or 1996 if the maker encodes it" in html
+    volkswagen = sql(app, "SELECT id FROM makes WHERE name = 'Volkswagen'")[0][0]
+    assert f'<option selected value="{volkswagen}">Volkswagen</option>' in html  # a chosen make is not replaced
+    assert '<input id="year" name="year" required type="number" value="">' in html  # the year is left to the seller
+
+
+def test_fill_in_from_a_malformed_vin_says_why_next_to_the_field(app, seller):
+    from .helpers import post
+
+    before = sql(app, "SELECT count(*) FROM cars")
+    response = post(seller, "/sell/new", {**VALID, "vin": "WVWZZZ1KZAW00O001", "decode_vin": "1"}, page="/sell/new")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="vin-error"' in html and "never contains O" in html
+    assert sql(app, "SELECT count(*) FROM cars") == before

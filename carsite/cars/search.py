@@ -276,6 +276,8 @@ class Search:
             values["q"] = self.text
         if values["sort"] == "newest":
             values["sort"] = None
+        if not self.near:  # a distance means nothing without a place (the form always sends one)
+            values["radius_km"] = None
         return {k: v for k, v in values.items() if v is not None and v != ""}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -104,6 +105,45 @@ def valid_vin(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(error)
     field.data = vin
     form.vin_warning = warning
+
+
+def filled_from_vin(formdata: Any) -> tuple[Any, str | None, str | None]:
+    """The listing form's data with what the typed VIN says filled into empty fields (the make, when the catalogue
+    knows the manufacturer; the year where the VIN must encode it), a note in words of what was read, and the
+    VIN's problem (None when it is well formed). Nothing else changes: the seller reviews and saves."""
+    data = formdata.copy()
+    raw = (data.get("vin") or "").strip()
+    if not raw:
+        return data, None, "Type the VIN first (17 characters, on the registration document or the windscreen)."
+    normalised, error, _warning = vins.problem(raw)
+    if error:
+        return data, None, error
+    decoded = vins.decode(normalised)
+    data["vin"] = normalised
+    read: list[str] = []
+    make = catalogue.resolve(decoded.make, "") if decoded.make else None
+    if decoded.manufacturer:
+        known = make and make["make_id"] is not None
+        name = make["make"] if known else decoded.manufacturer  # type: ignore[index]
+        read.append(f"made by {name}" + (f" in {decoded.country}" if decoded.country else ""))
+        if known and not (data.get("make") or "").strip():
+            data["make"] = str(make["make_id"])  # type: ignore[index]
+        elif not known:
+            read.append("a make we do not list by that name: choose it yourself")
+    elif decoded.country:
+        read.append(f"made in {decoded.country}")
+    if decoded.years_are_certain:
+        read.append(f"model year {decoded.years[0]}")
+        if not (data.get("year") or "").strip():
+            data["year"] = str(decoded.years[0])
+    elif decoded.years:
+        read.append(
+            "model year " + " or ".join(str(y) for y in decoded.years) + " if the maker encodes it (most European"
+            " makers need not), so check the first registration year yourself"
+        )
+    if not read:
+        return data, "This VIN is well formed, but its maker is not one we can read from it.", None
+    return data, "From the VIN: " + "; ".join(read) + ".", None
 
 
 def parse_specs(text: str | None) -> list[dict[str, str]]:

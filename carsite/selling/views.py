@@ -12,7 +12,7 @@ from ..domain.errors import Conflict
 from ..web.access import public, role_required
 from ..web.forms import confirmation_page, confirmed, form_page
 from . import listings, photos, price_check, revisions, workflow
-from .form import ListingForm, specs_text
+from .form import ListingForm, filled_from_vin, specs_text
 
 bp = Blueprint("selling", __name__)
 
@@ -33,6 +33,9 @@ def create() -> Response | tuple[str, int]:
     """A new listing, saved as a draft; photos come next."""
     actor = Actor.from_request()
     listings.require_confirmed_email(actor)
+    if decoding_vin():
+        form, note = vin_filled(live=False)
+        return form_page("selling/form.html", form=form, car=None, vin_note=note)
     form = ListingForm()
     if showing_models():
         return form_page("selling/form.html", form=form, car=None)
@@ -55,6 +58,11 @@ def edit(car_id: int) -> Response | tuple[str, int]:
     car, revision = listings.for_form(car_id, actor=actor)
     shown = revisions.with_proposal(car, revision)
     live = workflow.is_public(car["status"])
+    if decoding_vin():
+        form, note = vin_filled(live=live)
+        return form_page(
+            "selling/form.html", form=form, car=car, revision=revision, photos=photos.photos(car_id), vin_note=note
+        )
     form = (
         ListingForm(live=live)
         if request.method == "POST"
@@ -86,6 +94,21 @@ def edit(car_id: int) -> Response | tuple[str, int]:
     return form_page(
         "selling/form.html", form=form, car=car, revision=revision, photos=photos.photos(car_id), price_question=asked
     )
+
+
+def decoding_vin() -> bool:
+    """Whether the seller pressed "Fill in from the VIN": the form comes back with what the VIN says filled into
+    empty fields and a note of what was read, nothing saved (CSRF is checked for every POST all the same)."""
+    return request.method == "POST" and "decode_vin" in request.form
+
+
+def vin_filled(live: bool) -> tuple[ListingForm, str | None]:
+    """The listing form filled from its VIN, with the note of what was read (or the VIN's problem on its field)."""
+    filled, note, problem = filled_from_vin(request.form)
+    form = ListingForm(formdata=filled, live=live)
+    if problem:
+        form.vin.errors = [problem]
+    return form, note
 
 
 def showing_models() -> bool:
