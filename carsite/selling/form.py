@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 from datetime import date
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
