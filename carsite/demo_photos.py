@@ -6,7 +6,7 @@ wheels with rims.
 A demo photo is an ordinary ``car_photos`` row, so the gallery, the cards, the 20-photo trigger and deleting work
 as for uploads. Its 32-hex file name *describes* the picture: a fixed prefix, the drawing's version, body, colour,
 angle, scene, a seed made from the car id, and a check. Seeding draws nothing (it inserts rows: a few hundred
-milliseconds for the 320 demo cars). The photo route, finding no upload of that name, asks
+milliseconds for the 400 demo cars). The photo route, finding no upload of that name, asks
 ``selling.photos.drawn``, which draws the picture on its first request (a tenth of a second or so for a
 thumbnail, half a second for the large size), keeps it under ``<UPLOAD_DIR>/demo/`` and serves it from there
 ever after. No file is shared: each car's names are its own (the seed is its id), so deleting one car's photo

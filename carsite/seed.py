@@ -159,7 +159,18 @@ DEMO_ACCOUNTS = [
     ("Dana Dealer", "dealer@demo.carsite.test", "seller"),
     ("Bea Buyer", "buyer@demo.carsite.test", "user"),
 ]
-DEMO_CARS = 320
+DEMO_CARS = 400
+# Models a marketplace has many of: after one car of every model, most demo cars are these, built 2018-2021, so
+# the market price rating has comparable cars to rate against (it needs five of a model within a year).
+POPULAR = (
+    ("Volkswagen", "Golf"),
+    ("Toyota", "Corolla"),
+    ("BMW", "3 Series"),
+    ("Skoda", "Octavia"),
+    ("Tesla", "Model 3"),
+    ("Nissan", "Qashqai"),
+)
+POPULAR_SHARE = 0.6
 
 
 class SeedRefused(RuntimeError):
@@ -305,9 +316,15 @@ def demo_cars(
         )
     }
     for i in range(count):
-        make, model, body, new_price = MODELS[i % len(MODELS)] if i < len(MODELS) else rng.choice(MODELS)
+        popular = i >= len(MODELS) and rng.random() < POPULAR_SHARE
+        if popular:
+            chosen = rng.choice(POPULAR)
+            make, model, body, new_price = next(m for m in MODELS if m[:2] == chosen)
+        else:
+            make, model, body, new_price = MODELS[i % len(MODELS)] if i < len(MODELS) else rng.choice(MODELS)
         built = catalogue[(make, model)]
-        year = rng.randint(max(2008, built["year_from"]), min(2026, built["year_to"] or 2026))
+        first, last = max(2008, built["year_from"]), min(2026, built["year_to"] or 2026)
+        year = rng.randint(max(first, 2018), min(last, 2021)) if popular else rng.randint(first, last)
         age = 2026 - year
         mileage = 0 if age == 0 and rng.random() < 0.5 else int(rng.gauss(14000, 4000) * max(age, 0.3))
         mileage = max(0, min(mileage, 450000))
