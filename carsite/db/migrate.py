@@ -173,9 +173,13 @@ class Runner:
 
     def _connect(self) -> psycopg.Connection:
         conn = psycopg.connect(self.conninfo, autocommit=True, application_name="carsite-migrate")
-        # A migration's RAISE NOTICE is its report to the operator (0025: cars it could not map to the catalogue).
+        # A migration's RAISE NOTICE is its report to the operator (0025: cars it could not map to the catalogue);
+        # it carries SQLSTATE 00000. PostgreSQL's own notices ("relation … already exists, skipping" from IF NOT
+        # EXISTS, sqlstate 42P07 and the like) are not news.
         conn.add_notice_handler(
-            lambda notice: self.echo(f"  {notice.message_primary}") if notice.severity == "NOTICE" else None
+            lambda notice: self.echo(f"  {notice.message_primary}")
+            if notice.severity == "NOTICE" and notice.sqlstate == "00000"
+            else None
         )
         return conn
 
