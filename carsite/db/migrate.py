@@ -177,9 +177,11 @@ class Runner:
         # it carries SQLSTATE 00000. PostgreSQL's own notices ("relation … already exists, skipping" from IF NOT
         # EXISTS, sqlstate 42P07 and the like) are not news.
         conn.add_notice_handler(
-            lambda notice: self.echo(f"  {notice.message_primary}")
-            if notice.severity == "NOTICE" and notice.sqlstate == "00000"
-            else None
+            lambda notice: (
+                self.echo(f"  {notice.message_primary}")
+                if notice.severity == "NOTICE" and notice.sqlstate == "00000"
+                else None
+            )
         )
         return conn
 
