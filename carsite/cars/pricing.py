@@ -99,12 +99,6 @@ class Verdict:
     years: tuple[int, int]
     mileage: tuple[int, int | None]
 
-    @property
-    def mileage_text(self) -> str:
-        """The mileage band in words: "20,000–49,999 km" or "200,000 km or more"."""
-        low, high = self.mileage
-        return f"{low:,} km or more" if high is None else f"{low:,}–{high:,} km"
-
 
 def verdict(car: dict[str, Any]) -> Verdict | None:
     """The rating a car row from the page queries carries (``price_rating`` and its figures), None without one."""

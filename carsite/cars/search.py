@@ -307,6 +307,17 @@ def tag_filters(search: Search) -> dict[str, list[str] | None]:
     }
 
 
+def _given(args: Any, param: Param) -> list[str]:
+    """Every value of a repeatable parameter (feature=…&feature=…) as sent."""
+    return list(args.getlist(param.name)) if hasattr(args, "getlist") else []
+
+
+def _repeated(args: Any, param: Param, label: str | None = None) -> tuple[Any, ...]:
+    """A repeatable parameter's values, each read once, blanks left out; Invalid for one that is not a choice."""
+    given = (v.strip() for v in _given(args, param))
+    return tuple(_value(param, v, label) for v in dict.fromkeys(v for v in given if v))
+
+
 def parse(args: Any, default_limit: int = 24, blank_is_unset: bool = True) -> Search:
     """Validate query-string arguments into a Search; Invalid naming the parameter for anything wrong.
 
@@ -315,12 +326,10 @@ def parse(args: Any, default_limit: int = 24, blank_is_unset: bool = True) -> Se
     values: dict[str, Any] = {}
     for param in PARAMS:
         if param.kind == "list":
-            given = [v.strip() for v in args.getlist(param.name)] if hasattr(args, "getlist") else []
-            if "" in given and not blank_is_unset:
+            if not blank_is_unset and any(not v.strip() for v in _given(args, param)):
                 raise Invalid(f"{param.name} must not be empty; leave it out for any.", field=param.name)
-            given = [v for v in given if v]
-            if given:
-                values[param.name] = tuple(_value(param, v) for v in dict.fromkeys(given))
+            if repeated := _repeated(args, param):
+                values[param.name] = repeated
             continue
         raw = args.get(param.name)
         if raw is None:
@@ -456,11 +465,10 @@ def parse_page(args: Any, default_limit: int = 24, locale: str = "en") -> PageSe
     values: dict[str, Any] = {}
     problems: dict[str, Problem] = {}
     for param in PARAMS:
-        if param.kind == "list":  # repeatable (feature=…&feature=…): the values it could read, the rest named
-            given = [v.strip() for v in args.getlist(param.name) if v.strip()] if hasattr(args, "getlist") else []
+        if param.kind == "list":
             try:
-                if given:
-                    values[param.name] = tuple(_value(param, v, field_label(param.name)) for v in dict.fromkeys(given))
+                if repeated := _repeated(args, param, field_label(param.name)):
+                    values[param.name] = repeated
             except Invalid as exc:
                 problems[param.name] = Problem(param.name, exc.message)
             continue

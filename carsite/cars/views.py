@@ -58,16 +58,16 @@ def index() -> tuple[str, int]:
     locale = current_app.config["LOCALE"]
     typed = parse_page(request.args, default_limit=PAGE_SIZE, locale=locale)
     interpreted = interpret(typed.search)
+    problems = dict(typed.problems)
+    if interpreted.place_error:  # an unknown place: the search runs everywhere, the message sits next to the field
+        problems["near"] = Problem("near", interpreted.place_error)
     if wants_json():  # a client asking for JSON gets the API's error (shape and messages)
-        for problem in typed.problems.values():
+        for problem in problems.values():
             raise Invalid(problem.message, field=problem.field)
         cursor_position(interpreted)
-    if wants_json() and interpreted.place_error:
-        raise Invalid(interpreted.place_error, field="near")
     search, cursor_problem = checked_cursor(interpreted)
-    problems = typed.problems | ({"cursor": cursor_problem} if cursor_problem else {})
-    if search.place_error:  # an unknown place: the search runs everywhere, the message sits next to the field
-        problems["near"] = Problem("near", search.place_error)
+    if cursor_problem:
+        problems["cursor"] = cursor_problem
     results = run(search, Actor.from_request().user_id)
     found = facets(results.search)
     count = (found.total, found.exact, found.approximate)  # the number of matches: exact, "at least" or "about"

@@ -69,14 +69,6 @@ def find(name: str | None) -> Place | None:
     return None
 
 
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine), as the SQL function distance_km computes it."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
 @dataclass(frozen=True)
 class Box:
     """The latitude/longitude rectangle around a circle: every point within the radius lies inside it."""

@@ -1,4 +1,5 @@
-"""Listing details as sellers enter them: the form, VIN check digits, specifications, SEO defaults."""
+"""Listing details as sellers enter them: the form (make and model from the catalogue, the VIN and what it says),
+specifications, SEO defaults."""
 
 from __future__ import annotations
 

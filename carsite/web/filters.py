@@ -80,7 +80,7 @@ def moment(value: datetime | None, seconds: bool = False) -> str:
 
 def power(kw: int | None) -> str:
     """A power in kW with its metric horsepower: '110 kW (150 hp)'; '' when not stated."""
-    return "" if kw is None else f"{kw:,} kW ({horsepower(kw):,} hp)"
+    return "" if kw is None else f"{grouped(kw)} kW ({grouped(horsepower(kw) or 0)} hp)"
 
 
 def month_year(year: int, month: int | None) -> str:
