@@ -16,6 +16,35 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
 COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
 
 --
+-- Name: bump_data_version(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.bump_data_version() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_ARGV[1] = 'rows' THEN
+        IF NOT EXISTS (SELECT FROM changed_rows) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF TG_ARGV[1] = 'updated' THEN
+        IF NOT EXISTS (SELECT FROM changed_rows WHERE updated_at = now()) THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    INSERT INTO data_versions AS v (name) VALUES (TG_ARGV[0])
+        ON CONFLICT (name) DO UPDATE SET version = v.version + 1, changed_at = clock_timestamp();
+    RETURN NULL;
+END;
+$$;
+
+--
+-- Name: FUNCTION bump_data_version(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.bump_data_version() IS 'Statement trigger: adds one to data_versions.version of the name in its first argument. A second argument ''rows'' bumps only when the statement changed a row (its transition table changed_rows), ''updated'' only when a changed row''s updated_at became now() (a real change, not a view count).';
+
+--
 -- Name: car_photos_within_limit(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -796,6 +825,16 @@ CREATE TABLE public.compared_cars (
 );
 
 --
+-- Name: data_versions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.data_versions (
+    name text NOT NULL,
+    version bigint DEFAULT 1 NOT NULL,
+    changed_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+);
+
+--
 -- Name: favorites; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1193,6 +1232,13 @@ ALTER TABLE ONLY public.compared_cars
 
 ALTER TABLE ONLY public.compared_cars
     ADD CONSTRAINT compared_cars_user_id_slot_key UNIQUE (user_id, slot);
+
+--
+-- Name: data_versions data_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.data_versions
+    ADD CONSTRAINT data_versions_pkey PRIMARY KEY (name);
 
 --
 -- Name: favorites favorites_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1681,6 +1727,42 @@ ALTER STATISTICS public.cars_location_stats SET STATISTICS 1000;
 CREATE STATISTICS public.cars_make_model_stats (dependencies, mcv) ON make, model FROM public.cars;
 
 --
+-- Name: car_photos car_photos_bump_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER car_photos_bump_deleted AFTER DELETE ON public.car_photos REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('listings', 'rows');
+
+--
+-- Name: TRIGGER car_photos_bump_deleted ON car_photos; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER car_photos_bump_deleted ON public.car_photos IS 'Bumps the listings data version (bump_data_version).';
+
+--
+-- Name: car_photos car_photos_bump_inserted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER car_photos_bump_inserted AFTER INSERT ON public.car_photos REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('listings', 'rows');
+
+--
+-- Name: TRIGGER car_photos_bump_inserted ON car_photos; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER car_photos_bump_inserted ON public.car_photos IS 'Bumps the listings data version (bump_data_version).';
+
+--
+-- Name: car_photos car_photos_bump_updated; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER car_photos_bump_updated AFTER UPDATE ON public.car_photos REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('listings', 'rows');
+
+--
+-- Name: TRIGGER car_photos_bump_updated ON car_photos; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER car_photos_bump_updated ON public.car_photos IS 'Bumps the listings data version (bump_data_version).';
+
+--
 -- Name: car_photos car_photos_within_limit; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1691,6 +1773,78 @@ CREATE TRIGGER car_photos_within_limit BEFORE INSERT ON public.car_photos FOR EA
 --
 
 COMMENT ON TRIGGER car_photos_within_limit ON public.car_photos IS 'At most 20 photos a car, decided by the insert itself (car_photos_within_limit()).';
+
+--
+-- Name: car_price_ratings car_price_ratings_bump_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER car_price_ratings_bump_deleted AFTER DELETE ON public.car_price_ratings REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('listings', 'rows');
+
+--
+-- Name: TRIGGER car_price_ratings_bump_deleted ON car_price_ratings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER car_price_ratings_bump_deleted ON public.car_price_ratings IS 'Bumps the listings data version (bump_data_version).';
+
+--
+-- Name: car_price_ratings car_price_ratings_bump_inserted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER car_price_ratings_bump_inserted AFTER INSERT ON public.car_price_ratings REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('listings', 'rows');
+
+--
+-- Name: TRIGGER car_price_ratings_bump_inserted ON car_price_ratings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER car_price_ratings_bump_inserted ON public.car_price_ratings IS 'Bumps the listings data version (bump_data_version).';
+
+--
+-- Name: car_price_ratings car_price_ratings_bump_updated; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER car_price_ratings_bump_updated AFTER UPDATE ON public.car_price_ratings REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('listings', 'rows');
+
+--
+-- Name: TRIGGER car_price_ratings_bump_updated ON car_price_ratings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER car_price_ratings_bump_updated ON public.car_price_ratings IS 'Bumps the listings data version (bump_data_version).';
+
+--
+-- Name: cars cars_bump_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cars_bump_deleted AFTER DELETE ON public.cars REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('listings', 'rows');
+
+--
+-- Name: TRIGGER cars_bump_deleted ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_bump_deleted ON public.cars IS 'Bumps the listings data version (bump_data_version).';
+
+--
+-- Name: cars cars_bump_inserted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cars_bump_inserted AFTER INSERT ON public.cars REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('listings', 'rows');
+
+--
+-- Name: TRIGGER cars_bump_inserted ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_bump_inserted ON public.cars IS 'Bumps the listings data version (bump_data_version).';
+
+--
+-- Name: cars cars_bump_updated; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cars_bump_updated AFTER UPDATE ON public.cars REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('listings', 'updated');
+
+--
+-- Name: TRIGGER cars_bump_updated ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_bump_updated ON public.cars IS 'Bumps the listings data version when a car really changed, not for view counts (bump_data_version).';
 
 --
 -- Name: cars cars_count_deleted; Type: TRIGGER; Schema: public; Owner: -
@@ -1777,6 +1931,18 @@ CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXE
 COMMENT ON TRIGGER cars_set_updated_at ON public.cars IS 'Keeps cars.updated_at (the sitemap''s lastmod) at the time of the last change to the listing; a view-count flush alone leaves it (set_updated_at with the columns to ignore).';
 
 --
+-- Name: catalogue_aliases catalogue_aliases_bump; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER catalogue_aliases_bump AFTER INSERT OR DELETE OR UPDATE ON public.catalogue_aliases FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('catalogue');
+
+--
+-- Name: TRIGGER catalogue_aliases_bump ON catalogue_aliases; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER catalogue_aliases_bump ON public.catalogue_aliases IS 'Bumps the catalogue data version (bump_data_version).';
+
+--
 -- Name: inquiries inquiries_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1787,6 +1953,30 @@ CREATE TRIGGER inquiries_set_updated_at BEFORE UPDATE ON public.inquiries FOR EA
 --
 
 COMMENT ON TRIGGER inquiries_set_updated_at ON public.inquiries IS 'Keeps inquiries.updated_at at the time of the last change (set_updated_at).';
+
+--
+-- Name: makes makes_bump; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER makes_bump AFTER INSERT OR DELETE OR UPDATE ON public.makes FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('catalogue');
+
+--
+-- Name: TRIGGER makes_bump ON makes; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER makes_bump ON public.makes IS 'Bumps the catalogue data version (bump_data_version).';
+
+--
+-- Name: models models_bump; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER models_bump AFTER INSERT OR DELETE OR UPDATE ON public.models FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('catalogue');
+
+--
+-- Name: TRIGGER models_bump ON models; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER models_bump ON public.models IS 'Bumps the catalogue data version (bump_data_version).';
 
 --
 -- Name: orders orders_set_updated_at; Type: TRIGGER; Schema: public; Owner: -

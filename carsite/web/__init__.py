@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from .. import db
+from ..domain import versions
 from . import access, errors, filters, inputs, urls
 from .ratelimit import limiter
 
@@ -89,12 +90,14 @@ def _start() -> None:
     # spent queued behind busy threads is part of it: under a database stall, late requests fail fast, not late.
     received = request.environ.get(RECEIVED_KEY)
     db.start_deadline(float(current_app.config["DB_REQUEST_BUDGET"]), started=received)
+    versions.start_unit()
     incoming = request.headers.get("X-Request-Id", "")
     g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
 
 
 def _end(exc: BaseException | None) -> None:
     db.end_deadline()
+    versions.end_unit()
 
 
 def _headers(response: Response) -> Response:

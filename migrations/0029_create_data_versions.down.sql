@@ -1,0 +1,14 @@
+DROP TRIGGER catalogue_aliases_bump ON catalogue_aliases;
+DROP TRIGGER models_bump ON models;
+DROP TRIGGER makes_bump ON makes;
+DROP TRIGGER car_price_ratings_bump_deleted ON car_price_ratings;
+DROP TRIGGER car_price_ratings_bump_updated ON car_price_ratings;
+DROP TRIGGER car_price_ratings_bump_inserted ON car_price_ratings;
+DROP TRIGGER car_photos_bump_deleted ON car_photos;
+DROP TRIGGER car_photos_bump_updated ON car_photos;
+DROP TRIGGER car_photos_bump_inserted ON car_photos;
+DROP TRIGGER cars_bump_deleted ON cars;
+DROP TRIGGER cars_bump_updated ON cars;
+DROP TRIGGER cars_bump_inserted ON cars;
+DROP FUNCTION bump_data_version();
+DROP TABLE data_versions;
