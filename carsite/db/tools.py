@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from .queries import Query, QueryRegistry
+from .queries import PLAN_CACHE_MODES, Query, QueryRegistry
 
 
 @dataclass(frozen=True)
@@ -43,24 +43,43 @@ def parse_value(text: str) -> Any:
 EXPLAIN = "EXPLAIN (SETTINGS) "
 EXPLAIN_JSON = "EXPLAIN (FORMAT JSON) "
 EXPLAIN_ANALYZE = "EXPLAIN (ANALYZE, BUFFERS, SETTINGS) "
+_JIT_OFF = "SELECT set_config('jit', 'off', false)"
+_PLAN_CACHE_MODE = "SELECT set_config('plan_cache_mode', $1, false)"
+_EXPLAINED = b"carsite_explained"
 
 
 def explain(conninfo: str, query: Query, params: dict[str, Any], analyze: bool = False) -> str:
-    """The plan of one named query for the given parameters. With analyze it runs, inside a rolled-back transaction."""
-    prefix = EXPLAIN_ANALYZE if analyze else EXPLAIN
+    """The plan of one named query for the given parameters, as the app gets it (see ``_explain``). With analyze it
+    runs, inside a rolled-back transaction."""
     with psycopg.connect(conninfo, cursor_factory=psycopg.RawCursor) as conn:
-        # Fixed text before the named query; the values are bound as $n parameters, never formatted in.
-        rows = conn.execute(prefix + query.sql, query.bind(params)).fetchall()
+        rows = _explain(conn, EXPLAIN_ANALYZE if analyze else EXPLAIN, query, params)
         conn.rollback()
     return "\n".join(row[0] for row in rows)
 
 
 def plan(conninfo: str, query: Query, params: dict[str, Any]) -> dict[str, Any]:
-    """The planner's tree for one named query (EXPLAIN FORMAT JSON), without running it."""
+    """The planner's tree for one named query (EXPLAIN FORMAT JSON) as the app gets it, without running it."""
     with psycopg.connect(conninfo, cursor_factory=psycopg.RawCursor) as conn:
-        row = conn.execute(EXPLAIN_JSON + query.sql, query.bind(params)).fetchone()
-        assert row is not None, "EXPLAIN returns one row"
+        (row,) = _explain(conn, EXPLAIN_JSON, query, params)
         return row[0][0]["Plan"]
+
+
+def _explain(conn: psycopg.Connection, prefix: str, query: Query, params: dict[str, Any]) -> list[Any]:
+    """EXPLAIN with the app's settings: JIT off, and the query's plan mode. EXPLAIN of a statement plans it for the
+    values given whatever plan_cache_mode says, so a generic query is prepared (as ``queries check`` prepares) and
+    its EXECUTE explained, which plans it as a prepared statement, once for any values."""
+    conn.execute(_JIT_OFF)
+    args = query.bind(params)
+    if query.plan != "generic":
+        # Fixed text before the named query; the values are bound as $n parameters, never formatted in.
+        return conn.execute(prefix + query.sql, args).fetchall()
+    conn.execute(_PLAN_CACHE_MODE, (PLAN_CACHE_MODES["generic"],))
+    result = conn.pgconn.prepare(_EXPLAINED, query.sql.encode())
+    if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
+        raise psycopg.ProgrammingError((result.error_message or b"").decode(errors="replace"))
+    placeholders = ", ".join(f"${n}" for n in range(1, len(args) + 1))
+    execute = f"EXECUTE {_EXPLAINED.decode()}({placeholders})" if args else f"EXECUTE {_EXPLAINED.decode()}"
+    return conn.execute(prefix + execute, args).fetchall()
 
 
 def sequential_scans(node: dict[str, Any], table: str) -> list[dict[str, Any]]:
