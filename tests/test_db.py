@@ -327,8 +327,9 @@ def test_the_mode_is_set_only_when_it_changes(one_connection):
     switches = one_connection.stats()["plan_mode_switches"]
     for call in range(5):
         count_named(one_connection, call)
+    one_connection.scalar("probe.backend_pid")  # no parameters: planned alike in any mode
     assert one_connection.stats()["plan_mode_switches"] == switches
-    one_connection.scalar("probe.backend_pid")
+    one_connection.optional("probe.user_name", user_id=1)
     one_connection.optional("probe.name_once_planned", user_id=1)
     one_connection.optional("probe.name_once_planned", user_id=2)
     assert one_connection.stats()["plan_mode_switches"] == switches + 2
@@ -342,7 +343,7 @@ def test_a_rolled_back_transaction_or_savepoint_takes_its_plan_mode_with_it(one_
         count_named(one_connection, call)
     assert plans(one_connection, "probe.count_named") == [(8, 0)]
 
-    one_connection.scalar("probe.backend_pid")
+    one_connection.optional("probe.user_name", user_id=0)  # back in the connection's own mode
     with one_connection.transaction():
         with pytest.raises(RuntimeError), one_connection.transaction():
             count_named(one_connection, 0)
@@ -353,7 +354,7 @@ def test_a_rolled_back_transaction_or_savepoint_takes_its_plan_mode_with_it(one_
 
 
 def test_a_committed_savepoint_keeps_its_plan_mode(one_connection):
-    one_connection.scalar("probe.backend_pid")
+    one_connection.optional("probe.user_name", user_id=0)
     with one_connection.transaction(), one_connection.transaction():
         count_named(one_connection, 0)
     switches = one_connection.stats()["plan_mode_switches"]

@@ -222,7 +222,8 @@ class Database:
     ) -> Any:
         try:
             self._fit_statement_timeout(conn)
-            self._fit_plan_mode(conn, query.plan)
+            if query.params:  # PostgreSQL plans a statement without parameters alike in every mode
+                self._fit_plan_mode(conn, query.plan)
             return shape(conn.execute(query.sql, args, prepare=query.prepare), query)
         except psycopg.Error as exc:
             raise self._translate(exc, query) from exc

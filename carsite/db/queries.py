@@ -11,7 +11,8 @@ and planned afresh for every call's values, under ``plan_cache_mode = force_cust
 written as ``(:x IS NULL OR col = :x)``, whose unused conditions only such a plan drops. ``generic``: prepared, and
 planned once per connection under ``force_generic_plan``; for statements whose one plan serves every value (cheap,
 indexed lookups that are planned on every call otherwise). The data module sets the mode on a connection only when
-it differs from what that connection last ran (``Database._fit_plan_mode``). A prepared query's numbers are sent as
+it differs from what that connection last ran (``Database._fit_plan_mode``), and never for a statement without
+parameters, which PostgreSQL plans alike in every mode. A prepared query's numbers are sent as
 text, typed by the statement's own casts: psycopg keeps one prepared statement per set of parameter types (an int
 sent as int2 or int4, a None), each up to a megabyte on the server for the search statement.
 """
