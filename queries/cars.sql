@@ -113,6 +113,7 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
                                   FROM generate_series(1, :count)) AS n) AS g) AS y) AS r;
 
 -- name: car_page
+-- plan: generic
 -- Everything the car page shows about one car anyone may see (listing_is_public), with whether :user_id (NULL for
 -- visitors) saved it and its price rating (NULL unless the car is for sale and its current price was rated; a
 -- rating NULL with comparables set means too few comparables); no row when the id is unknown, the car was deleted
@@ -144,6 +145,7 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
    AND listing_is_public(c.status);
 
 -- name: price_history
+-- plan: generic
 -- A car's asking prices, oldest first (the first is the listing price); an empty list for an unknown car.
 SELECT price, changed_at FROM car_price_history WHERE car_id = :car_id ORDER BY seq;
 
