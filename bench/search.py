@@ -4,8 +4,9 @@
 
 Without --database-url it uses a database "carsite_bench" on the embedded server in the instance folder and tops
 it up to --cars generated cars (a million takes a few minutes once). Figures: per search shape, the median and 95th
-percentile of the time the database call takes (client side, so it includes the round trip), whether the plan
-scans cars sequentially; then requests/s and latency percentiles for the home page, a filtered search and a car
+percentile of the time the database call takes (client side, so it includes the round trip), the 95th percentile of
+the facet query and of both together, whether the plans scan cars sequentially (and "one plan" for the shapes
+search.cars_unfiltered serves); then requests/s and latency percentiles for the home page, a filtered search and a car
 page, beside /healthz of the same app in the same run.
 """
 
@@ -26,7 +27,7 @@ from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from bench.search_shapes import SHAPES  # noqa: E402
 from carsite import create_app, db, seed  # noqa: E402
-from carsite.cars.search import facet_query, interpret, parse, query_params  # noqa: E402
+from carsite.cars.search import facet_query, interpret, page_query, parse  # noqa: E402
 from carsite.db import tools  # noqa: E402
 from carsite.db.migrate import Runner  # noqa: E402
 
@@ -63,7 +64,7 @@ def prepare(app, cars: int) -> None:
 def search_shapes(app, runs: int) -> list[float]:
     registry = app.extensions["carsite.db"].queries
     url = app.config["DATABASE_URL"]
-    print(f"\n{'search shape':<62} {'p50 ms':>7} {'p95 ms':>7} {'facets p95':>10}  plan")
+    print(f"\n{'search shape':<62} {'p50 ms':>7} {'p95 ms':>7} {'facets p95':>10} {'both p95':>8}  plan")
     all_p95 = []
     shapes = list(SHAPES) + [{"sort": s, "deep": "1"} for s in ("newest", "price_asc", "mileage_asc", "year_desc")]
     with app.app_context():
@@ -77,28 +78,29 @@ def search_shapes(app, runs: int) -> list[float]:
                         query_string={**args, "limit": 100, **({"cursor": search.cursor} if search.cursor else {})},
                     )
                     search = interpret(parse(MultiDict({**args, "cursor": page.json["next_cursor"]})))
-            params = query_params(search)
+            name, params = page_query(search)
             facet_name, facet_params, _exact = facet_query(search)
-            scans = tools.sequential_scans(tools.plan(url, registry["search.cars"], params), "cars")
+            scans = tools.sequential_scans(tools.plan(url, registry[name], params), "cars")
             scans += tools.sequential_scans(tools.plan(url, registry[facet_name], facet_params), "cars")
-            times, facet_times = [], []
+            times, facet_times, both = [], [], []
             for _ in range(runs):
                 started = time.perf_counter()
-                db.all("search.cars", **params)
-                times.append((time.perf_counter() - started) * 1000)
-                started = time.perf_counter()
+                db.all(name, **params)
+                middle = time.perf_counter()
                 db.all(facet_name, **facet_params)
-                facet_times.append((time.perf_counter() - started) * 1000)
+                ended = time.perf_counter()
+                times.append((middle - started) * 1000)
+                facet_times.append((ended - middle) * 1000)
+                both.append((ended - started) * 1000)
             label = "&".join(f"{k}={v}" for k, v in shape.items()) or "(no filter, newest)"
-            verdict = "SEQ SCAN" if scans else "indexes"
-            p95 = percentile(times, 0.95)
-            all_p95.append(max(p95, percentile(facet_times, 0.95)))
+            verdict = ("SEQ SCAN" if scans else "indexes") + (", one plan" if name == "search.cars_unfiltered" else "")
+            all_p95.append(percentile(both, 0.95))
             print(
-                f"{label[:62]:<62} {statistics.median(times):>7.2f} {p95:>7.2f} "
-                f"{percentile(facet_times, 0.95):>10.2f}  {verdict}"
+                f"{label[:62]:<62} {statistics.median(times):>7.2f} {percentile(times, 0.95):>7.2f} "
+                f"{percentile(facet_times, 0.95):>10.2f} {all_p95[-1]:>8.2f}  {verdict}"
             )
     worst = max(all_p95)
-    print(f"worst 95th percentile over all shapes: {worst:.1f} ms (target < 50 ms)")
+    print(f"worst 95th percentile of results and facets together: {worst:.1f} ms (target < 25 ms)")
     return all_p95
 
 

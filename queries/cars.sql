@@ -113,6 +113,7 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
                                   FROM generate_series(1, :count)) AS n) AS g) AS y) AS r;
 
 -- name: car_page
+-- plan: generic
 -- Everything the car page shows about one car anyone may see (listing_is_public), with whether :user_id (NULL for
 -- visitors) saved it and its price rating (NULL unless the car is for sale and its current price was rated; a
 -- rating NULL with comparables set means too few comparables); no row when the id is unknown, the car was deleted
@@ -144,42 +145,56 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
    AND listing_is_public(c.status);
 
 -- name: price_history
+-- plan: generic
 -- A car's asking prices, oldest first (the first is the listing price); an empty list for an unknown car.
 SELECT price, changed_at FROM car_price_history WHERE car_id = :car_id ORDER BY seq;
 
 -- name: similar
+-- plan: generic
 -- Up to four other listed cars like this one: the same make and model first, then the same body type within a
--- quarter of the price; newest first within each, with whether :user_id (NULL for visitors) saved each and its
--- price rating; an empty list when none.
-SELECT candidates.id, title, candidates.price, make, model, year, fuel, mileage_km, transmission, cover_photo,
-       created_at,
-       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = candidates.id) AS is_favorite,
+-- quarter of the price among the newest 10,000 listed cars; newest first within each, with whether :user_id (NULL
+-- for visitors) saved each and its price rating; an empty list when none.
+-- One plan serves every car page (planning it cost more than running it): each branch finds its ids by walking an
+-- index in the order wanted, reading only the index (the newest listed cars' covering index carries body, price,
+-- make and model), and the four cars are then read by id. The window bounds that walk for a car few others are
+-- like (a rare body at an unusual price: without it, every listed car, 2 s at a million).
+WITH candidates AS (
+    (SELECT c.id, c.created_at, 1 AS rank
+       FROM cars c
+      WHERE c.status = 'available' AND c.deleted_at IS NULL AND c.make = :make AND c.model = :model
+        AND c.id <> :car_id
+      ORDER BY c.created_at DESC, c.id DESC
+      LIMIT 4)
+    UNION ALL
+    (SELECT w.id, w.created_at, 2
+       FROM (SELECT c.id, c.created_at, c.body, c.price, c.make, c.model
+               FROM cars c
+              WHERE c.status = 'available' AND c.deleted_at IS NULL
+              ORDER BY c.created_at DESC, c.id DESC
+              LIMIT 10000) AS w
+      WHERE w.body = :body AND w.price BETWEEN :price::numeric * 0.75 AND :price::numeric * 1.25
+        AND NOT (w.make = :make AND w.model = :model) AND w.id <> :car_id
+      ORDER BY w.created_at DESC, w.id DESC
+      LIMIT 4)
+), chosen AS (
+    SELECT k.id, k.rank FROM candidates k ORDER BY k.rank, k.created_at DESC, k.id DESC LIMIT 4
+)
+SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.cover_photo,
+       c.created_at,
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite,
        pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
        pr.comparables AS price_comparables
-  FROM ((SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.cover_photo,
-                c.created_at, 1 AS rank
-           FROM cars c
-          WHERE c.status = 'available' AND c.deleted_at IS NULL AND c.make = :make AND c.model = :model
-            AND c.id <> :car_id
-          ORDER BY c.created_at DESC, c.id DESC
-          LIMIT 4)
-        UNION ALL
-        (SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.cover_photo,
-                c.created_at, 2
-           FROM cars c
-          WHERE c.status = 'available' AND c.deleted_at IS NULL AND c.filter_tags @> ARRAY['body:' || :body]
-            AND c.price BETWEEN :price::numeric * 0.75 AND :price::numeric * 1.25
-            AND NOT (c.make = :make AND c.model = :model) AND c.id <> :car_id
-          ORDER BY c.created_at DESC, c.id DESC
-          LIMIT 4)) AS candidates
-  LEFT JOIN car_price_ratings pr ON pr.car_id = candidates.id AND pr.price = candidates.price
- ORDER BY rank, created_at DESC, candidates.id DESC
- LIMIT 4;
+  FROM chosen n
+  JOIN cars c ON c.id = n.id
+  LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price
+ ORDER BY n.rank, c.created_at DESC, c.id DESC;
 
 -- name: by_ids
+-- plan: generic
 -- The cars with these ids that anyone may see (listed, reserved, sold or withdrawn), for comparing and recently
 -- viewed cars, with whether :user_id (NULL for visitors) saved each and its price rating (NULL unless for sale and
--- its current price was rated); in no particular order; an empty list when none.
+-- its current price was rated); in no particular order; an empty list when none. One plan serves every call (the
+-- ids are looked up in the primary key however many there are).
 SELECT c.id, c.title, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body,
        c.colour, c.condition, c.city, c.features, c.cover_photo, c.created_at,
        EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite,

@@ -145,6 +145,74 @@ SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.
   LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price
  ORDER BY n.position;
 
+-- name: cars_unfiltered
+-- plan: generic
+-- One page of listed cars as search.cars returns it for a search without filters, words or place (the home page,
+-- /cars and the API's list as they open): in the order :sort names (any but relevance, which needs words), after
+-- the keyset (:after_value, :after_id) of the previous page (both NULL for the first), each with whether :user_id
+-- (NULL for visitors) saved it and its price rating; an empty list when nothing is listed.
+-- One plan serves every call (search.cars is planned for each call's values, which costs more than running this):
+-- each sort's branch walks its own covering index from the keyset on, and without a cursor from the index's first
+-- entry (a keyset before every car), so the index condition is the same for every page; only the branch of :sort
+-- runs. The cursor value is cast only inside its own sort's CASE arm, as in search.cars.
+WITH page AS (
+    (SELECT c.id
+       FROM cars c
+      WHERE c.status = 'available' AND c.deleted_at IS NULL AND :sort::text = 'newest'
+        AND (c.created_at, c.id)
+            < (coalesce(CASE WHEN :sort::text = 'newest' THEN :after_value::text::timestamptz END, 'infinity'),
+               coalesce(:after_id::bigint, 9223372036854775807))
+      ORDER BY c.created_at DESC, c.id DESC
+      LIMIT :limit)
+    UNION ALL
+    (SELECT c.id
+       FROM cars c
+      WHERE c.status = 'available' AND c.deleted_at IS NULL AND :sort::text = 'price_asc'
+        AND (c.price, c.id)
+            > (coalesce(CASE WHEN :sort::text = 'price_asc' THEN :after_value::text::numeric END, '-Infinity'),
+               coalesce(:after_id::bigint, -9223372036854775808))
+      ORDER BY c.price, c.id
+      LIMIT :limit)
+    UNION ALL
+    (SELECT c.id
+       FROM cars c
+      WHERE c.status = 'available' AND c.deleted_at IS NULL AND :sort::text = 'price_desc'
+        AND (c.price, c.id)
+            < (coalesce(CASE WHEN :sort::text = 'price_desc' THEN :after_value::text::numeric END, 'Infinity'),
+               coalesce(:after_id::bigint, 9223372036854775807))
+      ORDER BY c.price DESC, c.id DESC
+      LIMIT :limit)
+    UNION ALL
+    (SELECT c.id
+       FROM cars c
+      WHERE c.status = 'available' AND c.deleted_at IS NULL AND :sort::text = 'mileage_asc'
+        AND (c.mileage_km, c.id)
+            > (coalesce(CASE WHEN :sort::text = 'mileage_asc' THEN :after_value::text::int END, -2147483648),
+               coalesce(:after_id::bigint, -9223372036854775808))
+      ORDER BY c.mileage_km, c.id
+      LIMIT :limit)
+    UNION ALL
+    (SELECT c.id
+       FROM cars c
+      WHERE c.status = 'available' AND c.deleted_at IS NULL AND :sort::text = 'year_desc'
+        AND (c.year, c.id)
+            < (coalesce(CASE WHEN :sort::text = 'year_desc' THEN :after_value::text::int END, 2147483647),
+               coalesce(:after_id::bigint, 9223372036854775807))
+      ORDER BY c.year DESC, c.id DESC
+      LIMIT :limit)
+)
+SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body, c.colour,
+       c.condition, c.city, c.status, c.created_at, c.cover_photo,
+       EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite,
+       NULL::real AS rank,
+       pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
+       pr.comparables AS price_comparables,
+       NULL::float8 AS distance_km
+  FROM unnest(ARRAY(SELECT p.id FROM page p)) WITH ORDINALITY AS n(id, position)
+  JOIN cars c ON c.id = n.id
+  LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price
+ ORDER BY n.position;
+
 -- name: match_terms
 -- Catalogue makes and models each search term may stand for, from their names and aliases in any language: every
 -- exact one (the term reads as the name or alias, by catalogue_key: "vw", "3er", "c klasse"), and for the terms

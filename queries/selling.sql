@@ -106,6 +106,7 @@ RETURNING id, seller_id, title, make, model;
 UPDATE cars SET featured = :featured WHERE id = :car_id AND deleted_at IS NULL RETURNING id;
 
 -- name: featured
+-- plan: generic
 -- Listed cars an admin featured, newest first, at most :limit, with whether :user_id (NULL for visitors) saved
 -- each and its price rating; an empty list when none.
 SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.cover_photo,

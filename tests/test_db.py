@@ -263,6 +263,12 @@ def test_connections_identify_the_application(probe_db):
         assert conn.execute("SELECT current_setting('application_name')").fetchone()["current_setting"] == "carsite"
 
 
+def test_connections_run_without_jit_compilation(probe_db):
+    """JIT compiles big statements for longer than carsite's statements run (15-900 ms at a million cars)."""
+    with probe_db.pool.connection() as conn:
+        assert conn.execute("SELECT current_setting('jit')").fetchone()["current_setting"] == "off"
+
+
 def test_record_collects_query_names(probe_db):
     with Database.record() as names:
         probe_db.scalar("probe.backend_pid")
@@ -282,3 +288,109 @@ def test_module_functions_use_the_apps_database(app):
         assert count() == 0
         with db.transaction():
             assert db.current().in_transaction()
+
+
+# -- plan modes ("-- plan: custom" / "-- plan: generic", see carsite.db.queries) ---------------------------------------
+
+
+@pytest.fixture
+def one_connection(clean_db):
+    """The probe queries over a pool of one connection, so a test sees every statement prepared on it."""
+    database = Database(clean_db, QueryRegistry.load(TEST_QUERIES, relative_to=ROOT), min_size=1, max_size=1)
+    yield database
+    database.close()
+
+
+def plans(database: Database, query: str) -> list[tuple[int, int]]:
+    """(custom, generic) plan counts of each statement prepared on the connection for this query."""
+    rows = database.all("probe.prepared_plans", prefix=database.queries[query].sql)
+    return [(row["custom"], row["generic"]) for row in rows]
+
+
+def count_named(database: Database, call: int) -> None:
+    """The custom query with values that psycopg would send with other types each time (None, int2, int4, int8)."""
+    name, min_id = [(None, 0), ("Ann", 100_000), (None, 2**40)][call % 3]
+    database.scalar("probe.count_named", name=name, min_id=min_id)
+
+
+def test_each_plan_mode_holds_for_its_own_queries_only(one_connection):
+    user_id = one_connection.scalar("probe.add_user", name="Ann", email="ann@example.com")
+    for call in range(12):
+        count_named(one_connection, call)
+        one_connection.scalar("probe.user_name", user_id=user_id)
+        one_connection.optional("probe.name_once_planned", user_id=user_id)
+    # One prepared statement whatever the values' types, planned for each call's values (by its estimates PostgreSQL
+    # would have switched to a generic plan after five calls).
+    assert plans(one_connection, "probe.count_named") == [(12, 0)]
+    assert plans(one_connection, "probe.name_once_planned") == [(0, 12)]
+    # A query without a mode, between the others: psycopg prepares it at its sixth call, and PostgreSQL plans its
+    # first five executions for their values, then settles on a generic plan, as it does on a connection of its own.
+    assert plans(one_connection, "probe.user_name") == [(5, 2)]
+
+
+def test_the_mode_is_set_only_when_it_changes(one_connection):
+    count_named(one_connection, 0)
+    switches = one_connection.stats()["plan_mode_switches"]
+    for call in range(5):
+        count_named(one_connection, call)
+    one_connection.scalar("probe.backend_pid")  # no parameters: planned alike in any mode
+    assert one_connection.stats()["plan_mode_switches"] == switches
+    one_connection.optional("probe.user_name", user_id=1)
+    one_connection.optional("probe.name_once_planned", user_id=1)
+    one_connection.optional("probe.name_once_planned", user_id=2)
+    assert one_connection.stats()["plan_mode_switches"] == switches + 2
+
+
+def test_a_rolled_back_transaction_or_savepoint_takes_its_plan_mode_with_it(one_connection):
+    with pytest.raises(RuntimeError), one_connection.transaction():
+        count_named(one_connection, 0)  # sets the custom mode inside the transaction, which the rollback undoes
+        raise RuntimeError("boom")
+    for call in range(8):
+        count_named(one_connection, call)
+    assert plans(one_connection, "probe.count_named") == [(8, 0)]
+
+    one_connection.optional("probe.user_name", user_id=0)  # back in the connection's own mode
+    with one_connection.transaction():
+        with pytest.raises(RuntimeError), one_connection.transaction():
+            count_named(one_connection, 0)
+            raise RuntimeError("boom")
+        for call in range(8):
+            count_named(one_connection, call)
+    assert plans(one_connection, "probe.count_named") == [(8, 0)]
+
+
+def test_a_committed_savepoint_keeps_its_plan_mode(one_connection):
+    one_connection.optional("probe.user_name", user_id=0)
+    with one_connection.transaction(), one_connection.transaction():
+        count_named(one_connection, 0)
+    switches = one_connection.stats()["plan_mode_switches"]
+    for call in range(8):
+        count_named(one_connection, call)
+    assert one_connection.stats()["plan_mode_switches"] == switches
+    assert plans(one_connection, "probe.count_named") == [(9, 0)]
+
+
+def test_a_replaced_connection_starts_in_its_own_mode(one_connection, clean_db):
+    pid = one_connection.scalar("probe.backend_pid")
+    count_named(one_connection, 0)
+    with psycopg.connect(clean_db, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(db.DatabaseUnavailable):
+        count_named(one_connection, 0)
+    for call in range(8):
+        count_named(one_connection, call)
+    assert one_connection.scalar("probe.backend_pid") != pid
+    assert plans(one_connection, "probe.count_named") == [(8, 0)]
+
+
+def test_a_shortened_statement_timeout_and_the_plan_mode_are_set_and_restored_apart(one_connection):
+    db.start_deadline(0.5)
+    try:
+        count_named(one_connection, 0)
+    finally:
+        db.end_deadline()
+    switches = one_connection.stats()["plan_mode_switches"]
+    count_named(one_connection, 1)
+    assert one_connection.stats()["plan_mode_switches"] == switches  # restoring the timeout kept the mode
+    assert plans(one_connection, "probe.count_named") == [(2, 0)]
+    assert one_connection.scalar("probe.statement_timeout") == "30s"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,32 @@ def test_statement_carries_name_and_source_line():
     assert second.doc == "Two."
 
 
+def test_a_plan_line_sets_the_mode_and_documents_nothing():
+    text = (
+        "-- name: a\n-- plan: custom\n-- One.\nSELECT :n::int;\n\n-- name: b\n-- Two.\n-- plan: generic\nSELECT 2;\n\n"
+        "-- name: c\n-- Three.\nSELECT :n::int;\n"
+    )
+    custom, generic, auto = parse_file(text, "queries/x.sql", "x")
+    assert (custom.plan, custom.prepare, custom.doc) == ("custom", True, "One.")
+    assert (generic.plan, generic.prepare, generic.doc) == ("generic", True, "Two.")
+    assert (auto.plan, auto.prepare) == (None, None)
+
+
+def test_a_query_with_a_plan_mode_sends_numbers_as_text():
+    """psycopg keys its prepared statements by parameter types: numbers as text (untyped, like str and None) make
+    one statement serve every call."""
+    (query,) = parse_file("-- name: q\n-- plan: custom\n-- Doc.\nSELECT :a, :b, :c, :d, :e, :f;", "q.sql", "t")
+    assert query.bind({"a": 7, "b": Decimal("1.50"), "c": 0.25, "d": True, "e": None, "f": ["x"]}) == (
+        "7",
+        "1.50",
+        "0.25",
+        "True",
+        None,
+        ["x"],
+    )
+    assert one("SELECT :a, :b").bind({"a": 7, "b": Decimal("1.5")}) == (7, Decimal("1.5"))
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
@@ -62,6 +89,8 @@ def test_statement_carries_name_and_source_line():
         ("SELECT 1;\n-- name: a\n-- Doc.\nSELECT 1;\n", 1, "SQL before the first"),
         ("-- name: BadName\n-- Doc.\nSELECT 1;\n", 1, "must be snake_case"),
         ("-- name: a\n-- Doc.\nSELECT $1;\n", 3, "use :name parameters"),
+        ("-- name: a\n-- plan: fast\n-- Doc.\nSELECT 1;\n", 1, "plan must be custom or generic, not 'fast'"),
+        ("-- name: a\n-- plan: custom\n-- plan: generic\n-- Doc.\nSELECT 1;\n", 1, "more than one '-- plan:' line"),
     ],
 )
 def test_load_errors_name_file_and_line(tmp_path, text, line, message):

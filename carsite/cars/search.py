@@ -821,9 +821,19 @@ class Results:
 
 def run(search: Search, user_id: int | None = None) -> Results:
     """One page of results for an interpreted search, each car marked with whether ``user_id`` saved it."""
-    rows = db.all("search.cars", **query_params(search, user_id))
+    name, params = page_query(search, user_id)
+    rows = db.all(name, **params)
     next_cursor = next_cursor_after(search, rows[search.limit - 1]) if len(rows) > search.limit else None
     return Results(search, rows[: search.limit], next_cursor)
+
+
+def page_query(search: Search, user_id: int | None = None) -> tuple[str, dict[str, Any]]:
+    """The query for a page of a search and its parameters: search.cars_unfiltered, whose one plan serves every call,
+    when nothing narrows the search (the home page, /cars and the API's list as they open), else search.cars."""
+    params = query_params(search, user_id)
+    if search.sort != "relevance" and all(params[name] is None for name in FILTER_PARAMS):
+        return "search.cars_unfiltered", {name: params[name] for name in UNFILTERED_PARAMS}
+    return "search.cars", params
 
 
 def query_params(search: Search, user_id: int | None = None) -> dict[str, Any]:
@@ -837,6 +847,10 @@ def query_params(search: Search, user_id: int | None = None) -> dict[str, Any]:
         "after_id": after_id,
         "limit": search.limit + 1,
     }
+
+
+UNFILTERED_PARAMS = ("user_id", "sort", "after_value", "after_id", "limit")
+FILTER_PARAMS = tuple(name for name in query_params(Search()) if name not in UNFILTERED_PARAMS)
 
 
 def _cursor_sort(search: Search) -> str | None:

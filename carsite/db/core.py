@@ -18,7 +18,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from . import errors
-from .queries import Query, QueryRegistry
+from .queries import PLAN_CACHE_MODES, Query, QueryRegistry
 
 log = logging.getLogger("carsite.db")
 
@@ -39,6 +39,16 @@ _recorders: contextvars.ContextVar[tuple[list[str], ...]] = contextvars.ContextV
 # puts the connection's own value back before the pool has it. Data-module plumbing, not a query: not in queries/.
 _SHORTEN_TIMEOUT = "SELECT set_config('statement_timeout', $1, false)"
 _RESTORE_TIMEOUT = "RESET statement_timeout"
+# How each plan mode of queries/*.sql (carsite.db.queries) is set on a connection; None is the connection's own
+# plan_cache_mode (the server's default, or what the DBA set for the role or database), which RESET restores.
+_PLAN_MODE: dict[str | None, str] = {
+    **{mode: f"SET plan_cache_mode = {setting}" for mode, setting in PLAN_CACHE_MODES.items()},
+    None: "RESET plan_cache_mode",
+}
+# Connection options: statement_timeout is added from config. JIT compilation is off because it costs carsite's
+# statements more than it saves: PostgreSQL compiles any statement whose estimated cost passes jit_above_cost (the
+# search statement's do at a million cars), 15-20 ms each time, for statements that run in 1-5 ms.
+_SESSION_OPTIONS = "-c jit=off"
 
 
 class Deadline:
@@ -121,6 +131,9 @@ class Database:
         self.slow_query_ms = slow_query_ms
         self.statement_timeout_ms = int(statement_timeout_ms)
         self._shortened: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
+        # The plan mode each connection is in, as its last query left it; a new connection is in None (its own).
+        self._plan_modes: weakref.WeakKeyDictionary[psycopg.Connection, str | None] = weakref.WeakKeyDictionary()
+        self._plan_mode_switches = 0
         self._stats: dict[str, QueryStats] = {}
         self._stats_lock = threading.Lock()
         self._heal_lock = threading.Lock()
@@ -139,7 +152,7 @@ class Database:
                 "cursor_factory": psycopg.RawCursor,
                 "application_name": application_name,
                 "connect_timeout": connect_timeout,
-                "options": f"-c statement_timeout={int(statement_timeout_ms)}",
+                "options": f"{_SESSION_OPTIONS} -c statement_timeout={int(statement_timeout_ms)}",
             },
         )
         if start:
@@ -209,9 +222,25 @@ class Database:
     ) -> Any:
         try:
             self._fit_statement_timeout(conn)
+            if query.params:  # PostgreSQL plans a statement without parameters alike in every mode
+                self._fit_plan_mode(conn, query.plan)
             return shape(conn.execute(query.sql, args, prepare=query.prepare), query)
         except psycopg.Error as exc:
             raise self._translate(exc, query) from exc
+
+    def _fit_plan_mode(self, conn: psycopg.Connection, mode: str | None) -> None:
+        """Put the connection in the query's plan mode, only when its last query left it in another one.
+
+        PostgreSQL reads plan_cache_mode when it executes a prepared statement, so the mode holds for the statement
+        that follows. A session setting outlives the connection's time out of the pool, so there is nothing to
+        reset on return; a rolled-back transaction or savepoint undoes a SET made inside it, which ``_transaction``
+        mirrors."""
+        if self._plan_modes.get(conn) == mode:
+            return
+        conn.execute(_PLAN_MODE[mode])
+        self._plan_modes[conn] = mode
+        with self._stats_lock:
+            self._plan_mode_switches += 1
 
     # -- the request's deadline ------------------------------------------------------------------------------
 
@@ -291,7 +320,7 @@ class Database:
             if isolation is not None and outer.isolation_level != ISOLATION[isolation]:
                 raise errors.DatabaseError("a nested transaction cannot change the isolation level")
             try:
-                with outer.transaction():
+                with self._plan_mode_kept_on_rollback(outer), outer.transaction():
                     yield
             except psycopg.Error as exc:
                 raise self._translate(exc, None) from exc
@@ -303,7 +332,7 @@ class Database:
                 conn.read_only = read_only or None
                 token = _current.set(conn)
                 try:
-                    with conn.transaction():
+                    with self._plan_mode_kept_on_rollback(conn), conn.transaction():
                         yield
                 finally:
                     _current.reset(token)
@@ -314,6 +343,17 @@ class Database:
         except (PoolTimeout, psycopg.Error) as exc:
             # Errors at COMMIT (serialization failures under SERIALIZABLE surface here) or from the pool.
             raise self._connection_error(exc, timeout) from exc
+
+    @contextmanager
+    def _plan_mode_kept_on_rollback(self, conn: psycopg.Connection) -> Iterator[None]:
+        """Around a transaction or savepoint: when it fails (in its body or at COMMIT), PostgreSQL puts settings
+        made inside it back as they were when it began, so the mode recorded for the connection goes back too."""
+        before = self._plan_modes.get(conn)
+        try:
+            yield
+        except BaseException:
+            self._plan_modes[conn] = before
+            raise
 
     @staticmethod
     def in_transaction() -> bool:
@@ -379,10 +419,12 @@ class Database:
             log.warning("slow query %s (%s) took %.1f ms", query.name, query.location, elapsed_ms)
 
     def stats(self) -> dict[str, Any]:
-        """Pool counters (psycopg_pool's get_stats) and per-query calls, errors and timings."""
+        """Pool counters (psycopg_pool's get_stats), per-query calls, errors and timings, and how many statements
+        set a connection's plan mode (each one round trip)."""
         with self._stats_lock:
             per_query = {name: s.as_dict() for name, s in sorted(self._stats.items())}
-        return {"pool": self.pool.get_stats(), "queries": per_query}
+            switches = self._plan_mode_switches
+        return {"pool": self.pool.get_stats(), "queries": per_query, "plan_mode_switches": switches}
 
     @staticmethod
     @contextmanager

@@ -3,6 +3,18 @@
 A file holds blocks; each starts with ``-- name: snake_case``, then ``--`` doc lines, then exactly one statement.
 ``:name`` parameters become PostgreSQL's ``$n`` placeholders, so the text psycopg sends is what the DBA wrote,
 with no ``%`` escaping, and the same text can be prepared by ``queries check``.
+
+A doc line ``-- plan: custom`` or ``-- plan: generic`` sets how PostgreSQL plans the query. Without one, psycopg
+prepares a statement after a few calls and PostgreSQL chooses between a plan for the values at hand (custom) and one
+plan for any values (generic) by its estimates. ``custom``: prepared at its first call (parsed once per connection)
+and planned afresh for every call's values, under ``plan_cache_mode = force_custom_plan``; for optional filters
+written as ``(:x IS NULL OR col = :x)``, whose unused conditions only such a plan drops. ``generic``: prepared, and
+planned once per connection under ``force_generic_plan``; for statements whose one plan serves every value (cheap,
+indexed lookups that are planned on every call otherwise). The data module sets the mode on a connection only when
+it differs from what that connection last ran (``Database._fit_plan_mode``), and never for a statement without
+parameters, which PostgreSQL plans alike in every mode. A prepared query's numbers are sent as
+text, typed by the statement's own casts: psycopg keeps one prepared statement per set of parameter types (an int
+sent as int2 or int4, a None), each up to a megabyte on the server for the search statement.
 """
 
 from __future__ import annotations
@@ -10,13 +22,15 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from .sqltext import SQLSyntaxError, Token, strip_blank, tokenize
 
 NAME_LINE = re.compile(r"--\s*name\s*:\s*(\S*)\s*$")
 SNAKE = re.compile(r"[a-z][a-z0-9_]*")
-PLAN_CUSTOM = "plan: custom"
+PLAN_LINE = re.compile(r"plan\s*:\s*(\S*)")
+PLAN_CACHE_MODES = {"custom": "force_custom_plan", "generic": "force_generic_plan"}  # '-- plan:' → plan_cache_mode
 
 
 class QueryFileError(Exception):
@@ -45,7 +59,7 @@ class Query:
     source: str  # the statement as written, with :name parameters
     sql: str  # the statement as sent: leading comment, $n placeholders
     params: tuple[str, ...]  # parameter names in $n order
-    prepare: bool | None = None  # None: psycopg prepares it after a few calls; False: planned afresh every call
+    plan: str | None = None  # "custom", "generic" (see the module's doc) or None: psycopg and PostgreSQL choose
     _param_set: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
@@ -63,7 +77,22 @@ class Query:
             if unexpected:
                 parts.append("unexpected " + ", ".join(unexpected))
             raise ParameterError(f"{self.name} ({self.location}): {'; '.join(parts)} parameter(s)")
+        if self.plan:
+            return tuple(_untyped(values[p]) for p in self.params)
         return tuple(values[p] for p in self.params)
+
+    @property
+    def prepare(self) -> bool | None:
+        """psycopg's ``prepare``: True for a query with a plan mode, else None (prepared after a few calls)."""
+        return True if self.plan else None
+
+
+def _untyped(value: object) -> object:
+    """A number as text, which psycopg sends without a type (as it sends str and None), so the statement's casts
+    type it and every call of a prepared query shares one prepared statement (see the module's doc)."""
+    if isinstance(value, (int, float, Decimal)):  # bool too: PostgreSQL reads "True" and "False"
+        return str(value)
+    return value
 
 
 def compile_statement(tokens: list[Token]) -> tuple[str, tuple[str, ...]]:
@@ -105,10 +134,12 @@ def parse_file(text: str, path: str, namespace: str) -> list[Query]:
         if not SNAKE.fullmatch(name):
             raise QueryFileError(path, line, f"query name {name!r} must be snake_case")
         doc_lines = [t.text[2:].strip() for t in _leading_blank(body) if t.kind == "line_comment"]
-        # "-- plan: custom": never a prepared (generic) plan. For optional filters written as
-        # (:x IS NULL OR col = :x), a plan made with the actual values drops the unused ones and keeps indexes usable.
-        custom_plan = PLAN_CUSTOM in doc_lines
-        doc = " ".join(d for d in doc_lines if d and d != PLAN_CUSTOM)
+        plans = [m.group(1) for d in doc_lines if (m := PLAN_LINE.fullmatch(d))]
+        if len(plans) > 1:
+            raise QueryFileError(path, line, f"query {name!r} has more than one '-- plan:' line")
+        if plans and plans[0] not in PLAN_CACHE_MODES:
+            raise QueryFileError(path, line, f"query {name!r}: plan must be custom or generic, not {plans[0]!r}")
+        doc = " ".join(d for d in doc_lines if d and not PLAN_LINE.fullmatch(d))
         statement = strip_blank(body)
         if not statement:
             raise QueryFileError(path, line, f"query {name!r} has no statement")
@@ -136,7 +167,7 @@ def parse_file(text: str, path: str, namespace: str) -> list[Query]:
                 source=source,
                 sql=f"/* {full_name} {path}:{start} */ {sql_text}",
                 params=params,
-                prepare=False if custom_plan else None,
+                plan=plans[0] if plans else None,
                 _param_set=frozenset(params),
             )
         )

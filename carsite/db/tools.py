@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.adapt import PyFormat, Transformer
 
-from .queries import Query, QueryRegistry
+from .queries import PLAN_CACHE_MODES, Query, QueryRegistry
 
 
 @dataclass(frozen=True)
@@ -43,24 +44,53 @@ def parse_value(text: str) -> Any:
 EXPLAIN = "EXPLAIN (SETTINGS) "
 EXPLAIN_JSON = "EXPLAIN (FORMAT JSON) "
 EXPLAIN_ANALYZE = "EXPLAIN (ANALYZE, BUFFERS, SETTINGS) "
+_JIT_OFF = "SELECT set_config('jit', 'off', false)"
+_PLAN_CACHE_MODE = "SELECT set_config('plan_cache_mode', $1, false)"
+_EXPLAINED = "carsite_explained"
+_EXECUTE_TEXT = (
+    "SELECT 'EXECUTE ' || $1::text"
+    " || coalesce('(' || string_agg(quote_nullable(a.value), ', ' ORDER BY a.n) || ')', '')"
+    " FROM unnest($2::text[]) WITH ORDINALITY AS a(value, n)"
+)
 
 
 def explain(conninfo: str, query: Query, params: dict[str, Any], analyze: bool = False) -> str:
-    """The plan of one named query for the given parameters. With analyze it runs, inside a rolled-back transaction."""
-    prefix = EXPLAIN_ANALYZE if analyze else EXPLAIN
+    """The plan of one named query for the given parameters, as the app gets it (see ``_explain``). With analyze it
+    runs, inside a rolled-back transaction."""
     with psycopg.connect(conninfo, cursor_factory=psycopg.RawCursor) as conn:
-        # Fixed text before the named query; the values are bound as $n parameters, never formatted in.
-        rows = conn.execute(prefix + query.sql, query.bind(params)).fetchall()
+        lines = _explain(conn, EXPLAIN_ANALYZE if analyze else EXPLAIN, query, params)
         conn.rollback()
-    return "\n".join(row[0] for row in rows)
+    return "\n".join(lines)
 
 
 def plan(conninfo: str, query: Query, params: dict[str, Any]) -> dict[str, Any]:
-    """The planner's tree for one named query (EXPLAIN FORMAT JSON), without running it."""
+    """The planner's tree for one named query (EXPLAIN FORMAT JSON) as the app gets it, without running it."""
     with psycopg.connect(conninfo, cursor_factory=psycopg.RawCursor) as conn:
-        row = conn.execute(EXPLAIN_JSON + query.sql, query.bind(params)).fetchone()
-        assert row is not None, "EXPLAIN returns one row"
-        return row[0][0]["Plan"]
+        (document,) = _explain(conn, EXPLAIN_JSON, query, params)
+        return document[0]["Plan"]
+
+
+def _explain(conn: psycopg.Connection, prefix: str, query: Query, params: dict[str, Any]) -> list[Any]:
+    """EXPLAIN's rows (lines of text, or a JSON document), with the app's settings: JIT off, and the query's plan mode.
+
+    EXPLAIN of a statement plans it for the values given whatever plan_cache_mode says, so a generic query is
+    prepared (as ``queries check`` prepares it) and its EXECUTE explained, which plans it as the app's prepared
+    statement, once for any values. EXECUTE takes no $n parameters: its values are written into it as literals
+    quoted by PostgreSQL (quote_nullable), which the statement's parameter types then read."""
+    conn.execute(_JIT_OFF)
+    args = query.bind(params)
+    if query.plan != "generic":
+        # Fixed text before the named query; the values are bound as $n parameters, never formatted in.
+        return [row[0] for row in conn.execute(prefix + query.sql, args)]
+    conn.execute(_PLAN_CACHE_MODE, (PLAN_CACHE_MODES["generic"],))
+    result = conn.pgconn.prepare(_EXPLAINED.encode(), query.sql.encode())
+    if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
+        raise psycopg.ProgrammingError((result.error_message or b"").decode(errors="replace").strip())
+    dumped = Transformer(conn).dump_sequence(args, [PyFormat.TEXT] * len(args))
+    texts = [None if value is None else bytes(value).decode() for value in dumped]
+    row = conn.execute(_EXECUTE_TEXT, (_EXPLAINED, texts)).fetchone()
+    assert row is not None, "an aggregate returns one row"
+    return [line for (line,) in conn.execute(prefix + row[0])]
 
 
 def sequential_scans(node: dict[str, Any], table: str) -> list[dict[str, Any]]:

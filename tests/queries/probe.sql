@@ -64,3 +64,22 @@ UPDATE users SET name = name WHERE false;
 -- name: divide
 -- Divide; a division by zero raises 22012.
 SELECT 1 / :d::int AS q;
+
+-- name: count_named
+-- plan: custom
+-- How many users with an id above :min_id are named :name (any name when NULL); one row.
+SELECT count(*) AS n FROM users WHERE (:name::text IS NULL OR name = :name) AND id > :min_id;
+
+-- name: name_once_planned
+-- plan: generic
+-- The user's name; no row for an unknown id.
+SELECT name FROM users WHERE id = :user_id;
+
+-- name: prepared_plans
+-- How often each statement prepared on this connection whose text starts with :prefix was planned for its values
+-- (custom) and ran on its one plan (generic); one row per statement, none when there is none.
+SELECT custom_plans AS custom, generic_plans AS generic FROM pg_prepared_statements WHERE starts_with(statement, :prefix);
+
+-- name: statement_timeout
+-- The connection's statement_timeout as SHOW prints it; one row.
+SELECT current_setting('statement_timeout') AS timeout;
