@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -58,3 +60,44 @@ def serving(database_url: str, log_path: Path, *args: str, **env: str) -> Iterat
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(10)
+
+
+def workers(process: subprocess.Popen) -> list[psutil.Process]:
+    """The worker processes of ``serve`` (the process itself when it serves alone)."""
+    parent = psutil.Process(process.pid)
+    return parent.children() or [parent]
+
+
+def listening(process: subprocess.Popen, port: int) -> list[int]:
+    """Pids of the serving processes that listen on ``port``."""
+    return [w.pid for w in workers(process) if any(_on(c, port) and c.status == psutil.CONN_LISTEN for c in _tcp(w))]
+
+
+def wait_listening(process: subprocess.Popen, port: int, count: int, seconds: float = 30) -> None:
+    """Wait until ``count`` processes accept on ``port`` (a worker listens only once its app is ready)."""
+    deadline = time.monotonic() + seconds
+    while len(listening(process, port)) < count:
+        assert time.monotonic() < deadline, f"{listening(process, port)} listen on {port}"
+        time.sleep(0.1)
+
+
+def connection_owners(process: subprocess.Popen, port: int) -> dict[tuple[str, int], int]:
+    """Which serving process holds each open client connection to ``port``, keyed by the client's (address, port):
+    read from the outside (the kernel's socket table of each process), so nothing in the responses says it."""
+    owners = {}
+    for worker in workers(process):
+        for conn in _tcp(worker):
+            if _on(conn, port) and conn.status == psutil.CONN_ESTABLISHED and conn.raddr:
+                owners[(conn.raddr.ip, conn.raddr.port)] = worker.pid
+    return owners
+
+
+def _tcp(worker: psutil.Process) -> list:
+    try:
+        return worker.net_connections(kind="tcp")
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _on(conn, port: int) -> bool:
+    return bool(conn.laddr) and conn.laddr.port == port

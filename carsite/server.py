@@ -9,6 +9,12 @@ Both rest on waitress's public extension points: ``create_server(_dispatcher=...
   every pending request of the channel is ``GET /healthz`` (which touches no database), it goes to a separate
   small pool of threads instead of the main queue, so the supervisor's liveness check never waits behind
   threads that a slow database holds.
+- Responses are held until 18,000 bytes are written (``send_bytes``, waitress 2's default; waitress 3 made it 1
+  and deprecated it but still honours it) or the request is done: with 1, the status line and headers go out in
+  one send() and the body in another. Measured with bench/load.py's method (CPU of the server per request, one
+  process, keep-alive): /healthz 0.76-0.96 ms -> 0.41-0.45, API list 1.94-1.97 -> 1.67-1.77, car page 2.71-2.85
+  -> 2.43-2.71. The other knobs measured no better than waitress's defaults (asyncore_use_poll, a request
+  lookahead of 5, 2 or 4 threads instead of 8).
 - The dispatcher stamps each request with ``time.monotonic()`` when it is queued; the WSGI task puts that in the
   environ (``carsite.received``), and the app counts its database budget from it (carsite/web).
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import socket
 import time
+import warnings
 from typing import Any
 
 from waitress.channel import HTTPChannel
@@ -27,6 +34,7 @@ from .web import RECEIVED_KEY
 
 HEALTH_PATH = "/healthz"
 HEALTH_THREADS = 1
+SEND_BYTES = 18_000
 
 
 class Dispatcher(ThreadedTaskDispatcher):
@@ -72,6 +80,10 @@ class Channel(HTTPChannel):
 
 def serve(app: Any, sock: socket.socket, threads: int, **adjustments: Any) -> None:
     """Serve ``app`` on an already listening socket until the process is stopped."""
-    server = create_server(app, sockets=[sock], threads=threads, _dispatcher=Dispatcher(threads), **adjustments)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "send_bytes will be removed", DeprecationWarning)
+        server = create_server(
+            app, sockets=[sock], threads=threads, send_bytes=SEND_BYTES, _dispatcher=Dispatcher(threads), **adjustments
+        )
     server.channel_class = Channel
     server.run()

@@ -41,3 +41,11 @@ SELECT coalesce(sum(cars), 0)::bigint FROM listing_counts WHERE make = :make AND
 -- name: price_rating_shares
 -- How many cars have each price rating (NULL: too few comparables), most first; an empty list when none is rated.
 SELECT rating, count(*) AS cars FROM car_price_ratings GROUP BY rating ORDER BY count(*) DESC;
+
+-- name: cluster_processes
+-- The server processes doing this database's work: its client backends and the cluster's background processes
+-- (checkpointer, WAL writer, autovacuum ...), without the caller's own connection; one row (pid) each.
+SELECT pid
+  FROM pg_stat_activity
+ WHERE pid <> pg_backend_pid()
+   AND (datname = current_database() OR backend_type <> 'client backend');

@@ -1,7 +1,8 @@
-"""`python -m carsite serve` over real HTTP: several waitress processes on one socket, restarted when one dies."""
+"""`python -m carsite serve` over real HTTP: several waitress processes on one port, restarted when one dies."""
 
 from __future__ import annotations
 
+import http.client
 import signal
 import time
 import urllib.request
@@ -9,7 +10,7 @@ import urllib.request
 import psutil
 import pytest
 
-from bench.serving import serving
+from bench.serving import connection_owners, serving, wait_listening
 
 pytestmark = pytest.mark.slow
 
@@ -76,3 +77,27 @@ def test_a_configured_base_url_wins_over_the_served_address(clean_db, tmp_path):
     ):
         status, body = get(base + "/sitemap.xml")
         assert status == 200 and b"<loc>http://cars.example/" in body and base.encode() not in body
+
+
+def test_keep_alive_clients_are_spread_over_the_workers(served):
+    """Each worker accepts on its own socket, so one process cannot take every keep-alive client; which process
+    holds a connection is read from the kernel's socket tables, not from anything the server sends."""
+    process, base = served
+    port = int(base.rsplit(":", 1)[1])
+    wait_listening(process, port, 2)
+    clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(16)]
+    try:
+        for client in clients:  # all connect at once, as a load generator's clients do
+            client.connect()
+        for client in clients:
+            for _ in range(3):  # keep-alive: the same connection, and so the same process, serves all three
+                client.request("GET", "/healthz")
+                response = client.getresponse()
+                assert (response.status, response.read()) == (200, b'{"status":"ok"}\n')
+        owners = connection_owners(process, port)
+        served_by = [owners[client.sock.getsockname()] for client in clients]
+    finally:
+        for client in clients:
+            client.close()
+    # 16 connections dealt out by a hash of the client port: all on one of two workers by chance is 1 in 32,768.
+    assert sorted(set(served_by)) == sorted(w.pid for w in psutil.Process(process.pid).children())
