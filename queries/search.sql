@@ -374,7 +374,7 @@ SELECT CASE WHEN GROUPING(make) = 0 THEN 'make' WHEN GROUPING(model) = 0 THEN 'm
 -- Facet counts when range, city, place or listing-detail filters are on but no text or features: counted over at
 -- most :sample matching cars among the newest :window listed cars of the chosen make and model (any, if none
 -- chosen). The work is bounded at any size, and only a covering index is read (cars_listed_created_at_idx, or the
--- one per make).
+-- one per make, or per make and model).
 -- Rows: each facet value with its count; facet 'total' is the number of matches counted. With fewer than :sample
 -- matches, a row 'scope' says how many listed cars the make and model have: more than :window means the window did
 -- not hold them all, and the total is then a share of the window to extrapolate from.

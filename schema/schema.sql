@@ -1459,7 +1459,7 @@ CREATE INDEX cars_listed_make_created_at_idx ON public.cars USING btree (make, c
 -- Name: cars_listed_make_model_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX cars_listed_make_model_idx ON public.cars USING btree (make, model, created_at DESC, id DESC) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+CREATE INDEX cars_listed_make_model_idx ON public.cars USING btree (make, model, created_at DESC, id DESC) INCLUDE (year, mileage_km, price, power_kw, registration_month, latitude, longitude, filter_tags, fuel, body, transmission, colour, condition) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
 -- Name: cars_listed_make_price_idx; Type: INDEX; Schema: public; Owner: -
