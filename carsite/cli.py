@@ -295,6 +295,7 @@ def seed_command(count: int) -> None:
             started = time.perf_counter()
             changed = pricing.refresh_all()
             click.echo(f"price ratings: {changed:,} row(s) changed in {time.perf_counter() - started:.1f} s")
+            seed_module.analyze_generated()
     except seed_module.SeedRefused as exc:
         _fail(str(exc))
 

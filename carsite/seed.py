@@ -396,6 +396,13 @@ def generate(count: int, batch: int = 50_000, progress: Callable[[int, int], Non
     return done
 
 
+def analyze_generated() -> None:
+    """Refresh the planner's statistics after ``generate`` and the price ratings (autovacuum would, later)."""
+    with db.transaction():
+        db.one("seed.no_statement_timeout")
+        db.execute("seed.analyze_generated")
+
+
 def _place_arrays() -> dict[str, list]:
     found = generated_places()
     return {

@@ -7,6 +7,11 @@ SELECT pg_advisory_xact_lock(2026112201) AS locked;
 -- longer than the web's statement timeout allows; returns one row.
 SELECT set_config('statement_timeout', '0', true) AS statement_timeout;
 
+-- name: analyze_generated
+-- Refresh the planner's statistics of the tables a bulk load of generated cars filled (until then the planner sees
+-- an empty table and plans searches that read every listed car); no rows.
+ANALYZE cars, listing_counts, car_price_ratings;
+
 -- name: photo_subjects
 -- The id, body type and colour of each of these cars, by id, to draw their demo photos; an empty list when none
 -- of them exists.

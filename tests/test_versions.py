@@ -1,4 +1,4 @@
-"""Data versions (migration 0029): bumped in the transaction of every change to public data, and only then."""
+"""Data versions (migrations/0029): bumped in the transaction of every change to public data, and only then."""
 
 from __future__ import annotations
 

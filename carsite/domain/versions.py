@@ -1,5 +1,5 @@
 """Data versions: one counter per kind of public data (listings, catalogue), bumped by triggers in the same
-transaction as each change (migration 0029). What a process derives from that data is kept under the version it
+transaction as each change (migrations/0029). What a process derives from that data is kept under the version it
 was derived at, and HTTP validators are made from them; both cost this one read, at most once per unit of work.
 
 Read the version before the data it stands for (``current()`` first): whatever is then kept under a version is
