@@ -1,12 +1,13 @@
-"""Pages under load: `python -m carsite serve` with 1 process, then 2, driven over real HTTP with keep-alive clients.
+"""Pages under load: `python -m carsite serve` with 1 process and with 2, driven over real HTTP with keep-alive clients.
 
     python bench/load.py [--cars 1000000] [--seconds 10] [--clients 8] [--threads 8] [--database-url URL]
 
 Without --database-url it uses the embedded server's database "carsite_bench" topped up to --cars, as
 bench/search.py does; with one (e.g. the PostgreSQL 15 service's million-car database) it writes nothing but what
-serving the pages writes (a login, view counts, rate-limit counters). Per page it prints requests/s for 1 and 2
-processes and their ratio, then for 2 processes: latency p50 / p99, CPU per request of the app and of PostgreSQL,
-queries per request, and the share of requests each process served.
+serving the pages writes (a login, view counts, rate-limit counters). Both servers run at once (only one is
+loaded at a time), so each page's runs on 1 and on 2 processes follow each other. Per page it prints requests/s
+for 1 and 2 processes and their ratio, then for 2 processes: latency p50 / p99, CPU per request of the app and of
+PostgreSQL, queries per request, and the share of requests each process served.
 
 How it measures:
 - Load: ``--clients`` client processes (not threads: no GIL between them), each with one keep-alive connection
@@ -39,6 +40,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -220,22 +222,25 @@ def main() -> None:
     with app.app_context():
         queries = queries_per_request(app, paths)
     email = seed.DEMO_ACCOUNTS[3][1]
-    runs: dict[int, dict[str, Run]] = {}
+    env = {"CARSITE_DB_POOL_MAX": str(max(10, args.threads))}
+    runs: dict[int, dict[str, Run]] = {1: {}, 2: {}}
     log_dir = Path(tempfile.mkdtemp(prefix="carsite-load-"))
-    for processes in (1, 2):
-        env = {"CARSITE_DB_POOL_MAX": str(max(10, args.threads))}
-        log = log_dir / f"serve-{processes}.log"
-        with serving(url, log, "--processes", str(processes), "--threads", str(args.threads), **env) as (server, base):
+    with ExitStack() as stack:
+        servers = {}  # both run throughout, so each page's two runs are back to back (a shared machine drifts)
+        for processes in (1, 2):
+            log = log_dir / f"serve-{processes}.log"
+            server, base = stack.enter_context(
+                serving(url, log, "--processes", str(processes), "--threads", str(args.threads), **env)
+            )
             port = int(base.rsplit(":", 1)[1])
             wait_listening(server, port, processes)
-            print(log.read_text().splitlines()[-1] if processes > 1 else "", file=sys.stderr)
-            cookie = log_in(base, email, seed.DEMO_PASSWORD)
-            runs[processes] = {}
-            for name, (path, logged_in) in paths.items():
+            print(log.read_text().splitlines()[-1], file=sys.stderr)
+            servers[processes] = (server, port, log_in(base, email, seed.DEMO_PASSWORD))
+        for name, (path, logged_in) in paths.items():
+            for processes, (server, port, cookie) in servers.items():
                 headers = {"Cookie": cookie} if logged_in else {}
                 drive(app, server, port, path, headers, 1.0, args.clients)  # warm up every worker's caches
-                run = drive(app, server, port, path, headers, args.seconds, args.clients)
-                runs[processes][name] = run
+                run = runs[processes][name] = drive(app, server, port, path, headers, args.seconds, args.clients)
                 print(
                     f"{processes} process(es) {name:<22} {run.rate:7.0f} req/s  app {run.app_ms:5.2f} ms  "
                     f"pg {run.pg_ms:5.2f} ms  client {run.client_ms:5.2f} ms  errors {run.errors}",

@@ -330,12 +330,13 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
         # go, yet takes no connections itself; each worker listens on its own socket (listen_own), and the kernel
         # spreads new connections over those.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as create_server: a restart despite TIME_WAIT
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
         sockets = "a listening socket per process"
     else:
         sock = socket.create_server((host, port), reuse_port=False, backlog=1024)
-        sockets = "one shared listening socket" + ("" if processes == 1 else " (no SO_REUSEPORT balancing here)")
+        sockets = "one listening socket" + ("" if processes == 1 else ", shared: no SO_REUSEPORT balancing here")
     shown = sock.getsockname()
     if app.config.get("BASE_URL_FROM_SERVE"):  # development without CARSITE_BASE_URL: mail links to this server
         app.config["BASE_URL"] = served_base_url(shown[0], shown[1])

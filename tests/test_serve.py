@@ -44,6 +44,7 @@ def test_a_dead_worker_is_replaced_and_sigterm_stops_everything(served):
     while not (len(parent.children()) == 2 and victim.pid not in [c.pid for c in parent.children()]):
         assert time.monotonic() < deadline, "worker was not replaced"
         time.sleep(0.1)
+    wait_listening(process, int(base.rsplit(":", 1)[1]), 2)  # the new worker accepts on a socket of its own
     assert get(base + "/healthz")[0] == 200
     workers = parent.children()
     process.send_signal(signal.SIGTERM)
