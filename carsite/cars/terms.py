@@ -4,8 +4,10 @@ search words: what the SQL query bench.match_terms_in_sql answers (kept there fo
 A term matches exactly when its catalogue_key is a name's or alias's key; a fuzzy term with no exact match gets, as
 pg_trgm's nearest-first scans gave it, the three closest spellings of each table (makes, models, aliases) by
 trigram similarity and the three closest by word similarity, each make or model once by its best spelling
-(greatest of the two), and of those the three best of each kind. Ties are broken by id (the SQL left them to the
-index); candidates that share no trigram with the term are left out (the SQL filled up with arbitrary ones)."""
+(greatest of the two), and of those the three best of each kind. Where several spellings of a table are as close as
+its third, all of them are candidates (the SQL kept an arbitrary three, so it could miss a closer make or model of
+another kind); among equals in a kind the lower id comes first; spellings that share no trigram with the term are
+no candidates (the SQL filled up with arbitrary ones)."""
 
 from __future__ import annotations
 
@@ -69,11 +71,11 @@ class Catalogue:
         make, model, spelling, exact and score; terms with nothing are left out."""
         fuzzy = {t.lower() for t in fuzzy_terms}
         found: dict[str, dict[str, list[dict[str, Any]]]] = {}
-        for term in dict.fromkeys(t.lower() for t in terms):
+        for lowered, term in {t.lower(): t for t in reversed(terms)}.items():  # keyed as the caller looks up
             exact = self.by_key.get(catalogue_key(term), [])
             if exact:
                 scored = [(1.0, True, s) for s in exact]
-            elif term in fuzzy:
+            elif lowered in fuzzy:
                 scored = [(score, False, s) for score, s in self._nearest(term)]
             else:
                 continue
@@ -91,7 +93,7 @@ class Catalogue:
                     rows.append(
                         {"make": s.make, "model": s.model, "spelling": s.spelling, "exact": is_exact, "score": score}
                     )
-            found[term] = kinds
+            found[lowered] = kinds
         return found
 
     def _nearest(self, term: str) -> list[tuple[float, Spelling]]:
@@ -107,18 +109,17 @@ class Catalogue:
             for trigram in wanted:
                 shared.update(index.get(trigram, ()))
             scores: dict[Spelling, tuple[float, float]] = {}
-            by_similarity = sorted(
-                shared, key=lambda s: (-shared[s] / (len(wanted) + len(s.trigram_set) - shared[s]), s.id)
-            )
+            similarity = {s: shared[s] / (len(wanted) + len(s.trigram_set) - shared[s]) for s in shared}
+            by_similarity = sorted(shared, key=lambda s: (-similarity[s], s.id))
             # word similarity is at most shared / len(wanted): look at the likeliest first, stop when none can win
             by_bound = sorted(shared, key=lambda s: (-shared[s], s.id))
-            words: list[tuple[float, int, Spelling]] = []
+            word: dict[Spelling, float] = {}
             for s in by_bound:
-                if len(words) >= NEAREST and shared[s] / len(wanted) < words[NEAREST - 1][0]:
+                if len(word) >= NEAREST and shared[s] / len(wanted) < sorted(word.values())[-NEAREST]:
                     break
-                words.append((trigrams.word_similarity(wanted, s.trigram_list), s.id, s))
-                words.sort(key=lambda w: (-w[0], w[1]))
-            for s in [*by_similarity[:NEAREST], *(w[2] for w in words[:NEAREST])]:
+                word[s] = trigrams.word_similarity(wanted, s.trigram_list)
+            words = sorted(word, key=lambda s: (-word[s], s.id))
+            for s in [*_nearest_with_ties(by_similarity, similarity), *_nearest_with_ties(words, word)]:
                 if s not in scores:
                     scores[s] = (
                         trigrams.similarity(wanted, s.trigram_set),
@@ -126,6 +127,14 @@ class Catalogue:
                     )
                     chosen[(source, s.id)] = (max(scores[s]), s)
         return list(chosen.values())
+
+
+def _nearest_with_ties(ordered: list[Spelling], score: dict[Spelling, float]) -> list[Spelling]:
+    """The first NEAREST of spellings ordered best first, and any as close as the last of them."""
+    if len(ordered) <= NEAREST:
+        return ordered
+    last = score[ordered[NEAREST - 1]]
+    return [s for s in ordered if score[s] >= last]
 
 
 def catalogue() -> Catalogue:
