@@ -4,8 +4,9 @@
 
 Uses the configured database (DATABASE_URL, or the embedded one in the instance folder). Each page is asked once
 (what a process pays after a change: "first") and then --runs times ("again": what it pays until the next change);
-printed: the queries of each, and the median database milliseconds per request (from the data module's own
-per-query timings, so the Python around them is left out). Run it on a quiet machine; compare side by side.
+printed: the queries of each with their median milliseconds, and the median database milliseconds per request
+(from the data module's own per-query timings, so the Python around them is left out). Run it on a quiet machine
+and compare side by side.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ PAGES = [
 ]
 
 
-def database_ms(database: Database) -> float:
-    return sum(q["total_ms"] for q in database.stats()["queries"].values())
+def database_ms(database: Database) -> dict[str, float]:
+    return {name: q["total_ms"] for name, q in database.stats()["queries"].items()}
 
 
 def main() -> None:
@@ -51,13 +52,18 @@ def main() -> None:
                 continue
             path = client.get(f"/cars/{car[0]['id']}").headers.get("Location", f"/cars/{car[0]['id']}")
         for kind, runs in (("first", 1), ("again", args.runs)):
-            times = []
+            times: list[float] = []
+            each: dict[str, list[float]] = {}
             for _ in range(runs):
                 before = database_ms(database)
                 with Database.record() as names:
                     status = client.get(path).status_code
-                times.append(database_ms(database) - before)
-            print(f"{label:20} {kind:6} {statistics.median(times):7.2f}  {len(names)}: {', '.join(names)} [{status}]")
+                after = database_ms(database)
+                times.append(sum(after[n] - before.get(n, 0) for n in after))
+                for name in after:
+                    each.setdefault(name, []).append(after[name] - before.get(name, 0))
+            shown = ", ".join(f"{n} {statistics.median(each[n]):.2f}" for n in dict.fromkeys(names))
+            print(f"{label:20} {kind:6} {statistics.median(times):7.2f}  {len(names)}: {shown} [{status}]")
 
 
 if __name__ == "__main__":
