@@ -108,7 +108,6 @@ class Catalogue:
             index = self.by_trigram[source]
             for trigram in wanted:
                 shared.update(index.get(trigram, ()))
-            scores: dict[Spelling, tuple[float, float]] = {}
             similarity = {s: shared[s] / (len(wanted) + len(s.trigram_set) - shared[s]) for s in shared}
             by_similarity = sorted(shared, key=lambda s: (-similarity[s], s.id))
             # word similarity is at most shared / len(wanted): look at the likeliest first, stop when none can win
@@ -120,12 +119,9 @@ class Catalogue:
                 word[s] = trigrams.word_similarity(wanted, s.trigram_list)
             words = sorted(word, key=lambda s: (-word[s], s.id))
             for s in [*_nearest_with_ties(by_similarity, similarity), *_nearest_with_ties(words, word)]:
-                if s not in scores:
-                    scores[s] = (
-                        trigrams.similarity(wanted, s.trigram_set),
-                        trigrams.word_similarity(wanted, s.trigram_list),
-                    )
-                    chosen[(source, s.id)] = (max(scores[s]), s)
+                if s not in word:
+                    word[s] = trigrams.word_similarity(wanted, s.trigram_list)
+                chosen[(source, s.id)] = (max(similarity[s], word[s]), s)
         return list(chosen.values())
 
 
