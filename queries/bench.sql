@@ -49,3 +49,64 @@ SELECT pid
   FROM pg_stat_activity
  WHERE pid <> pg_backend_pid()
    AND (datname = current_database() OR backend_type <> 'client backend');
+
+-- name: match_terms_in_sql
+-- What carsite.cars.terms now answers in memory, as the search did it in SQL before: kept so that
+-- bench/catalogue_terms.py and tests/test_terms.py can compare both.
+-- Catalogue makes and models each search term may stand for, from their names and aliases in any language: every
+-- exact one (the term reads as the name or alias, by catalogue_key: "vw", "3er", "c klasse"), and for the terms
+-- in :fuzzy_terms that have none, the three closest of each kind by trigram distance or word distance (typos:
+-- "toyta"; the caller decides what is close enough), best first, each with the spelling it matched, its
+-- similarity and whether exactly; no rows for a term without exact matches that is not fuzzy. Makes and models nobody lists are candidates too: the catalogue, not the listings, says what a word
+-- means, so no listing can change how another make is found. (A fuzzy term costs about 1 ms: six nearest-first
+-- index scans.)
+WITH terms AS (
+    SELECT u.term, catalogue_key(u.term) AS key, u.term = ANY (:fuzzy_terms::text[]) AS fuzzy
+      FROM unnest(:terms::text[]) AS u(term)
+), exact AS (
+    SELECT t.term, f.make_id, f.model_id, f.spelling
+      FROM terms t
+     CROSS JOIN LATERAL (
+            SELECT mk.id AS make_id, NULL::integer AS model_id, mk.name AS spelling FROM makes mk WHERE mk.key = t.key
+            UNION ALL
+            SELECT md.make_id, md.id, md.name FROM models md WHERE md.key = t.key
+            UNION ALL
+            SELECT a.make_id, a.model_id, a.alias FROM catalogue_aliases a WHERE a.key = t.key) AS f
+), fuzzy AS (
+    SELECT t.term, f.make_id, f.model_id, f.spelling,
+           greatest(similarity(t.term, f.spelling), word_similarity(t.term, f.spelling)) AS score
+      FROM terms t
+     CROSS JOIN LATERAL (
+            (SELECT mk.id AS make_id, NULL::integer AS model_id, mk.name AS spelling
+               FROM makes mk ORDER BY t.term <-> mk.name LIMIT 3)
+            UNION ALL
+            (SELECT mk.id, NULL, mk.name FROM makes mk ORDER BY t.term <<-> mk.name LIMIT 3)
+            UNION ALL
+            (SELECT md.make_id, md.id, md.name FROM models md ORDER BY t.term <-> md.name LIMIT 3)
+            UNION ALL
+            (SELECT md.make_id, md.id, md.name FROM models md ORDER BY t.term <<-> md.name LIMIT 3)
+            UNION ALL
+            (SELECT a.make_id, a.model_id, a.alias FROM catalogue_aliases a ORDER BY t.term <-> a.alias LIMIT 3)
+            UNION ALL
+            (SELECT a.make_id, a.model_id, a.alias FROM catalogue_aliases a ORDER BY t.term <<-> a.alias LIMIT 3)
+         ) AS f
+     WHERE t.fuzzy AND NOT EXISTS (SELECT FROM exact e WHERE e.term = t.term)
+), best AS (  -- each make or model once per term, by its best spelling
+    SELECT DISTINCT ON (c.term, c.make_id, c.model_id)
+           c.term, CASE WHEN c.model_id IS NULL THEN 'make' ELSE 'model' END AS kind, c.make_id, c.model_id,
+           c.spelling, c.exact, c.score
+      FROM (SELECT e.term, e.make_id, e.model_id, e.spelling, true AS exact, 1.0::real AS score FROM exact e
+            UNION ALL
+            SELECT f.term, f.make_id, f.model_id, f.spelling, false, f.score FROM fuzzy f) AS c
+     ORDER BY c.term, c.make_id, c.model_id, c.exact DESC, c.score DESC
+), ranked AS (
+    SELECT b.*, row_number() OVER (PARTITION BY b.term, b.kind ORDER BY b.exact DESC, b.score DESC, b.make_id,
+                                                                      b.model_id) AS rank
+      FROM best b
+)
+SELECT r.term, r.kind, mk.name AS make, md.name AS model, r.spelling, r.exact, r.score
+  FROM ranked r
+  JOIN makes mk ON mk.id = r.make_id
+  LEFT JOIN models md ON md.id = r.model_id
+ WHERE r.exact OR r.rank <= 3
+ ORDER BY r.term, r.kind, r.rank;

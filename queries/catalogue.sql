@@ -82,3 +82,21 @@ UPDATE cars
    SET model_id = :model_id
  WHERE id = :car_id AND model_id IS NULL AND deleted_at IS NULL
 RETURNING id, make, model;
+
+-- name: terms
+-- Every spelling of the catalogue, for matching search words in memory (carsite.cars.terms): each make and model by
+-- its name, and each alias, with the table it comes from, its id there, its make and model (model NULL for a make)
+-- and its catalogue_key; never empty once migrated.
+SELECT 'makes' AS source, mk.id, mk.id AS make_id, NULL::integer AS model_id, mk.name AS make, NULL::text AS model,
+       mk.name AS spelling, mk.key
+  FROM makes mk
+UNION ALL
+SELECT 'models', md.id, md.make_id, md.id, mk.name, md.name, md.name, md.key
+  FROM models md
+  JOIN makes mk ON mk.id = md.make_id
+UNION ALL
+SELECT 'aliases', a.id, a.make_id, a.model_id, mk.name, md.name, a.alias, a.key
+  FROM catalogue_aliases a
+  JOIN makes mk ON mk.id = a.make_id
+  LEFT JOIN models md ON md.id = a.model_id
+ ORDER BY 1, 2;

@@ -302,15 +302,21 @@ def test_search_page_runs_at_most_four_queries(demo):
     make_user(demo, "reader@example.com")
     client = demo.test_client()
     login(client, "reader@example.com")
-    for path in (
+    paths = (
         "/cars",
         "/cars?q=toyta+corola&price_max=30000&sort=price_asc",
         "/cars?q=service&year_min=2015",
         "/cars?make=BMW&fuel=diesel",
-    ):
+    )
+    for path in paths:
         with Database.record() as names:
             assert client.get(path).status_code == 200
-        assert len(names) <= 4, (path, names)
+        # The first search with words after a catalogue change loads the catalogue (once per process) as well
+        assert len([n for n in names if n != "catalogue.terms"]) <= 4, (path, names)
+    for path in paths:
+        with Database.record() as names:
+            assert client.get(path).status_code == 200
+        assert len(names) <= 3, (path, names)  # the catalogue, counts and facets kept: one query less than before
 
 
 def test_empty_result_suggests_loosening_a_filter(demo):

@@ -86,4 +86,4 @@ def test_a_removed_version_row_comes_back_with_the_next_change(app):
         assert versions.current().listings == 0
     seller = make_user(app, "s@example.com", role="seller")
     make_car(app, seller)
-    assert version(app) == 1
+    assert version(app) > 1_700_000_000_000  # numbered by the clock: no process kept anything under it

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import db
+from ..domain import kept, versions
 from ..domain.actor import Actor
 from ..domain.errors import NotFound
 
@@ -57,7 +58,10 @@ def cars_in_order(ids: list[int], *, actor: Actor) -> list[dict[str, Any]]:
 
 
 def makes_with_counts() -> list[dict[str, Any]]:
-    return db.all("cars.makes_with_counts")
+    """Each make with its number of listed cars, most first: kept per listings version (it changes only with a
+    listing)."""
+    version = versions.current().listings  # before the data (see versions)
+    return kept.store("makes_with_counts", size=2).get(version, "all", lambda: db.all("cars.makes_with_counts"))
 
 
 def featured(*, actor: Actor, limit: int = 4) -> list[dict[str, Any]]:

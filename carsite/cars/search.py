@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from .. import db
-from ..domain import places
+from ..domain import kept, places, versions
 from ..domain.errors import Invalid
 from ..domain.numbers import NumberError, read_mileage, read_price
 from ..domain.paging import integer, pack, row_id, timestamp, unpack
@@ -26,6 +26,7 @@ from ..domain.vocabulary import (
     SELLER_TYPES,
     TRANSMISSIONS,
 )
+from .terms import catalogue as terms_catalogue
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "mileage_asc", "year_desc")
 SORT_LABELS = {
@@ -39,6 +40,7 @@ SORT_LABELS = {
 CATEGORICAL = ("make", "model", "fuel", "transmission", "body", "colour", "condition")
 FACET_SAMPLE = 400
 FACET_WINDOW = 30_000  # newest listed cars a facet sample looks through when there is no text
+FACETS_KEPT = 256  # facet counts kept per process (each some kB)
 MATCH_SCORE = 0.8  # edit similarity needed to read a word as a make or model (typos yes, other words no)
 PAIR_MATCH_SCORE = 0.9
 WORD_FILTERS = {
@@ -550,9 +552,7 @@ def _interpret_words(search: Search) -> Search:
     if not lookups:
         return _locate(_settle_sort(replace(search, text=search.q)))
     fuzzy = [w for w in words if _worth_fuzzy(w)]
-    matches: dict[str, dict[str, Any]] = {}
-    for row in db.all("search.match_terms", terms=lookups, fuzzy_terms=fuzzy):
-        matches.setdefault(row["term"].lower(), {"make": [], "model": []})[row["kind"]].append(row)
+    matches = terms_catalogue().match(lookups, fuzzy)
     changes = _canonical_parameters(search, matches)
     understood: list[str] = []
     used: set[int] = set()
@@ -884,8 +884,15 @@ class Facets(NamedTuple):
 
 
 def facets(search: Search) -> Facets:
-    """The facets of a search (see ``Facets``)."""
+    """The facets of a search (see ``Facets``): kept per listings version and parameters (they change only with a
+    listing), for the FACETS_KEPT searches asked for most recently."""
     name, params, exact = facet_query(search)
+    version = versions.current().listings  # before the data (see versions)
+    key = (name, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())))
+    return kept.store("facets", size=FACETS_KEPT).get(version, key, lambda: _facets(name, params, exact))
+
+
+def _facets(name: str, params: dict[str, Any], exact: bool) -> Facets:
     grouped: dict[str, list[tuple[str, int]]] = {}
     totals = {"total": 0}
     for row in db.all(name, **params):
