@@ -16,8 +16,7 @@ from werkzeug.wrappers import Response
 
 from .. import db
 from ..domain import versions
-from . import access, errors, filters, inputs, urls
-from .ratelimit import limiter
+from . import access, errors, filters, inputs, ratelimit, urls
 
 # WSGI environ key under which carsite.server puts the time.monotonic() the request arrived at (never a header).
 RECEIVED_KEY = "carsite.received"
@@ -80,7 +79,7 @@ def init_app(app: Flask) -> None:
     inputs.init_app(app)
     csrf.init_app(app)
     access.init_app(app)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     filters.init_app(app)
     urls.init_app(app)
 
