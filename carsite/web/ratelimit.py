@@ -92,7 +92,8 @@ def init_app(app: Flask) -> None:
     they cost about a sixth of a bare request. The limits themselves are checked by the decorators either way."""
     limiter.init_app(app)
     for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
-        hooks[None] = [_where_limited(hook) if _is_limiters(hook) else hook for hook in hooks[None]]
+        funcs: list[Any] = hooks[None]
+        funcs[:] = [_where_limited(hook) if _is_limiters(hook) else hook for hook in funcs]
 
 
 def _is_limiters(hook: Callable) -> bool:
