@@ -10,14 +10,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, current_app, g, request
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from .. import db
 from ..domain import versions
-from . import access, errors, filters, inputs, urls
-from .ratelimit import limiter
+from . import access, errors, filters, inputs, ratelimit, urls
 
 # WSGI environ key under which carsite.server puts the time.monotonic() the request arrived at (never a header).
 RECEIVED_KEY = "carsite.received"
@@ -79,10 +78,20 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     inputs.init_app(app)
     csrf.init_app(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token
     access.init_app(app)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     filters.init_app(app)
     urls.init_app(app)
+
+
+def csrf_token() -> str:
+    """Flask-WTF's token for this request's forms, worked out once: a result page has a form on every card, and
+    each ``generate_csrf`` call reads its settings and the session again for the same answer."""
+    token = g.get("carsite_csrf_token")
+    if token is None:
+        token = g.carsite_csrf_token = generate_csrf()
+    return token
 
 
 def _start() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 
 from flask import Flask, current_app
 
@@ -16,11 +17,14 @@ def init_app(app: Flask) -> None:
     from ..cars import makes, pricing
     from ..selling import workflow
 
-    app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["km"] = km
-    app.jinja_env.filters["grouped"] = grouped
-    app.jinja_env.filters["day"] = day
-    app.jinja_env.filters["month"] = month
+    # The locale is fixed when the app is built: the filters a page calls most take it bound, not from the app's
+    # config on every call (a hundred calls per result page).
+    locale = str(app.config.get("LOCALE", "en"))
+    app.jinja_env.filters["money"] = partial(numbers.money, locale=locale)
+    app.jinja_env.filters["km"] = partial(numbers.distance, locale=locale)
+    app.jinja_env.filters["grouped"] = partial(numbers.count, locale=locale)
+    app.jinja_env.filters["day"] = partial(numbers.day, locale=locale)
+    app.jinja_env.filters["month"] = partial(numbers.month, locale=locale)
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["status_label"] = status_label

@@ -17,8 +17,11 @@ def ids(key: str) -> list[int]:
 
 
 def remember(key: str, car_id: int, size: int) -> None:
-    """Keep the last ``size`` car ids in the session, newest first."""
-    session[key] = [i for i in [car_id, *(i for i in ids(key) if i != car_id)] if is_id(i)][:size]
+    """Keep the last ``size`` car ids in the session, newest first. The session is only written when the list
+    changes: a written session is signed and sent again as a cookie, which viewing the same car again need not."""
+    kept = [i for i in [car_id, *(i for i in ids(key) if i != car_id)] if is_id(i)][:size]
+    if kept != session.get(key):
+        session[key] = kept
 
 
 def store(key: str, values: list[int]) -> None:
