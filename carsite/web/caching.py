@@ -24,7 +24,6 @@ from typing import Any
 
 from flask import Flask, current_app, make_response, request, session
 from werkzeug.http import http_date, quote_etag
-from werkzeug.wrappers import Response
 
 from ..domain import versions
 
@@ -88,7 +87,7 @@ def validated(
                 return response
             etag, modified = _validators(data)
             if _not_modified(etag, modified):
-                response = Response(status=304)
+                response = current_app.response_class(status=304)
                 if unchanged is not None:
                     unchanged(*args, **kwargs)
             else:
