@@ -8,6 +8,10 @@ import re
 import time
 from email.utils import parsedate_to_datetime
 
+import pytest
+import requests
+
+from bench.serving import serve
 from carsite.db import Database
 
 from .helpers import PASSWORD, login, make_user, post, sql
@@ -88,6 +92,19 @@ def test_a_change_of_the_data_answers_200_with_the_new_price_at_once(demo):
     assert visitor.get(path, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 304
 
 
+def test_a_sellers_rename_is_a_change_of_the_listings(demo):
+    car_id, _ = first_car(demo)
+    path = f"/api/v1/cars/{car_id}"
+    visitor = demo.test_client()
+    etag = visitor.get(path).headers["ETag"]
+    seller = "(SELECT seller_id FROM cars WHERE id = %s)"
+    sql(demo, f"UPDATE users SET phone = '+49 30 1234567' WHERE id = {seller}", car_id)  # not on any car page
+    assert visitor.get(path, headers={"If-None-Match": etag}).status_code == 304
+    sql(demo, f"UPDATE users SET name = 'Renamed Seller' WHERE id = {seller}", car_id)
+    renamed = visitor.get(path, headers={"If-None-Match": etag})
+    assert renamed.status_code == 200 and renamed.get_json()["seller"]["name"] == "Renamed Seller"
+
+
 def test_if_modified_since_counts_only_without_if_none_match_and_only_for_past_seconds(demo):
     car_page = f"/api/v1/cars/{first_car(demo)[0]}"
     visitor = demo.test_client()
@@ -150,3 +167,20 @@ def test_a_visitors_heart_leads_to_login_and_the_car_is_saved_once_in(demo):
 def test_shared_lifetime_is_a_setting(make_app):
     app = make_app(SHARED_CACHE_SECONDS=0)
     assert app.test_client().get("/cars").headers["Cache-Control"] == "public, no-cache"
+
+
+@pytest.mark.slow
+def test_over_http_waitress_answers_304_without_a_body(demo, tmp_path):
+    with serve(demo.config["DATABASE_URL"], tmp_path / "serve.log") as base:
+        first = requests.get(base + "/cars?make=Toyota", timeout=10)
+        assert first.status_code == 200 and "Set-Cookie" not in first.headers
+        etag = first.headers["ETag"]
+        again = requests.get(base + "/cars?make=Toyota", headers={"If-None-Match": etag}, timeout=10)
+        assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+        assert again.headers["Cache-Control"] == "public, max-age=0, s-maxage=5"
+        assert again.headers["Vary"] == "Cookie"
+        # a browser with a session gets the page, not a 304 for the visitors' copy
+        personal = requests.get(
+            base + "/cars?make=Toyota", headers={"If-None-Match": etag, "Cookie": "carsite_session=x"}, timeout=10
+        )
+        assert personal.status_code == 200 and "ETag" not in personal.headers

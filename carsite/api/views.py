@@ -66,8 +66,7 @@ def _km(distance: float | None) -> float | None:
 @public
 @validated(REVALIDATE)
 def car(car_id: int) -> Response:
-    """One car that anyone may see; 404 otherwise. Its price is checked on every use, like the car page's; the
-    seller's name is the users table's (see cars.show)."""
+    """One car that anyone may see; 404 otherwise. Checked on every use, like the car page (cars.show)."""
     row = catalogue.public_car(car_id)
     return jsonify(car_json(row) | {"description": row["description"], "seller": {"name": row["seller_name"]}})
 

@@ -181,8 +181,8 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
     """One car; 404 when unknown or not published; a wrong or missing slug redirects to the canonical URL.
 
     Checked with carsite on every use (a price change shows at once); a view answered 304 still counts (the view
-    counter is not on the page). The seller's name comes from the users table: a rename shows once the listing
-    data next changes (see carsite.web.caching)."""
+    counter is not on the page). The seller's name and role come from users, whose changes bump the listings
+    version too (migration 0030)."""
     actor = Actor.from_request()
     car = catalogue.car_page(car_id, actor=actor)
     canonical = slugify(car["title"])
