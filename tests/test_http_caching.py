@@ -55,6 +55,8 @@ def test_visitors_get_validators_and_304_costs_at_most_the_versions_read(demo):
         assert again.headers["ETag"] == etag and again.headers["Cache-Control"] == cache_control, path
         assert names == ([] if path == "/api/openapi.json" else ["versions.current"]), (path, names)
         assert visitor.get(path, headers={"If-None-Match": 'W/"0.0-other"'}).status_code == 200, path
+    garbled = {"If-None-Match": 'W/"unclosed, ,,"', "If-Modified-Since": "yesterday at noon"}
+    assert demo.test_client().get("/cars", headers=garbled).status_code == 200  # bad input is no 500
 
 
 def test_public_pages_set_no_cookie_for_visitors(demo):
