@@ -77,6 +77,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     # Car page views are counted in memory and written every VIEW_FLUSH_SECONDS (0: only when asked, for tests).
     "VIEW_FLUSH_SECONDS": 10.0,
+    # How long a shared cache (a proxy in front) may answer search, home, sitemap and API list pages from its copy
+    # before asking again (s-maxage); car pages are always checked. 0: every use is checked with carsite.
+    "SHARED_CACHE_SECONDS": 5,
 }
 
 

@@ -32,7 +32,9 @@ BEGIN
             RETURN NULL;
         END IF;
     END IF;
-    INSERT INTO data_versions AS v (name) VALUES (TG_ARGV[0])
+    -- A row a DBA removed comes back numbered by the clock (milliseconds), above any number handed out before.
+    INSERT INTO data_versions AS v (name, version)
+         VALUES (TG_ARGV[0], (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
         ON CONFLICT (name) DO UPDATE SET version = v.version + 1, changed_at = clock_timestamp();
     RETURN NULL;
 END;
@@ -2001,6 +2003,18 @@ CREATE TRIGGER recently_viewed_keep_newest AFTER INSERT ON public.recently_viewe
 --
 
 COMMENT ON TRIGGER recently_viewed_keep_newest ON public.recently_viewed IS 'Keeps recently viewed cars bounded at 20 per user (recently_viewed_keep_newest()).';
+
+--
+-- Name: users users_bump_listings; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_bump_listings AFTER UPDATE OF name, role ON public.users FOR EACH ROW WHEN (((old.name IS DISTINCT FROM new.name) OR (old.role IS DISTINCT FROM new.role))) EXECUTE FUNCTION public.bump_data_version('listings');
+
+--
+-- Name: TRIGGER users_bump_listings ON users; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER users_bump_listings ON public.users IS 'Bumps the listings data version when a seller''s name or role changes: car pages show both (bump_data_version).';
 
 --
 -- Name: users users_set_updated_at; Type: TRIGGER; Schema: public; Owner: -

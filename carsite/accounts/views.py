@@ -48,8 +48,11 @@ def refused_on_form(form, exc: DomainError, template: str, **context) -> tuple[s
 
 def visitor_state() -> tuple[lists.VisitorLists, int | None]:
     """What the visitor gathered in this session (logging in starts a new one): their recently viewed and compared
-    cars, and the car they asked to save."""
-    pending = session.get(session_ids.SAVE_AFTER_LOGIN)
+    cars, and the car they asked to save: the ♡ they clicked sends them here with ``save=<car id>`` (a link, so
+    public pages start no session), and the login or sign-up form they then submit, which names that car and
+    carries a CSRF token, is their confirmation."""
+    asked = request.args.get("save", "")
+    pending = int(asked) if asked.isascii() and asked.isdigit() else session.get(session_ids.SAVE_AFTER_LOGIN)
     carried = lists.VisitorLists(recent=session_ids.ids("recent"), compare=session_ids.ids("compare"))
     return carried, pending if is_id(pending) else None
 
@@ -86,6 +89,9 @@ def register() -> Response | tuple[str, int]:
         going = safe_next(request.args.get("next"))
         if going:  # the confirmation link, opened in this browser, goes on there
             session[session_ids.AFTER_SIGNUP] = going
+        saving = visitor_state()[1]
+        if saving is not None:  # saved when the confirmation link logs them in (adopt_visitor_state)
+            session[session_ids.SAVE_AFTER_LOGIN] = saving
         signup.register(
             name=form.name.data,
             email=form.email.data,

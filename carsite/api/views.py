@@ -13,6 +13,7 @@ from ..cars import catalogue, makes, pricing
 from ..cars.search import interpret, parse, run
 from ..domain.errors import Invalid, NotFound
 from ..web.access import public
+from ..web.caching import REVALIDATE, SHARED, validated
 from ..web.filters import slugify
 from ..web.urls import absolute_url
 from .openapi import document
@@ -46,6 +47,7 @@ def car_json(row: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/api/v1/cars")
 @public
+@validated(SHARED)
 def cars() -> Response:
     """Search listed cars; the same parameters as /cars. 400 names the parameter that is wrong."""
     search = interpret(parse(flask_request.args, default_limit=API_PAGE, blank_is_unset=False))
@@ -62,14 +64,16 @@ def _km(distance: float | None) -> float | None:
 
 @bp.get("/api/v1/cars/<int:car_id>")
 @public
+@validated(REVALIDATE)
 def car(car_id: int) -> Response:
-    """One car that anyone may see; 404 otherwise."""
+    """One car that anyone may see; 404 otherwise. Checked on every use, like the car page (cars.show)."""
     row = catalogue.public_car(car_id)
     return jsonify(car_json(row) | {"description": row["description"], "seller": {"name": row["seller_name"]}})
 
 
 @bp.get("/api/v1/makes")
 @public
+@validated(SHARED)
 def make_list() -> Response:
     """Every make of the catalogue (listed or not), by name."""
     return jsonify({"items": [{"id": m["id"], "name": m["name"]} for m in makes.makes()]})
@@ -77,6 +81,7 @@ def make_list() -> Response:
 
 @bp.get("/api/v1/makes/<int:make_id>/models")
 @public
+@validated(SHARED)
 def make_models(make_id: int) -> Response:
     """The models of one make with their body types and production years (the selling form's model list);
     404 for an unknown make."""
@@ -102,6 +107,7 @@ def make_models(make_id: int) -> Response:
 
 @bp.get("/api/openapi.json")
 @public
+@validated(SHARED, data=False)
 def openapi() -> Response:
     """The OpenAPI 3.1 description of the API."""
     return jsonify(document())

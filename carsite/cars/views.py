@@ -13,6 +13,7 @@ from ..domain.errors import Invalid
 from ..domain.vocabulary import BODIES, EMISSION_CLASSES, FEATURES, FUELS, SELLER_TYPES, TRANSMISSIONS
 from ..web import session_ids
 from ..web.access import login_required, public
+from ..web.caching import REVALIDATE, SHARED, validated
 from ..web.errors import wants_json
 from ..web.filters import slugify
 from ..web.forms import safe_next
@@ -50,6 +51,7 @@ def compared() -> list[int]:
 
 @bp.get("/cars")
 @public
+@validated(SHARED)
 def index() -> tuple[str, int]:
     """Search listed cars: free text, filters with facet counts, six sort orders, keyset pages; a shareable URL.
 
@@ -167,17 +169,26 @@ def loosen(search: Search) -> list[tuple[str, dict]]:
     return list(links.items())
 
 
+def _viewed(car_id: int, slug: str | None = None) -> None:
+    current_app.extensions["carsite.views"].record(car_id)
+
+
 @bp.get("/cars/<int:car_id>")
 @bp.get("/cars/<int:car_id>/<slug>")
 @public
+@validated(REVALIDATE, unchanged=_viewed)
 def show(car_id: int, slug: str | None = None) -> str | Response:
-    """One car; 404 when unknown or not published; a wrong or missing slug redirects to the canonical URL."""
+    """One car; 404 when unknown or not published; a wrong or missing slug redirects to the canonical URL.
+
+    Checked with carsite on every use (a price change shows at once); a view answered 304 still counts (the view
+    counter is not on the page). The seller's name and role come from users, whose changes bump the listings
+    version too (migration 0031)."""
     actor = Actor.from_request()
     car = catalogue.car_page(car_id, actor=actor)
     canonical = slugify(car["title"])
     if slug != canonical:
         return redirect(url_for("cars.show", car_id=car_id, slug=canonical), code=301)
-    current_app.extensions["carsite.views"].record(car_id)
+    _viewed(car_id)
     if actor.user_id is None:  # an account's views are noted by cars.car_page itself
         session_ids.remember("recent", car_id, catalogue.RECENT_SIZE)
     asked = request.args.get("photo", "0")
@@ -242,6 +253,14 @@ def compare_toggle(car_id: int) -> Response:
         flash(f"You can compare up to {comparison.COMPARE_MAX} cars; remove one first.", "error")
     target = safe_next(request.form.get("next"))
     return redirect(target or url_for("cars.compare", ids=",".join(map(str, ids)) or None), code=303)
+
+
+@bp.get("/compare/<int:car_id>")
+@public
+def compare_add(car_id: int) -> str:
+    """The first step of comparing for a visitor without a session: the car page's GET form lands here, so that
+    page starts no session; this page's CSRF-checked button (cars.compare_toggle) adds the car."""
+    return render_template("cars/compare_add.html", car=catalogue.public_car(car_id))
 
 
 @bp.get("/compare")

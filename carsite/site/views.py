@@ -12,6 +12,7 @@ from ..cars.search import Search, run
 from ..domain.actor import Actor
 from ..web import session_ids
 from ..web.access import public
+from ..web.caching import SHARED, validated
 from . import health
 
 bp = Blueprint("site", __name__)
@@ -19,8 +20,10 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/")
 @public
+@validated(SHARED)
 def index() -> str:
-    """The home page: search box, newest cars, browse by make."""
+    """The home page: search box, newest cars, browse by make; a visitor's recently viewed cars come from their
+    session, which makes the page theirs (carsite.web.caching)."""
     actor = Actor.from_request()
     return render_template(
         "home.html",
@@ -73,6 +76,7 @@ def robots() -> Response:
 
 @bp.get("/sitemap.xml")
 @public
+@validated(SHARED)
 def sitemap_index() -> Response:
     """A sitemap index: one file per range of car ids, so each stays small at any number of cars."""
     files = db.scalar("cars.max_id") // SITEMAP_SPAN + 1
@@ -81,6 +85,7 @@ def sitemap_index() -> Response:
 
 @bp.get("/sitemaps/cars-<int:number>.xml")
 @public
+@validated(SHARED)
 def sitemap(number: int) -> Response:
     """Listed cars with ids in one range, with their last change; 404 past the last file."""
     if number > db.scalar("cars.max_id") // SITEMAP_SPAN:

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from .. import db
 from ..domain import versions
-from . import access, errors, filters, inputs, ratelimit, urls
+from . import access, caching, errors, filters, inputs, ratelimit, urls
 
 # WSGI environ key under which carsite.server puts the time.monotonic() the request arrived at (never a header).
 RECEIVED_KEY = "carsite.received"
@@ -75,6 +75,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_start)
     app.after_request(_headers)
     app.teardown_request(_end)
+    caching.init_app(app)
     errors.init_app(app)
     inputs.init_app(app)
     csrf.init_app(app)
@@ -120,7 +121,7 @@ def _headers(response: Response) -> Response:
     if access.loaded_user() is not None and request.endpoint != "static":
         # Pages for a logged-in person must not be kept by browsers or shared caches (ASVS 8.2.1).
         headers["Cache-Control"] = "no-store, private"
-        headers.add("Vary", "Cookie")
+        response.vary.add("Cookie")
     request_id = g.get("request_id")
     if request_id:
         headers["X-Request-Id"] = request_id

@@ -1,0 +1,1 @@
+DROP TRIGGER users_bump_listings ON users;
