@@ -23,8 +23,8 @@ def first_car(app) -> tuple[int, str]:
 
 
 def public_pages(app) -> dict[str, str]:
-    """Public GET pages and the Cache-Control each gets (SHARED_CACHE_SECONDS is 5 by default). The car page is
-    not among them yet: see test_the_car_page_is_private_while_it_records_recently_viewed_in_a_session."""
+    """Public GET pages and the Cache-Control each gets (SHARED_CACHE_SECONDS is 5 by default). A car page's first
+    view notes the car in the visitor's recent cookie: see test_recently_viewed_lives_in_its_own_cookie..."""
     car_id, _ = first_car(app)
     shared, checked = "public, max-age=0, s-maxage=5", "public, no-cache"
     return {
@@ -69,15 +69,53 @@ def test_public_pages_set_no_cookie_for_visitors(demo):
     assert re.search(r'<a class="card-save" href="/login\?next=/cars\?%23car-(\d+)&amp;save=\1"', html)
 
 
-def test_the_car_page_is_private_while_it_records_recently_viewed_in_a_session(demo):
-    """The truth today: a visitor's car page view starts a session to note "recently viewed" (cars.show), so the
-    safety net makes it private, without validators. Once that note leaves the session, the car page joins
-    public_pages with "public, no-cache" (its 304 path already counts the view: cars._viewed)."""
+def test_recently_viewed_lives_in_its_own_cookie_and_makes_only_the_home_page_personal(demo):
+    """A visitor's car page view notes the car in the recent cookie, not in a session (carsite.web.recent): the
+    answer that changes the list is private; the same car again sends no cookie and is public; only the home
+    page, which shows the list, is the visitor's own (its ETag carries the list)."""
+    car_id, car_page = first_car(demo)
+    other = sql(demo, "SELECT max(id) FROM cars WHERE status = 'available'")[0][0]
+    visitor = demo.test_client()
+    first = visitor.get(car_page)
+    cookie = first.headers["Set-Cookie"]
+    assert cookie.startswith(f"carsite_recent={car_id};") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert (
+        "carsite_session" not in first.headers.get("Set-Cookie", "") and len(first.headers.getlist("Set-Cookie")) == 1
+    )
+    assert first.headers["Cache-Control"] == "private, no-cache" and first.headers["Vary"] == "Cookie"
+    again = visitor.get(car_page)  # the list is as it was: no cookie, the public answer
+    assert "Set-Cookie" not in again.headers and again.headers["Cache-Control"] == "public, no-cache"
+    assert visitor.get(car_page, headers={"If-None-Match": again.headers["ETag"]}).status_code == 304
+    assert visitor.get("/cars").headers["Cache-Control"] == "public, max-age=0, s-maxage=5"  # not personal
+
+    public_home = demo.test_client().get("/")
+    home = visitor.get("/")
+    assert home.headers["Cache-Control"] == "private, no-cache" and home.headers["ETag"] != public_home.headers["ETag"]
+    assert f'href="/cars/{car_id}"' in home.get_data(as_text=True).split("Recently viewed", 1)[1]
+    assert visitor.get("/", headers={"If-None-Match": home.headers["ETag"]}).status_code == 304
+    visitor.get(f"/cars/{other}", follow_redirects=True)  # the list changes: so does the home page's ETag
+    assert visitor.get("/", headers={"If-None-Match": home.headers["ETag"]}).status_code == 200
+    assert "Set-Cookie" not in visitor.get("/").headers
+
+
+@pytest.mark.parametrize("value", ["", "x", "1.2.3" * 50, "99999999999999999999", "-1.0.%00", "1,2", "1..2"])
+def test_a_garbled_recent_cookie_is_ignored(demo, value):
+    visitor = demo.test_client()
+    visitor.set_cookie("carsite_recent", value)
+    assert visitor.get("/").status_code == 200
     _, car_page = first_car(demo)
-    page = demo.test_client().get(car_page)
-    assert "Set-Cookie" in page.headers and "ETag" not in page.headers
-    assert page.headers["Cache-Control"] == "private, no-cache" and page.headers["Vary"] == "Cookie"
-    assert 'name="csrf_token"' not in page.get_data(as_text=True)  # ♡ and + Compare start no session themselves
+    assert visitor.get(car_page).status_code == 200
+
+
+def test_recently_viewed_joins_the_account_at_login_and_the_cookie_goes(demo):
+    car_id, car_page = first_car(demo)
+    make_user(demo, "buyer2@example.com")
+    visitor = demo.test_client()
+    visitor.get(car_page)
+    response = login(visitor, "buyer2@example.com")
+    assert any(c.startswith("carsite_recent=;") for c in response.headers.getlist("Set-Cookie"))
+    assert sql(demo, "SELECT car_id FROM recently_viewed rv JOIN users u ON u.id = rv.user_id"
+               " WHERE u.email = 'buyer2@example.com'") == [(car_id,)]  # fmt: skip
 
 
 def test_a_change_of_the_data_answers_200_with_the_new_price_at_once(demo):

@@ -13,7 +13,7 @@ from .. import images, mail
 from ..cars import favorites, lists
 from ..domain.actor import Actor
 from ..domain.errors import DomainError
-from ..web import session_ids
+from ..web import recent, session_ids
 from ..web.access import end_session, fresh_login_required, login_required, public, start_session, verified_required
 from ..web.forms import form_page, safe_next
 from ..web.inputs import is_id
@@ -53,7 +53,7 @@ def visitor_state() -> tuple[lists.VisitorLists, int | None]:
     carries a CSRF token, is their confirmation."""
     asked = request.args.get("save", "")
     pending = int(asked) if asked.isascii() and asked.isdigit() else session.get(session_ids.SAVE_AFTER_LOGIN)
-    carried = lists.VisitorLists(recent=session_ids.ids("recent"), compare=session_ids.ids("compare"))
+    carried = lists.VisitorLists(recent=recent.ids(), compare=session_ids.ids("compare"))
     return carried, pending if is_id(pending) else None
 
 
@@ -61,6 +61,7 @@ def adopt_visitor_state(carried: lists.VisitorLists, pending: int | None) -> Non
     """After logging in: the visitor's lists join the account's, and the car they asked to save is saved."""
     actor = Actor.from_request()
     left_out = lists.adopt(carried, actor=actor)
+    recent.forget()
     if left_out:
         flash(
             "Your comparison already holds four cars, so the ones you picked before logging in were not added.", "info"

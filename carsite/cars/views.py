@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ..domain.actor import Actor
 from ..domain.errors import Invalid
 from ..domain.vocabulary import BODIES, EMISSION_CLASSES, FEATURES, FUELS, SELLER_TYPES, TRANSMISSIONS
-from ..web import session_ids
+from ..web import recent, session_ids
 from ..web.access import login_required, public
 from ..web.caching import REVALIDATE, SHARED, validated
 from ..web.errors import wants_json
@@ -190,7 +190,7 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
         return redirect(url_for("cars.show", car_id=car_id, slug=canonical), code=301)
     _viewed(car_id)
     if actor.user_id is None:  # an account's views are noted by cars.car_page itself
-        session_ids.remember("recent", car_id, catalogue.RECENT_SIZE)
+        recent.remember(car_id, catalogue.RECENT_SIZE)
     asked = request.args.get("photo", "0")
     photo_index = int(asked) if asked.isascii() and asked.isdigit() and int(asked) < len(car["photos"]) else 0
     return render_template(

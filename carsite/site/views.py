@@ -10,7 +10,7 @@ from .. import db
 from ..cars import catalogue, lists
 from ..cars.search import Search, run
 from ..domain.actor import Actor
-from ..web import session_ids
+from ..web import recent
 from ..web.access import public
 from ..web.caching import SHARED, validated
 from . import health
@@ -20,16 +20,16 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/")
 @public
-@validated(SHARED)
+@validated(SHARED, recent=True)
 def index() -> str:
     """The home page: search box, newest cars, browse by make; a visitor's recently viewed cars come from their
-    session, which makes the page theirs (carsite.web.caching)."""
+    own cookie (carsite.web.recent), which makes the page theirs (carsite.web.caching)."""
     actor = Actor.from_request()
     return render_template(
         "home.html",
         newest=run(Search(limit=8), actor.user_id).cars,
         makes=catalogue.makes_with_counts(),
-        recent=lists.recent_cars(actor=actor, visitor_ids=session_ids.ids("recent")),
+        recent=lists.recent_cars(actor=actor, visitor_ids=recent.ids(catalogue.RECENT_SIZE)),
         featured=catalogue.featured(actor=actor),
     )
 

@@ -74,6 +74,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
+    # A global as well as flask-login's context value, so macros imported without context (the result card) see it.
+    app.jinja_env.globals["current_user"] = current_user
 
 
 def load_user(token: str) -> User | None:

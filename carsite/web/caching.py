@@ -6,10 +6,13 @@ What a page may depend on and how it is covered:
 - the code, templates and static files, and the settings that shape every page (site name, locale, base URL):
   the release token, in the ETag, and the process start as the floor of Last-Modified (a deploy restarts);
 - the URL, query string included: part of every cache's key already;
-- the person asking (login, comparison list, recently viewed, flashed messages, CSRF tokens): all of it lives in
-  the session or remember-me cookie, so a request carrying either gets neither validators nor a shared lifetime
-  (logged in: ``no-store, private`` from ``_headers``; a visitor with a session: ``private, no-cache``), and every
-  such page says ``Vary: Cookie``. A page that starts a session while answering is made private the same way.
+- the person asking (login, comparison list, flashed messages, CSRF tokens): all of it lives in the session or
+  remember-me cookie, so a request carrying either gets neither validators nor a shared lifetime (logged in:
+  ``no-store, private`` from ``_headers``; a visitor with a session: ``private, no-cache``), and every such page
+  says ``Vary: Cookie``. A page that starts a session while answering is made private the same way.
+- a visitor's recently viewed cars (carsite.web.recent, a cookie of its own): only the home page shows them; there
+  the cookie's value is part of the ETag and the page is ``private, no-cache`` (a browser revalidates it, no shared
+  cache keeps it). The car page that changes the list answers privately too; other pages ignore the cookie.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from flask import Flask, current_app, make_response, request, session
 from werkzeug.http import http_date, quote_etag
 
 from ..domain import versions
+from . import recent as _recent
 
 PACKAGE = Path(__file__).resolve().parent.parent
 QUERIES = PACKAGE.parent / "queries"
@@ -68,11 +72,12 @@ def personal() -> bool:
 
 
 def validated(
-    lifetime: str, *, data: bool = True, unchanged: Callable[..., None] | None = None
+    lifetime: str, *, data: bool = True, recent: bool = False, unchanged: Callable[..., None] | None = None
 ) -> Callable[[Callable], Callable]:
     """Give a public GET view validators and a cache lifetime, and answer a matching conditional request with 304
     before the view runs (one read of the data versions; none with ``data=False``, for pages made of code only).
     ``unchanged`` is called with the view's arguments on a 304 (what a view does besides its page, e.g. counting).
+    ``recent``: the page shows the visitor's recently viewed cars (their cookie makes it theirs).
 
     Only visitors without a session get them; only 200 answers keep them."""
 
@@ -86,6 +91,9 @@ def validated(
                     response.headers["Cache-Control"] = "private, no-cache"
                 return response
             etag, modified = _validators(data)
+            own = recent and request.cookies.get(_recent.cookie_name())
+            if own:
+                etag = f"{etag}-{hashlib.sha256(own.encode()).hexdigest()[:12]}"
             if _not_modified(etag, modified):
                 response = current_app.response_class(status=304)
                 if unchanged is not None:
@@ -101,7 +109,7 @@ def validated(
             response.headers["ETag"] = quote_etag(etag, weak=True)
             if modified is not None:
                 response.headers["Last-Modified"] = http_date(modified)
-            response.headers["Cache-Control"] = _cache_control(lifetime)
+            response.headers["Cache-Control"] = "private, no-cache" if own else _cache_control(lifetime)
             response.vary.add("Cookie")
             return response
 
