@@ -47,7 +47,7 @@ http {{
     proxy_cache_path {folder}/cache keys_zone=carsite:10m max_size=1g inactive=10m use_temp_path=off;
     map $http_cookie $carsite_personal {{
         default 0;
-        "~(^|;)\\s*(carsite_session|carsite_remember|__Host-session|__Host-remember)=" 1;
+        "~(^|;)\\s*(__Host-session|__Host-remember|__Host-recent|carsite_session|carsite_remember|carsite_recent)=" 1;
     }}
     server {{
         listen 127.0.0.1:{port};
