@@ -30,10 +30,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .admin import views as admin
     from .api import views as api
     from .cars import views as cars
+    from .notifications import views as notifications
     from .selling import views as selling
     from .site import views as site
 
-    for blueprint in (site.bp, cars.bp, api.bp, accounts.bp, accounts.account_bp, admin.bp, selling.bp):
+    for blueprint in (
+        site.bp,
+        cars.bp,
+        api.bp,
+        accounts.bp,
+        accounts.account_bp,
+        admin.bp,
+        selling.bp,
+        notifications.bp,
+    ):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cars_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(worker_command)
 
 
 def _fail(message: str) -> NoReturn:
@@ -298,6 +299,32 @@ def seed_command(count: int) -> None:
             seed_module.analyze_generated()
     except seed_module.SeedRefused as exc:
         _fail(str(exc))
+
+
+# -- worker -----------------------------------------------------------------------------------------------------------
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--queue", "queues", multiple=True, help="Serve only these queues (repeatable; default: all).")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None, help="Jobs at once (threads).")
+@click.option("--until-empty", is_flag=True, help="Stop once the queues are empty instead of waiting for more.")
+def worker_command(queues: tuple[str, ...], concurrency: int | None, until_empty: bool) -> None:
+    """Run background jobs: mail, notifications, alerts and periodic housekeeping, until SIGTERM or SIGINT."""
+    from .jobs import QUEUES
+    from .jobs import worker as job_worker
+
+    unknown = sorted(set(queues) - set(QUEUES))
+    if unknown:
+        _fail(f"unknown queue(s) {', '.join(unknown)}; the queues are {', '.join(QUEUES)}")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"carsite worker: queues {', '.join(queues or QUEUES)}")
+    job_worker.run(
+        app,
+        queues=queues or None,
+        concurrency=concurrency or int(app.config["WORKER_CONCURRENCY"]),
+        wait=not until_empty,
+    )
 
 
 # -- serve -----------------------------------------------------------------------------------------------------------

@@ -64,6 +64,11 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_FROM": "carsite <no-reply@carsite.test>",
     "MAIL_DIR": None,
+    # Unsubscribe links in mails work without logging in for this many days.
+    "UNSUBSCRIBE_DAYS": 90,
+    # The worker: jobs run at once per process (threads); serve starts one itself with the embedded database unless
+    # --no-worker (or, with DATABASE_URL, only with --worker).
+    "WORKER_CONCURRENCY": 4,
     # Uploads live outside the web root and are served by carsite with safe headers.
     "UPLOAD_DIR": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

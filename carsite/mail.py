@@ -1,8 +1,21 @@
-"""Outgoing mail: SMTP in production; ``.eml`` files under ``instance/mail/`` in development and tests."""
+"""Outgoing mail, always through the job queue and the outbox.
+
+``mail.queue(...)`` renders a message from templates (``mail/<name>.txt``, and ``mail/<name>.html`` or the plain text
+in the HTML layout), records it in ``mail_outbox`` and defers the job that sends it, in one statement of the
+caller's transaction: a change that rolls back sends nothing, one that commits always has its mail queued. The
+``deliver`` task sends it over SMTP (production) or writes an ``.eml`` file under ``instance/mail/`` (development
+and tests), and records it as sent in the same transaction that held the outbox row locked, so a retried or
+duplicated job never sends a message already recorded as sent.
+
+At-least-once remains in one place: when the mail server accepted a message and the worker died (or the database
+went away) before the "sent" row committed, the retry sends it again.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import secrets
 import smtplib
 import time
@@ -11,25 +24,144 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, render_template
+from jinja2 import TemplateNotFound
+from markupsafe import Markup, escape
+
+from . import db, jobs
 
 log = logging.getLogger("carsite.mail")
+
+# Sending is retried with exponential backoff: 30 s, 1, 2, 4 … minutes, at most an hour apart, 10 tries in all
+# (about 4.5 hours), then the outbox row says "failed" with the last error.
+RETRY = jobs.Backoff(attempts=10, base=30.0, cap=3600.0)
+
+# Queue and priority by what the mail is for: sign-up, password and login mail have a queue (and a worker) of their
+# own, so a flood of alerts never delays them.
+ACCOUNT = ("account", 100)
+TRANSACTIONAL = ("mail", 50)
+NOTIFICATION = ("notify", 20)
+BULK = ("alerts", 0)
 
 
 class MailError(RuntimeError):
     """The message could not be handed to the mail server."""
 
 
-def send(to: str, subject: str, body: str) -> None:
-    """Send a plain-text message; MailError when SMTP refuses (the caller decides what the user sees)."""
+def queue(
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    kind: str,
+    user_id: int | None = None,
+    unsubscribe: bool = False,
+    sensitive: bool = False,
+    channel: tuple[str, int] = TRANSACTIONAL,
+    **context: Any,
+) -> int:
+    """Render ``mail/<template>`` and queue it for ``to``; the outbox row's id.
+
+    ``kind`` names what the mail is (``account.verify``, ``listing.approved`` …) for the outbox and for the
+    person's notification settings. ``unsubscribe`` (needs ``user_id``): the mail is not strictly transactional, so
+    it carries a footer link and the one-click ``List-Unsubscribe`` headers (RFC 8058) that stop this kind of mail.
+    ``sensitive``: the body holds a one-time secret and is blanked once sent.
+    """
+    headers: dict[str, str] = {}
+    if unsubscribe:
+        if user_id is None:
+            raise ValueError("an unsubscribe link needs the recipient's account")
+        from .notifications import unsubscribe_url
+
+        url = unsubscribe_url(user_id, kind)
+        context["unsubscribe_url"] = url
+        headers["List-Unsubscribe"] = f"<{url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    context.setdefault("subject", subject)
+    text_body = render_template(f"mail/{template}.txt", **context)
+    if unsubscribe:
+        text_body = (
+            f"{text_body.rstrip()}\n\n--\nStop these mails or change what we send: {context['unsubscribe_url']}\n"
+        )
+    try:
+        html_body = render_template(f"mail/{template}.html", **context)
+    except TemplateNotFound:
+        html_body = render_template("mail/_layout.html", paragraphs=paragraphs(text_body), **context)
+    queue_name, priority = channel
+    return int(
+        db.scalar(
+            "mail.enqueue",
+            queue_name=queue_name,
+            priority=priority,
+            user_id=user_id,
+            to_address=to,
+            kind=kind,
+            subject=subject,
+            text_body=text_body,
+            html_body=html_body,
+            headers=json.dumps(headers),
+            sensitive=sensitive,
+        )
+    )
+
+
+_LINK = re.compile(r"(https?://[^\s<>\"']+)")
+
+
+def paragraphs(text: str) -> list[Markup]:
+    """Plain text as HTML paragraphs: escaped, lines kept, links made clickable."""
+    out = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        escaped = str(escape(block))
+        linked = _LINK.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', escaped)
+        out.append(Markup(linked.replace("\n", "<br>\n")))
+    return out
+
+
+@jobs.task(queue="mail", name="carsite.mail.deliver", retry=RETRY)
+def deliver(outbox_id: int) -> None:
+    """Send one outbox message, unless it is already sent (then nothing happens)."""
+    failure: MailError | None = None
+    with db.transaction():
+        row = db.optional("mail.claim", outbox_id=outbox_id)
+        if row is None:
+            log.info("outbox %s: already sent or given up; nothing to do", outbox_id)
+            return
+        try:
+            message_id = transmit(row)
+        except MailError as exc:
+            failure = exc
+            final = row["attempts"] + 1 >= RETRY.attempts
+            db.execute("mail.record_attempt", outbox_id=outbox_id, error=str(exc), final=final)
+        else:
+            db.execute("mail.mark_sent", outbox_id=outbox_id, message_id=message_id)
+    if failure is not None:
+        raise failure  # after the attempt is recorded: procrastinate retries with RETRY's backoff
+
+
+def compose(row: dict[str, Any]) -> EmailMessage:
+    """The message of an outbox row: plain text, with the HTML part as its alternative."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
+    message["To"] = row["to_address"]
+    message["Subject"] = row["subject"]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2].strip(">") or None)
-    message.set_content(body)
+    message["Auto-Submitted"] = "auto-generated"
+    for name, value in (row.get("headers") or {}).items():
+        message[name] = value
+    message.set_content(row["text_body"])
+    if row.get("html_body"):
+        message.add_alternative(row["html_body"], subtype="html")
+    return message
+
+
+def transmit(row: dict[str, Any]) -> str:
+    """Hand an outbox row's message to SMTP, or write it to MAIL_DIR; its Message-ID. MailError when SMTP refuses."""
+    config = current_app.config
+    message = compose(row)
+    to = row["to_address"]
     if config.get("MAIL_SERVER"):
         try:
             with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10) as smtp:
@@ -39,14 +171,15 @@ def send(to: str, subject: str, body: str) -> None:
                     smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
-            log.error("mail to %s (%s) failed: %s", to, subject, exc)
+            log.warning("mail to %s (%s) failed: %s", to, row["subject"], exc)
             raise MailError(str(exc)) from exc
-        return
+        return str(message["Message-ID"])
     folder = Path(config["MAIL_DIR"] or Path(current_app.instance_path) / "mail")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{time.time_ns()}-{secrets.token_hex(4)}.eml"
     path.write_bytes(bytes(message))
-    log.info("mail to %s (%s) written to %s", to, subject, path.name)
+    log.info("mail to %s (%s) written to %s", to, row["subject"], path.name)
+    return str(message["Message-ID"])
 
 
 def link(endpoint: str, **values: Any) -> str:

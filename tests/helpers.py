@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import json
 import re
+import threading
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -132,7 +133,31 @@ def login(
     return post(client, "/login", data, page="/login", **kwargs)
 
 
-def mails(app: Flask) -> list[EmailMessage]:
+def run_jobs(app: Flask, queues: tuple[str, ...] | None = None) -> None:
+    """Run the real worker until the queues are empty (in a thread of its own, as procrastinate runs its event
+    loop there and a test may hold one already)."""
+    from carsite.jobs import worker
+
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            worker.run(app, queues=queues, concurrency=2, wait=False, install_signal_handlers=False)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=work, name="test-worker")
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "the worker did not finish the queued jobs within 60 s"
+    if errors:
+        raise errors[0]
+
+
+def mails(app: Flask, *, deliver: bool = True) -> list[EmailMessage]:
+    """Every mail written so far, after the worker has sent what was queued (deliver=False: only what is there)."""
+    if deliver:
+        run_jobs(app)
     folder = Path(app.config["MAIL_DIR"])
     if not folder.exists():
         return []

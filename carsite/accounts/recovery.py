@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import current_app, render_template
+from flask import current_app
 
 from .. import db, mail
 from ..domain import audit
@@ -26,31 +26,40 @@ def _request_reset(email: str, *, actor: Actor) -> None:
     account = db.optional("users.login_candidate", email=email)
     site = current_app.config["SITE_NAME"]
     if account is None or not account["is_active"]:
-        audit.record("password.reset_unknown", actor=actor, subject_id=None if account is None else account["id"])
-        subject = f"No {site} account to reset"
-        body = render_template("mail/reset_unknown.txt", signup_url=mail.link("auth.register"))
-        to = email
-    else:
-        token, digest = passwords.new_token()
-        minutes = int(current_app.config["RESET_PASSWORD_MINUTES"])
         with db.transaction():
-            db.scalar(
-                "tokens.create_token",
-                user_id=account["id"],
-                purpose="reset_password",
-                token_hash=digest,
-                lifetime_seconds=minutes * 60,
+            audit.record("password.reset_unknown", actor=actor, subject_id=None if account is None else account["id"])
+            mail.queue(
+                email,
+                f"No {site} account to reset",
+                "reset_unknown",
+                kind="account.reset_unknown",
+                channel=mail.ACCOUNT,
+                signup_url=mail.link("auth.register"),
             )
-            audit.record("password.reset_requested", actor=actor, subject_id=account["id"])
-        subject = f"Reset your {site} password"
-        body = render_template(
-            "mail/reset.txt", name=account["name"], minutes=minutes, url=mail.link("auth.reset", token=token)
+        return
+    token, digest = passwords.new_token()
+    minutes = int(current_app.config["RESET_PASSWORD_MINUTES"])
+    with db.transaction():
+        db.scalar(
+            "tokens.create_token",
+            user_id=account["id"],
+            purpose="reset_password",
+            token_hash=digest,
+            lifetime_seconds=minutes * 60,
         )
-        to = account["email"]
-    try:
-        mail.send(to, subject, body)
-    except mail.MailError:
-        pass  # logged by mail.send; the page must look the same either way
+        audit.record("password.reset_requested", actor=actor, subject_id=account["id"])
+        mail.queue(
+            account["email"],
+            f"Reset your {site} password",
+            "reset",
+            kind="account.reset",
+            user_id=account["id"],
+            sensitive=True,
+            channel=mail.ACCOUNT,
+            name=account["name"],
+            minutes=minutes,
+            url=mail.link("auth.reset", token=token),
+        )
 
 
 def check_reset_token(token: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app
 
 from .. import db, mail
 from ..domain import audit
@@ -43,15 +43,11 @@ def _register(*, name: str, email: str, password: str, phone: str | None, actor:
                 address=None,
             )
             audit.record("account.register", actor=replace(actor, user_id=user_id), subject_id=user_id)
+            send_verification(user_id, name, email)  # the account and its confirmation mail commit together
     except db.UniqueViolation as exc:
         if exc.constraint != "users_email_key":
             raise
         _tell_owner(email, actor=actor)
-        return
-    try:
-        send_verification(user_id, name, email)
-    except mail.MailError:
-        pass  # logged by mail.send; the person can ask for a new link after logging in
 
 
 def _tell_owner(email: str, *, actor: Actor) -> None:
@@ -59,25 +55,24 @@ def _tell_owner(email: str, *, actor: Actor) -> None:
     account = db.optional("users.login_candidate", email=email)
     if account is None:  # deleted between the insert and now: nobody to tell
         return
-    audit.record("account.register_taken", actor=actor, subject_id=account["id"])
     site = current_app.config["SITE_NAME"]
-    try:
-        mail.send(
+    with db.transaction():
+        audit.record("account.register_taken", actor=actor, subject_id=account["id"])
+        mail.queue(
             account["email"],
             f"Someone tried to sign up for {site} with your address",
-            render_template(
-                "mail/signup_taken.txt",
-                name=account["name"],
-                login_url=mail.link("auth.login"),
-                reset_url=mail.link("auth.forgot"),
-            ),
+            "signup_taken",
+            kind="account.signup_taken",
+            user_id=account["id"],
+            channel=mail.ACCOUNT,
+            name=account["name"],
+            login_url=mail.link("auth.login"),
+            reset_url=mail.link("auth.forgot"),
         )
-    except mail.MailError:
-        pass  # logged by mail.send; the page must look the same either way
 
 
 def send_verification(user_id: int, name: str, email: str) -> None:
-    """Mail a new confirmation link (earlier ones stop working); mail.MailError when it cannot be sent."""
+    """Queue a mail with a new confirmation link (earlier ones stop working), in one transaction with the token."""
     token, digest = passwords.new_token()
     hours = int(current_app.config["VERIFY_EMAIL_HOURS"])
     with db.transaction():
@@ -89,11 +84,18 @@ def send_verification(user_id: int, name: str, email: str) -> None:
             token_hash=digest,
             lifetime_seconds=hours * 3600,
         )
-    mail.send(
-        email,
-        f"Confirm your email for {current_app.config['SITE_NAME']}",
-        render_template("mail/verify.txt", name=name, url=mail.link("auth.confirm", token=token), hours=hours),
-    )
+        mail.queue(
+            email,
+            f"Confirm your email for {current_app.config['SITE_NAME']}",
+            "verify",
+            kind="account.verify",
+            user_id=user_id,
+            sensitive=True,
+            channel=mail.ACCOUNT,
+            name=name,
+            url=mail.link("auth.confirm", token=token),
+            hours=hours,
+        )
 
 
 def confirm_email(token: str, *, actor: Actor) -> dict[str, Any]:

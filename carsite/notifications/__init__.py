@@ -1,0 +1,128 @@
+"""Notifications: in the site (the bell) and by mail, as each person chose per kind.
+
+``notify(user_id, kind, ...)`` is what every sender calls, inside the transaction of the change it reports: it reads
+the person's channels for the kind (``notification_settings``, or the kind's defaults), adds an in-site notification
+and queues the mail accordingly. Mail of a kind goes only to an active account whose address is confirmed, and always
+with a one-click unsubscribe link for that kind (a signed, expiring token that needs no login).
+
+Kinds are registered in KINDS; a sender of a new kind adds it there, with its label and defaults, and the settings
+page lists it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from .. import db, mail
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    description: str
+    by_mail: bool = True
+    in_site: bool = True
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("listing_review", "Your listings reviewed", "When a listing of yours is approved or sent back."),
+        Kind("listing_expiry", "Your listings expiring", "Before a live listing of yours expires, and when it has."),
+        Kind("saved_search", "Saved search alerts", "New cars that match a search you saved."),
+        Kind("price_drop", "Price drops", "When a car you saved gets cheaper."),
+        Kind("car_unavailable", "Saved cars gone", "When a car you saved is sold or no longer listed."),
+    )
+}
+
+UNSUBSCRIBE_SALT = "carsite.unsubscribe"
+
+
+def notify(
+    user_id: int,
+    kind: str,
+    *,
+    title: str,
+    url: str | None = None,
+    body: str = "",
+    mail_template: str | None = None,
+    mail_subject: str | None = None,
+    channel: tuple[str, int] = mail.NOTIFICATION,
+    **context: Any,
+) -> dict[str, bool]:
+    """Tell a person about something, in the site and/or by mail per their settings; call it in the transaction of
+    the change. ``url`` is a site path (``/cars/5``). The mail (``mail/<mail_template>``) gets ``name``, ``title``,
+    ``body``, ``url`` (absolute) and ``context``. Returns which channels were used."""
+    found = KINDS[kind]
+    who = db.optional(
+        "notifications.recipient", user_id=user_id, kind=kind, default_mail=found.by_mail, default_site=found.in_site
+    )
+    used = {"in_site": False, "by_mail": False}
+    if who is None:
+        return used
+    if who["in_site"]:
+        db.scalar("notifications.insert", user_id=user_id, kind=kind, title=title, body=body, url=url)
+        used["in_site"] = True
+    if who["by_mail"] and who["mail_allowed"] and mail_template:
+        mail.queue(
+            who["email"],
+            mail_subject or title,
+            mail_template,
+            kind=kind,
+            user_id=user_id,
+            unsubscribe=True,
+            channel=channel,
+            name=who["name"],
+            title=title,
+            body=body,
+            url=absolute(url) if url else None,
+            **context,
+        )
+        used["by_mail"] = True
+    return used
+
+
+def absolute(path: str) -> str:
+    """A site path as an absolute link from BASE_URL (for mails)."""
+    return str(current_app.config["BASE_URL"]).rstrip("/") + path
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=UNSUBSCRIBE_SALT)  # type: ignore[arg-type]
+
+
+def unsubscribe_token(user_id: int, kind: str) -> str:
+    return _serializer().dumps({"u": user_id, "k": kind})
+
+
+def unsubscribe_url(user_id: int, kind: str) -> str:
+    """The one-click unsubscribe link for a person and kind (mail.link: built from BASE_URL)."""
+    return mail.link("notifications.unsubscribe", token=unsubscribe_token(user_id, kind))
+
+
+class BadToken(Exception):
+    """An unsubscribe link that is forged, damaged or older than UNSUBSCRIBE_DAYS."""
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str]:
+    """The (user id, kind) of an unsubscribe link; BadToken when it is not one of ours or has expired."""
+    max_age = int(current_app.config["UNSUBSCRIBE_DAYS"]) * 86400
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise BadToken("This unsubscribe link has expired. Log in to change your notification settings.") from exc
+    except BadSignature as exc:
+        raise BadToken("This unsubscribe link is not valid. Log in to change your notification settings.") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or data.get("k") not in KINDS:
+        raise BadToken("This unsubscribe link is not valid. Log in to change your notification settings.")
+    return data["u"], data["k"]
+
+
+def stop_mail(user_id: int, kind: str) -> None:
+    """No more mail of ``kind`` for the person (one-click unsubscribe); in-site notifications stay as they were."""
+    db.execute("notifications.stop_mail", user_id=user_id, kind=kind, default_site=KINDS[kind].in_site)
