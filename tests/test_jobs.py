@@ -84,3 +84,13 @@ def test_a_job_with_arguments_its_task_cannot_take_fails_once_without_retry(app)
         )
     run_jobs(app)
     assert sql(app, "SELECT status, attempts FROM procrastinate_jobs") == [("failed", 1)]
+
+
+def test_periodic_tasks_take_procrastinates_tick_and_every_task_module_is_known(app):
+    from carsite.jobs import worker
+
+    papp = worker.build(app)
+    assert {"carsite.mail.deliver", "carsite.cars.pricing.nightly"} <= set(papp.tasks)
+    periodic = {p.task.name for p in papp.periodic_registry.periodic_tasks.values()}
+    assert "carsite.cars.pricing.nightly" in periodic
+    papp.tasks["carsite.cars.pricing.nightly"](timestamp=1_700_000_000)  # as the periodic deferrer's job runs it

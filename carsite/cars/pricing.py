@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .. import db
+from .. import db, jobs
 
 #: Lower bounds (km) of the mileage bands after the first: 0-19,999, 20,000-49,999, ... 200,000 and more.
 MILEAGE_BANDS = (20_000, 50_000, 100_000, 150_000, 200_000)
@@ -43,6 +43,15 @@ def refresh(make: str, model: str) -> int:
     rating rows changed. Refreshes that overlap take their row locks in one order; a deadlock with a status change
     in between is retried."""
     return _refresh(make, model)
+
+
+@jobs.task(
+    queue="maintenance", name="carsite.cars.pricing.nightly", retry=jobs.Backoff(attempts=3), periodic="17 3 * * *"
+)
+def nightly() -> None:
+    """Rate every listed car at night: changes made outside carsite's use cases (a DBA's UPDATE, an import) get
+    their verdicts within a day; carsite's own changes are rated at once."""
+    refresh_all()
 
 
 @db.transaction(retries=3)

@@ -8,6 +8,7 @@ context as a CLI command does.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -36,7 +37,11 @@ class _Retry(BaseRetryStrategy):
 
 
 def _runner(flask_app: Flask, found: Task) -> Any:
+    takes_timestamp = "timestamp" in inspect.signature(found.func).parameters
+
     def run(**kwargs: Any) -> Any:
+        if found.periodic and not takes_timestamp:
+            kwargs.pop("timestamp", None)  # procrastinate passes periodic jobs the tick's timestamp
         check_arguments(found, kwargs)
         with flask_app.app_context():
             return found.func(**kwargs)
