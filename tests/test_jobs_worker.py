@@ -219,3 +219,33 @@ def test_the_worker_carries_on_after_postgresql_restarts(restartable, tmp_path):
         app.extensions["carsite.db"].close()
         app.extensions["carsite.views"].close()
     assert sorted(p.name for p in (tmp_path / "mail").glob("*.eml")).__len__() == 2
+
+
+def test_admin_jobs_page_shows_failures_and_retries_and_cancels_audited(app, admin, seller):
+    from .helpers import post
+
+    with app.app_context(), db.transaction():
+        failing = jobs.defer(always_fails, n=3)
+        waiting = jobs.defer(maintenance.prune, schedule_in=__import__("datetime").timedelta(hours=1))
+        sent = mail.queue("g@example.com", "Sent", "verify", kind="test.admin", name="G", url="x", hours=1)
+    for _ in range(5):
+        run_jobs(app, queues=("maintenance", "mail"))
+    (sent_job,) = sql(app, "SELECT job_id FROM mail_outbox WHERE id = %s", sent)[0]
+    sql(app, "UPDATE procrastinate_jobs SET status = 'failed' WHERE id = %s", sent_job)  # sent, then "failed"
+    assert seller.get("/admin/jobs").status_code == 403
+    page = admin.get("/admin/jobs").get_data(as_text=True)
+    assert "RuntimeError: broken on purpose (3)" in page and "tests.jobs.always_fails" in page
+    assert f"/admin/jobs/{failing}/retry" in page
+    assert post(admin, f"/admin/jobs/{sent_job}/retry", page="/admin/jobs").status_code == 303
+    assert post(admin, f"/admin/jobs/{waiting}/retry", page="/admin/jobs").status_code == 409
+    assert post(admin, "/admin/jobs/cancel", {"job_id": str(waiting)}, page="/admin/jobs").status_code == 303
+    assert post(admin, "/admin/jobs/cancel", {"job_id": "x"}, page="/admin/jobs").status_code == 400
+    assert post(admin, "/admin/jobs/999999/retry", page="/admin/jobs").status_code == 404
+    assert admin.post(f"/admin/jobs/{failing}/retry").status_code == 400  # no CSRF token
+    assert sql(app, "SELECT status FROM procrastinate_jobs WHERE id = %s", waiting) == [("cancelled",)]
+    assert len(mails(app)) == 1  # the retried mail job ran and sent nothing more
+    assert sql(app, "SELECT status FROM procrastinate_jobs WHERE id = %s", sent_job) == [("succeeded",)]
+    assert sql(app, "SELECT action FROM audit_log WHERE action LIKE 'job.%%' ORDER BY id") == [
+        ("job.retry",),
+        ("job.cancel",),
+    ]
