@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -318,6 +320,9 @@ def worker_command(queues: tuple[str, ...], concurrency: int | None, until_empty
     if unknown:
         _fail(f"unknown queue(s) {', '.join(unknown)}; the queues are {', '.join(QUEUES)}")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    parent = os.environ.get("CARSITE_WORKER_PARENT")
+    if parent and parent.isdigit():  # started by serve: stop when serve is gone, even killed with SIGKILL
+        threading.Thread(target=_exit_with_parent, args=(int(parent),), daemon=True).start()
     click.echo(f"carsite worker: queues {', '.join(queues or QUEUES)}")
     job_worker.run(
         app,
@@ -336,7 +341,13 @@ def worker_command(queues: tuple[str, ...], concurrency: int | None, until_empty
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
 @click.option("--processes", default=None, type=click.IntRange(1, 64), help="Processes (default: CPU cores).")
-def serve_command(host: str, port: int, threads: int, processes: int | None) -> None:
+@click.option(
+    "--worker/--no-worker",
+    "with_worker",
+    default=None,
+    help="Also run the job worker (default: only when serving the embedded database).",
+)
+def serve_command(host: str, port: int, threads: int, processes: int | None, with_worker: bool | None) -> None:
     """Serve the site with waitress: several processes, each with its own listening socket on the same port."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if "carsite.embedded" in app.extensions:
@@ -370,6 +381,16 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
     click.echo(
         f"carsite listening on http://{shown[0]}:{shown[1]}/ ({processes} process(es) × {threads} threads, {sockets})"
     )
+    if with_worker is None:
+        with_worker = "carsite.embedded" in app.extensions
+    if with_worker:
+        settings = {"DATABASE_URL": app.config["DATABASE_URL"]}
+        if app.config.get("BASE_URL"):
+            settings["CARSITE_BASE_URL"] = app.config["BASE_URL"]
+        job_worker = WorkerChild(settings)
+        job_worker.start()
+        atexit.register(job_worker.stop)
+        click.echo("carsite job worker started (python -m carsite worker; --no-worker turns it off)")
     sys.stdout.flush()
     if processes == 1:
         # SIGTERM (systemd's stop) exits through atexit, which stops an embedded server this process started.
@@ -385,6 +406,40 @@ def serve_command(host: str, port: int, threads: int, processes: int | None) -> 
         {"DATABASE_URL": app.config["DATABASE_URL"], "BASE_URL": app.config["BASE_URL"]},
     )
     sock.close()
+
+
+class WorkerChild:
+    """``python -m carsite worker`` as a child of serve: restarted when it dies, stopped when serve stops, and
+    stopping by itself when serve dies (CARSITE_WORKER_PARENT: see worker_command)."""
+
+    def __init__(self, settings: dict[str, str]) -> None:
+        self.env = {**os.environ, **settings, "CARSITE_WORKER_PARENT": str(os.getpid())}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        threading.Thread(target=self._keep_running, name="job-worker", daemon=True).start()
+
+    def _keep_running(self) -> None:
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            self.process = subprocess.Popen([sys.executable, "-m", "carsite", "worker"], env=self.env)
+            code = self.process.wait()
+            if self.stopping.is_set():
+                return
+            click.echo(f"job worker exited ({code}); starting another", err=True)
+            if time.monotonic() - started < 5:
+                self.stopping.wait(5)  # one that dies at once must not spin
+
+    def stop(self) -> None:
+        self.stopping.set()
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 # Linux spreads connections over the listening sockets of one port that set SO_REUSEPORT (by a hash of the peer's

@@ -69,6 +69,15 @@ DEFAULTS: dict[str, Any] = {
     # The worker: jobs run at once per process (threads); serve starts one itself with the embedded database unless
     # --no-worker (or, with DATABASE_URL, only with --worker).
     "WORKER_CONCURRENCY": 4,
+    # The account queue (sign-up, password, login mail) has a worker of its own with this many threads.
+    "WORKER_ACCOUNT_CONCURRENCY": 2,
+    # A worker writes a heartbeat every WORKER_HEARTBEAT_SECONDS; a job in "doing" whose worker's heartbeat is older
+    # than JOB_STALLED_SECONDS (or whose worker row is gone) was left by a dead worker and is retried.
+    "WORKER_HEARTBEAT_SECONDS": 10.0,
+    "JOB_STALLED_SECONDS": 120.0,
+    # Finished jobs (and their recorded failures) are pruned after these many days.
+    "JOB_KEEP_SUCCEEDED_DAYS": 7,
+    "JOB_KEEP_FAILED_DAYS": 30,
     # Uploads live outside the web root and are served by carsite with safe headers.
     "UPLOAD_DIR": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

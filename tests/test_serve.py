@@ -102,3 +102,54 @@ def test_keep_alive_clients_are_spread_over_the_workers(served):
             client.close()
     # 16 connections dealt out by a hash of the client port: all on one of two workers by chance is 1 in 32,768.
     assert sorted(set(served_by)) == sorted(w.pid for w in psutil.Process(process.pid).children())
+
+
+def _queue_mail(database_url: str, subject: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        (outbox_id,) = conn.execute(
+            "INSERT INTO mail_outbox (to_address, kind, subject, text_body) VALUES ('f@example.com', 'test.serve', %s,"
+            " 'Hello') RETURNING id",
+            (subject,),
+        ).fetchone()
+        conn.execute(
+            "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('mail', 'carsite.mail.deliver', 0, NULL, NULL,"
+            " jsonb_build_object('outbox_id', %s::bigint), NULL)::procrastinate_job_to_defer_v1])",
+            (outbox_id,),
+        )
+    return outbox_id
+
+
+def _status(database_url: str, outbox_id: int) -> str:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT status FROM mail_outbox WHERE id = %s", (outbox_id,)).fetchone()[0]
+
+
+def test_serve_with_worker_sends_queued_mail_and_stops_it(clean_db, tmp_path):
+    mail_dir = tmp_path / "mail"
+    with serving(clean_db, tmp_path / "serve.log", "--processes", "1", "--worker", CARSITE_MAIL_DIR=str(mail_dir)) as (
+        process,
+        _base,
+    ):
+        outbox_id = _queue_mail(clean_db, "From serve's worker")
+        deadline = time.monotonic() + 20
+        while _status(clean_db, outbox_id) != "sent":
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.1)
+        (child,) = psutil.Process(process.pid).children()
+        assert "worker" in child.cmdline()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(20) == 0
+        child.wait(10)
+    assert len(list(mail_dir.glob("*.eml"))) == 1
+
+
+def test_serve_without_worker_leaves_mail_queued(clean_db, tmp_path):
+    with serving(clean_db, tmp_path / "serve.log", "--processes", "1", "--no-worker") as (process, _base):
+        outbox_id = _queue_mail(clean_db, "Nobody sends this")
+        time.sleep(1.5)
+        assert _status(clean_db, outbox_id) == "queued"
+        assert psutil.Process(process.pid).children() == []

@@ -211,3 +211,39 @@ def feature(car_id: int, action: str) -> Response:
         else url_for("cars.show", car_id=car_id),
         code=303,
     )
+
+
+@bp.get("/jobs")
+@role_required("admin")
+def jobs_page() -> str:
+    """The job queue: counts by queue and status, the oldest wait, failed jobs with their errors, the workers."""
+    from ..jobs import QUEUES, operations
+
+    return render_template("admin/jobs.html", all_queues=QUEUES, **operations.overview(actor=Actor.from_request()))
+
+
+@bp.post("/jobs/<int:job_id>/<any(retry, cancel):action>")
+@role_required("admin")
+def job_action(job_id: int, action: str) -> Response:
+    """Retry a failed job or cancel one that has not started (audited)."""
+    from ..jobs import operations
+
+    if action == "retry":
+        operations.retry(job_id, actor=Actor.from_request())
+        flash(f"Job {job_id} will run again.", "success")
+    else:
+        operations.cancel(job_id, actor=Actor.from_request())
+        flash(f"Job {job_id} is cancelled.", "success")
+    return redirect(url_for("admin.jobs_page"), code=303)
+
+
+@bp.post("/jobs/cancel")
+@role_required("admin")
+def job_cancel_by_id() -> Response:
+    """Cancel a waiting job by its number (the page lists no waiting jobs: there may be thousands)."""
+    from ..jobs import operations
+
+    job_id = parse_id(request.form.get("job_id"), "job_id")
+    operations.cancel(job_id, actor=Actor.from_request())
+    flash(f"Job {job_id} is cancelled.", "success")
+    return redirect(url_for("admin.jobs_page"), code=303)
