@@ -158,3 +158,36 @@ def test_duplicates_and_other_peoples_searches(app):
                 raise AssertionError("another person's search changed")
             except NotFound:
                 pass
+
+
+def test_save_from_results_page_and_manage(app):
+    from .helpers import login, post
+
+    ann = make_user(app, "ann@example.com")
+    make_user(app, "bob@example.com")
+    visitor = app.test_client()
+    page = visitor.get("/cars?make=BMW&fuel=diesel").get_data(as_text=True)
+    assert "/login?next=/searches/new?fuel%3Ddiesel%26make%3DBMW" in page or "searches/new" in page
+    client = app.test_client()
+    login(client, "ann@example.com")
+    page = client.get("/cars?make=BMW&fuel=diesel&sort=price_asc").get_data(as_text=True)
+    assert 'name="query" value="fuel=diesel&amp;make=BMW"' in page
+    empty = client.get("/cars?make=BMW&price_max=1").get_data(as_text=True)
+    assert "Tell me when one appears" in empty
+    response = post(
+        client, "/searches", {"query": "fuel=diesel&make=BMW", "name": "", "frequency": "instant"}, page="/searches"
+    )
+    assert response.status_code == 303
+    listing = client.get("/searches").get_data(as_text=True)
+    assert "BMW, diesel" in listing and "Instant" in listing
+    response = post(client, "/searches", {"query": "make=BMW&fuel=diesel", "frequency": "daily"}, page="/searches")
+    assert "already" in client.get("/searches").get_data(as_text=True)
+    (search_id,) = sql(app, "SELECT id FROM saved_searches WHERE user_id = %s", ann)[0]
+    bob = app.test_client()
+    login(bob, "bob@example.com")
+    assert post(bob, f"/searches/{search_id}", {"action": "delete"}, page="/searches").status_code == 404
+    assert post(client, f"/searches/{search_id}", {"action": "pause"}, page="/searches").status_code == 303
+    assert sql(app, "SELECT paused FROM saved_searches WHERE id = %s", search_id) == [(True,)]
+    assert post(client, f"/searches/{search_id}", {"action": "delete"}, page="/searches").status_code == 303
+    assert sql(app, "SELECT count(*) FROM saved_searches")[0][0] == 0
+    assert client.post("/searches", data={"query": "make=BMW"}).status_code == 400  # no CSRF token
