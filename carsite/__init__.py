@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import views as api
     from .cars import views as cars
     from .notifications import views as notifications
+    from .searches import views as searches
     from .selling import views as selling
     from .site import views as site
 
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         admin.bp,
         selling.bp,
         notifications.bp,
+        searches.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -7,6 +7,7 @@
 -- and those cars sorted in the last branch, whatever the sort; common words are checked while walking the sort's
 -- own index (walking the price index for a word no car has would read every listed car). Relevance then ranks
 -- only the newest 1,000 matches (ranking every match of a common word costs seconds at a million cars).
+-- The filters are car_matches_filters (migration 0034), which the saved-search alerts share; the planner inlines it.
 -- The categorical filters and the city are checked through filter_tags alone (has_filter_tags, which the planner
 -- inlines): a second, equivalent condition on the columns would make the planner expect a hundred times fewer
 -- cars than match, and choose slow plans.
@@ -26,28 +27,13 @@ WITH text_hits AS MATERIALIZED (
     SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.transmission, c.body, c.colour,
            c.condition, c.city, c.status, c.created_at, c.cover_photo, c.search
       FROM cars c
-     WHERE c.status = 'available'
-       AND c.deleted_at IS NULL
-       AND (:make::text IS NULL OR c.make = :make)
-       AND (:model::text IS NULL OR c.model = :model)
-       AND (:year_min::int IS NULL OR c.year >= :year_min)
-       AND (:year_max::int IS NULL OR c.year <= :year_max)
-       AND (:price_min::numeric IS NULL OR c.price >= :price_min)
-       AND (:price_max::numeric IS NULL OR c.price <= :price_max)
-       AND (:mileage_max::int IS NULL OR c.mileage_km <= :mileage_max)
-       AND has_filter_tags(c.filter_tags, :fuel, :body, :colour, :transmission, :condition, :city)
-       AND (:power_min::int IS NULL OR c.power_kw >= :power_min)
-       AND (:power_max::int IS NULL OR c.power_kw <= :power_max)
-       AND (:registered_from::int IS NULL OR c.year * 100 + coalesce(c.registration_month, 12) >= :registered_from)
-       AND (:registered_to::int IS NULL OR c.year * 100 + coalesce(c.registration_month, 1) <= :registered_to)
-       AND (:tags::text[] IS NULL OR c.filter_tags @> :tags::text[])
-       AND (:seats_any::text[] IS NULL OR c.filter_tags && :seats_any::text[])
-       AND (:owners_any::text[] IS NULL OR c.filter_tags && :owners_any::text[])
-       AND (:emission_any::text[] IS NULL OR c.filter_tags && :emission_any::text[])
-       AND (:features::text[] IS NULL OR c.features @> :features::text[])
-       AND (:near_lat::float8 IS NULL
-            OR c.latitude BETWEEN :lat_min AND :lat_max AND c.longitude BETWEEN :lon_min AND :lon_max
-               AND distance_km(c.latitude, c.longitude, :near_lat, :near_lon) <= :radius_km)
+     WHERE car_matches_filters(c, ROW(
+               :make::text, :model::text, :year_min::int, :year_max::int, :price_min::numeric, :price_max::numeric,
+               :mileage_max::int, :fuel::text, :body::text, :colour::text, :transmission::text, :condition::text,
+               :city::text, :power_min::int, :power_max::int, :registered_from::int, :registered_to::int,
+               :tags::text[], :seats_any::text[], :owners_any::text[], :emission_any::text[], :features::text[],
+               :near_lat::float8, :near_lon::float8, :radius_km::int, :lat_min::float8, :lat_max::float8,
+               :lon_min::float8, :lon_max::float8)::search_filters)
 ), matched AS NOT MATERIALIZED (  -- without words, or with common ones
     SELECT l.*
       FROM listed l

@@ -61,6 +61,48 @@ CREATE TYPE public.procrastinate_job_to_defer_v1 AS (
 );
 
 --
+-- Name: search_filters; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.search_filters AS (
+	make text,
+	model text,
+	year_min integer,
+	year_max integer,
+	price_min numeric,
+	price_max numeric,
+	mileage_max integer,
+	fuel text,
+	body text,
+	colour text,
+	transmission text,
+	condition text,
+	city text,
+	power_min integer,
+	power_max integer,
+	registered_from integer,
+	registered_to integer,
+	tags text[],
+	seats_any text[],
+	owners_any text[],
+	emission_any text[],
+	features text[],
+	near_lat double precision,
+	near_lon double precision,
+	radius_km integer,
+	lat_min double precision,
+	lat_max double precision,
+	lon_min double precision,
+	lon_max double precision
+);
+
+--
+-- Name: TYPE search_filters; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.search_filters IS 'The filters of a car search (NULL: off), as carsite.cars.search builds them.';
+
+--
 -- Name: bump_data_version(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -90,6 +132,142 @@ $$;
 --
 
 COMMENT ON FUNCTION public.bump_data_version() IS 'Statement trigger: adds one to data_versions.version of the name in its first argument. A second argument ''rows'' bumps only when the statement changed a row (its transition table changed_rows), ''updated'' only when a changed row''s updated_at became now() (a real change, not a view count).';
+
+--
+-- Name: cars; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.cars (
+    id bigint NOT NULL,
+    seller_id bigint NOT NULL,
+    title text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    price numeric(12,2) NOT NULL,
+    status text DEFAULT 'draft'::text NOT NULL,
+    make text NOT NULL,
+    model text NOT NULL,
+    year smallint NOT NULL,
+    fuel text NOT NULL,
+    mileage_km integer NOT NULL,
+    transmission text NOT NULL,
+    body text NOT NULL,
+    colour text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    condition text DEFAULT 'used'::text NOT NULL,
+    vin text,
+    city text DEFAULT ''::text NOT NULL,
+    postcode text,
+    features text[] DEFAULT '{}'::text[] NOT NULL,
+    specs jsonb DEFAULT '[]'::jsonb NOT NULL,
+    seo_title text,
+    seo_description text,
+    rejection_remark text,
+    featured boolean DEFAULT false NOT NULL,
+    deleted_at timestamp with time zone,
+    view_count bigint DEFAULT 0 NOT NULL,
+    search tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('simple'::regconfig, ((make || ' '::text) || model)), 'A'::"char") || setweight(to_tsvector('english'::regconfig, title), 'B'::"char")) || setweight(to_tsvector('english'::regconfig, description), 'C'::"char"))) STORED,
+    cover_photo text,
+    submitted_at timestamp with time zone,
+    make_id integer,
+    model_id integer,
+    model_other text,
+    seller_type text DEFAULT 'private'::text NOT NULL,
+    power_kw smallint,
+    owners smallint,
+    registration_month smallint,
+    accident_free boolean,
+    doors smallint,
+    seats smallint,
+    emission_class text,
+    latitude double precision,
+    longitude double precision,
+    filter_tags text[] GENERATED ALWAYS AS (array_remove(ARRAY[('fuel:'::text || fuel), ('body:'::text || body), ('colour:'::text || lower(colour)), ('transmission:'::text || transmission), ('condition:'::text || condition), ('city:'::text || lower(city)), ('seller:'::text || seller_type), ('doors:'::text ||
+CASE
+    WHEN (doors <= 3) THEN '2-3'::text
+    WHEN (doors <= 5) THEN '4-5'::text
+    WHEN (doors > 5) THEN '6-7'::text
+    ELSE NULL::text
+END), ('seats:'::text || (seats)::text), ('owners:'::text || (owners)::text), ('emission:'::text || emission_class),
+CASE
+    WHEN accident_free THEN 'accident_free'::text
+    ELSE NULL::text
+END,
+CASE
+    WHEN (cover_photo IS NOT NULL) THEN 'photos'::text
+    ELSE NULL::text
+END], NULL::text)) STORED,
+    published_at timestamp with time zone,
+    CONSTRAINT cars_body_check CHECK ((body = ANY (ARRAY['sedan'::text, 'hatchback'::text, 'estate'::text, 'suv'::text, 'coupe'::text, 'convertible'::text, 'van'::text, 'pickup'::text, 'minivan'::text, 'other'::text]))),
+    CONSTRAINT cars_city_check CHECK ((length(city) <= 80)),
+    CONSTRAINT cars_colour_check CHECK (((length(btrim(colour)) >= 1) AND (length(btrim(colour)) <= 30))),
+    CONSTRAINT cars_condition_check CHECK ((condition = ANY (ARRAY['new'::text, 'used'::text]))),
+    CONSTRAINT cars_coordinates_check CHECK (((latitude IS NULL) = (longitude IS NULL))),
+    CONSTRAINT cars_description_check CHECK ((length(description) <= 20000)),
+    CONSTRAINT cars_doors_check CHECK (((doors >= 1) AND (doors <= 9))),
+    CONSTRAINT cars_emission_class_check CHECK ((emission_class = ANY (ARRAY['euro1'::text, 'euro2'::text, 'euro3'::text, 'euro4'::text, 'euro5'::text, 'euro6'::text, 'euro6c'::text, 'euro6d_temp'::text, 'euro6d'::text, 'euro6e'::text]))),
+    CONSTRAINT cars_fuel_check CHECK ((fuel = ANY (ARRAY['petrol'::text, 'diesel'::text, 'hybrid'::text, 'plug_in_hybrid'::text, 'electric'::text, 'lpg'::text, 'cng'::text, 'hydrogen'::text, 'other'::text]))),
+    CONSTRAINT cars_latitude_check CHECK (((latitude >= ('-90'::integer)::double precision) AND (latitude <= (90)::double precision))),
+    CONSTRAINT cars_longitude_check CHECK (((longitude >= ('-180'::integer)::double precision) AND (longitude <= (180)::double precision))),
+    CONSTRAINT cars_make_check CHECK (((length(btrim(make)) >= 1) AND (length(btrim(make)) <= 40))),
+    CONSTRAINT cars_mileage_km_check CHECK (((mileage_km >= 0) AND (mileage_km <= 3000000))),
+    CONSTRAINT cars_model_check CHECK (((length(btrim(model)) >= 1) AND (length(btrim(model)) <= 60))),
+    CONSTRAINT cars_model_other_check CHECK (((length(btrim(model_other)) >= 1) AND (length(btrim(model_other)) <= 60))),
+    CONSTRAINT cars_owners_check CHECK (((owners >= 0) AND (owners <= 99))),
+    CONSTRAINT cars_postcode_check CHECK ((length(postcode) <= 12)),
+    CONSTRAINT cars_power_kw_check CHECK (((power_kw >= 1) AND (power_kw <= 2000))),
+    CONSTRAINT cars_price_check CHECK (((price > (0)::numeric) AND (price < (100000000)::numeric))),
+    CONSTRAINT cars_registration_month_check CHECK (((registration_month >= 1) AND (registration_month <= 12))),
+    CONSTRAINT cars_rejection_remark_check CHECK ((length(rejection_remark) <= 1000)),
+    CONSTRAINT cars_seats_check CHECK (((seats >= 1) AND (seats <= 9))),
+    CONSTRAINT cars_seller_type_check CHECK ((seller_type = ANY (ARRAY['private'::text, 'dealer'::text]))),
+    CONSTRAINT cars_seo_description_check CHECK ((length(seo_description) <= 160)),
+    CONSTRAINT cars_seo_title_check CHECK ((length(seo_title) <= 70)),
+    CONSTRAINT cars_specs_check CHECK ((jsonb_typeof(specs) = 'array'::text)),
+    CONSTRAINT cars_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'pending'::text, 'rejected'::text, 'available'::text, 'reserved'::text, 'sold'::text, 'withdrawn'::text]))),
+    CONSTRAINT cars_title_check CHECK (((length(btrim(title)) >= 3) AND (length(btrim(title)) <= 120))),
+    CONSTRAINT cars_transmission_check CHECK ((transmission = ANY (ARRAY['manual'::text, 'automatic'::text, 'semi_automatic'::text]))),
+    CONSTRAINT cars_vin_check CHECK ((vin ~ '^[A-HJ-NPR-Z0-9]{17}$'::text)),
+    CONSTRAINT cars_year_check CHECK (((year >= 1886) AND (year <= 2100)))
+);
+ALTER TABLE ONLY public.cars ALTER COLUMN filter_tags SET STATISTICS 1000;
+
+--
+-- Name: car_matches_filters(public.cars, public.search_filters); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.car_matches_filters(c public.cars, f public.search_filters) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT c.status = 'available'
+       AND c.deleted_at IS NULL
+       AND (f.make IS NULL OR c.make = f.make)
+       AND (f.model IS NULL OR c.model = f.model)
+       AND (f.year_min IS NULL OR c.year >= f.year_min)
+       AND (f.year_max IS NULL OR c.year <= f.year_max)
+       AND (f.price_min IS NULL OR c.price >= f.price_min)
+       AND (f.price_max IS NULL OR c.price <= f.price_max)
+       AND (f.mileage_max IS NULL OR c.mileage_km <= f.mileage_max)
+       AND has_filter_tags(c.filter_tags, f.fuel, f.body, f.colour, f.transmission, f.condition, f.city)
+       AND (f.power_min IS NULL OR c.power_kw >= f.power_min)
+       AND (f.power_max IS NULL OR c.power_kw <= f.power_max)
+       AND (f.registered_from IS NULL OR c.year * 100 + coalesce(c.registration_month, 12) >= f.registered_from)
+       AND (f.registered_to IS NULL OR c.year * 100 + coalesce(c.registration_month, 1) <= f.registered_to)
+       AND (f.tags IS NULL OR c.filter_tags @> f.tags)
+       AND (f.seats_any IS NULL OR c.filter_tags && f.seats_any)
+       AND (f.owners_any IS NULL OR c.filter_tags && f.owners_any)
+       AND (f.emission_any IS NULL OR c.filter_tags && f.emission_any)
+       AND (f.features IS NULL OR c.features @> f.features)
+       AND (f.near_lat IS NULL
+            OR c.latitude BETWEEN f.lat_min AND f.lat_max AND c.longitude BETWEEN f.lon_min AND f.lon_max
+               AND distance_km(c.latitude, c.longitude, f.near_lat, f.near_lon) <= f.radius_km)
+$$;
+
+--
+-- Name: FUNCTION car_matches_filters(c public.cars, f public.search_filters); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.car_matches_filters(c public.cars, f public.search_filters) IS 'Whether a listed car passes a search''s filters (all but its words): the one definition search.cars and the saved-search alerts share. One SQL expression, inlined by the planner (field selections become plain columns).';
 
 --
 -- Name: car_photos_within_limit(); Type: FUNCTION; Schema: public; Owner: -
@@ -181,6 +359,31 @@ $$;
 --
 
 COMMENT ON FUNCTION public.cars_follow_catalogue() IS 'Keeps cars.make and cars.model the catalogue''s spelling of make_id and model_id (resolving text when only text is written), keeps a model the catalogue lacks in model_other, and refuses to make such a car public (cars_model_in_catalogue).';
+
+--
+-- Name: cars_stamp_published(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cars_stamp_published() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        NEW.published_at := CASE WHEN NEW.status = 'available' THEN coalesce(NEW.published_at, NEW.created_at) END;
+    ELSIF NEW.status = 'available' AND OLD.status NOT IN ('available', 'reserved') THEN
+        NEW.published_at := now();
+    ELSE
+        NEW.published_at := OLD.published_at;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+--
+-- Name: FUNCTION cars_stamp_published(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.cars_stamp_published() IS 'Stamps cars.published_at when a car goes live (inserted as available, or moved to available from a status that was not live); keeps it otherwise, so nothing else can change it.';
 
 --
 -- Name: catalogue_key(text); Type: FUNCTION; Schema: public; Owner: -
@@ -1037,6 +1240,33 @@ $$;
 COMMENT ON FUNCTION public.record_car_prices() IS 'Trigger function (AFTER INSERT or UPDATE on cars, FOR EACH STATEMENT, transition tables): appends the price of each new car, and each changed price, to car_price_history, numbered per car (seq) under the car''s row lock, so the history''s order is the order the prices were set in.';
 
 --
+-- Name: saved_searches_within_limit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.saved_searches_within_limit() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    saved integer;
+BEGIN
+    -- Inserts for one person take turns on their row lock; each statement then counts from a fresh snapshot.
+    PERFORM 1 FROM users WHERE id = NEW.user_id FOR NO KEY UPDATE;
+    SELECT count(*) INTO saved FROM saved_searches WHERE user_id = NEW.user_id;
+    IF saved >= 50 THEN
+        RAISE EXCEPTION 'a person keeps at most 50 saved searches'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'saved_searches_limit', TABLE = 'saved_searches';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+--
+-- Name: FUNCTION saved_searches_within_limit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.saved_searches_within_limit() IS 'Before a saved search is inserted: refuses the 51st of a person (check_violation, saved_searches_limit).';
+
+--
 -- Name: set_updated_at(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1163,104 +1393,6 @@ CREATE TABLE public.car_price_ratings (
     CONSTRAINT car_price_ratings_rated_check CHECK (((rating IS NULL) OR (median IS NOT NULL))),
     CONSTRAINT car_price_ratings_rating_check CHECK ((rating = ANY (ARRAY['great'::text, 'good'::text, 'fair'::text, 'high'::text])))
 );
-
---
--- Name: cars; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.cars (
-    id bigint NOT NULL,
-    seller_id bigint NOT NULL,
-    title text NOT NULL,
-    description text DEFAULT ''::text NOT NULL,
-    price numeric(12,2) NOT NULL,
-    status text DEFAULT 'draft'::text NOT NULL,
-    make text NOT NULL,
-    model text NOT NULL,
-    year smallint NOT NULL,
-    fuel text NOT NULL,
-    mileage_km integer NOT NULL,
-    transmission text NOT NULL,
-    body text NOT NULL,
-    colour text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    condition text DEFAULT 'used'::text NOT NULL,
-    vin text,
-    city text DEFAULT ''::text NOT NULL,
-    postcode text,
-    features text[] DEFAULT '{}'::text[] NOT NULL,
-    specs jsonb DEFAULT '[]'::jsonb NOT NULL,
-    seo_title text,
-    seo_description text,
-    rejection_remark text,
-    featured boolean DEFAULT false NOT NULL,
-    deleted_at timestamp with time zone,
-    view_count bigint DEFAULT 0 NOT NULL,
-    search tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('simple'::regconfig, ((make || ' '::text) || model)), 'A'::"char") || setweight(to_tsvector('english'::regconfig, title), 'B'::"char")) || setweight(to_tsvector('english'::regconfig, description), 'C'::"char"))) STORED,
-    cover_photo text,
-    submitted_at timestamp with time zone,
-    make_id integer,
-    model_id integer,
-    model_other text,
-    seller_type text DEFAULT 'private'::text NOT NULL,
-    power_kw smallint,
-    owners smallint,
-    registration_month smallint,
-    accident_free boolean,
-    doors smallint,
-    seats smallint,
-    emission_class text,
-    latitude double precision,
-    longitude double precision,
-    filter_tags text[] GENERATED ALWAYS AS (array_remove(ARRAY[('fuel:'::text || fuel), ('body:'::text || body), ('colour:'::text || lower(colour)), ('transmission:'::text || transmission), ('condition:'::text || condition), ('city:'::text || lower(city)), ('seller:'::text || seller_type), ('doors:'::text ||
-CASE
-    WHEN (doors <= 3) THEN '2-3'::text
-    WHEN (doors <= 5) THEN '4-5'::text
-    WHEN (doors > 5) THEN '6-7'::text
-    ELSE NULL::text
-END), ('seats:'::text || (seats)::text), ('owners:'::text || (owners)::text), ('emission:'::text || emission_class),
-CASE
-    WHEN accident_free THEN 'accident_free'::text
-    ELSE NULL::text
-END,
-CASE
-    WHEN (cover_photo IS NOT NULL) THEN 'photos'::text
-    ELSE NULL::text
-END], NULL::text)) STORED,
-    CONSTRAINT cars_body_check CHECK ((body = ANY (ARRAY['sedan'::text, 'hatchback'::text, 'estate'::text, 'suv'::text, 'coupe'::text, 'convertible'::text, 'van'::text, 'pickup'::text, 'minivan'::text, 'other'::text]))),
-    CONSTRAINT cars_city_check CHECK ((length(city) <= 80)),
-    CONSTRAINT cars_colour_check CHECK (((length(btrim(colour)) >= 1) AND (length(btrim(colour)) <= 30))),
-    CONSTRAINT cars_condition_check CHECK ((condition = ANY (ARRAY['new'::text, 'used'::text]))),
-    CONSTRAINT cars_coordinates_check CHECK (((latitude IS NULL) = (longitude IS NULL))),
-    CONSTRAINT cars_description_check CHECK ((length(description) <= 20000)),
-    CONSTRAINT cars_doors_check CHECK (((doors >= 1) AND (doors <= 9))),
-    CONSTRAINT cars_emission_class_check CHECK ((emission_class = ANY (ARRAY['euro1'::text, 'euro2'::text, 'euro3'::text, 'euro4'::text, 'euro5'::text, 'euro6'::text, 'euro6c'::text, 'euro6d_temp'::text, 'euro6d'::text, 'euro6e'::text]))),
-    CONSTRAINT cars_fuel_check CHECK ((fuel = ANY (ARRAY['petrol'::text, 'diesel'::text, 'hybrid'::text, 'plug_in_hybrid'::text, 'electric'::text, 'lpg'::text, 'cng'::text, 'hydrogen'::text, 'other'::text]))),
-    CONSTRAINT cars_latitude_check CHECK (((latitude >= ('-90'::integer)::double precision) AND (latitude <= (90)::double precision))),
-    CONSTRAINT cars_longitude_check CHECK (((longitude >= ('-180'::integer)::double precision) AND (longitude <= (180)::double precision))),
-    CONSTRAINT cars_make_check CHECK (((length(btrim(make)) >= 1) AND (length(btrim(make)) <= 40))),
-    CONSTRAINT cars_mileage_km_check CHECK (((mileage_km >= 0) AND (mileage_km <= 3000000))),
-    CONSTRAINT cars_model_check CHECK (((length(btrim(model)) >= 1) AND (length(btrim(model)) <= 60))),
-    CONSTRAINT cars_model_other_check CHECK (((length(btrim(model_other)) >= 1) AND (length(btrim(model_other)) <= 60))),
-    CONSTRAINT cars_owners_check CHECK (((owners >= 0) AND (owners <= 99))),
-    CONSTRAINT cars_postcode_check CHECK ((length(postcode) <= 12)),
-    CONSTRAINT cars_power_kw_check CHECK (((power_kw >= 1) AND (power_kw <= 2000))),
-    CONSTRAINT cars_price_check CHECK (((price > (0)::numeric) AND (price < (100000000)::numeric))),
-    CONSTRAINT cars_registration_month_check CHECK (((registration_month >= 1) AND (registration_month <= 12))),
-    CONSTRAINT cars_rejection_remark_check CHECK ((length(rejection_remark) <= 1000)),
-    CONSTRAINT cars_seats_check CHECK (((seats >= 1) AND (seats <= 9))),
-    CONSTRAINT cars_seller_type_check CHECK ((seller_type = ANY (ARRAY['private'::text, 'dealer'::text]))),
-    CONSTRAINT cars_seo_description_check CHECK ((length(seo_description) <= 160)),
-    CONSTRAINT cars_seo_title_check CHECK ((length(seo_title) <= 70)),
-    CONSTRAINT cars_specs_check CHECK ((jsonb_typeof(specs) = 'array'::text)),
-    CONSTRAINT cars_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'pending'::text, 'rejected'::text, 'available'::text, 'reserved'::text, 'sold'::text, 'withdrawn'::text]))),
-    CONSTRAINT cars_title_check CHECK (((length(btrim(title)) >= 3) AND (length(btrim(title)) <= 120))),
-    CONSTRAINT cars_transmission_check CHECK ((transmission = ANY (ARRAY['manual'::text, 'automatic'::text, 'semi_automatic'::text]))),
-    CONSTRAINT cars_vin_check CHECK ((vin ~ '^[A-HJ-NPR-Z0-9]{17}$'::text)),
-    CONSTRAINT cars_year_check CHECK (((year >= 1886) AND (year <= 2100)))
-);
-ALTER TABLE ONLY public.cars ALTER COLUMN filter_tags SET STATISTICS 1000;
 
 --
 -- Name: cars_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -1828,6 +1960,46 @@ ALTER TABLE public.reviews ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: saved_searches; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.saved_searches (
+    id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    name text NOT NULL,
+    query text NOT NULL,
+    filters jsonb NOT NULL,
+    words text,
+    frequency text DEFAULT 'daily'::text NOT NULL,
+    paused boolean DEFAULT false NOT NULL,
+    checked_until timestamp with time zone DEFAULT now() NOT NULL,
+    last_alert_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT saved_searches_frequency_check CHECK ((frequency = ANY (ARRAY['instant'::text, 'daily'::text, 'weekly'::text]))),
+    CONSTRAINT saved_searches_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 80))),
+    CONSTRAINT saved_searches_query_check CHECK ((length(query) <= 2000))
+);
+
+--
+-- Name: TABLE saved_searches; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.saved_searches IS 'A person''s saved searches: the filters as /cars read them, how often to alert, and what was checked.';
+
+--
+-- Name: saved_searches_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.saved_searches ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.saved_searches_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2218,6 +2390,20 @@ ALTER TABLE ONLY public.reviews
     ADD CONSTRAINT reviews_pkey PRIMARY KEY (id);
 
 --
+-- Name: saved_searches saved_searches_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.saved_searches
+    ADD CONSTRAINT saved_searches_pkey PRIMARY KEY (id);
+
+--
+-- Name: saved_searches saved_searches_user_query_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.saved_searches
+    ADD CONSTRAINT saved_searches_user_query_key UNIQUE (user_id, query);
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2342,6 +2528,12 @@ CREATE INDEX cars_listed_power_idx ON public.cars USING btree (power_kw, id) WHE
 --
 
 CREATE INDEX cars_listed_price_idx ON public.cars USING btree (price, id) INCLUDE (year, mileage_km, power_kw, registration_month, latitude, longitude, filter_tags) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_listed_published_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_published_idx ON public.cars USING btree (published_at) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
 -- Name: cars_listed_year_idx; Type: INDEX; Schema: public; Owner: -
@@ -2644,6 +2836,12 @@ CREATE INDEX recently_viewed_user_id_viewed_at_idx ON public.recently_viewed USI
 CREATE INDEX reviews_user_id_idx ON public.reviews USING btree (user_id);
 
 --
+-- Name: saved_searches_due_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX saved_searches_due_idx ON public.saved_searches USING btree (frequency) WHERE (NOT paused);
+
+--
 -- Name: user_sessions_user_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2891,6 +3089,18 @@ CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXE
 COMMENT ON TRIGGER cars_set_updated_at ON public.cars IS 'Keeps cars.updated_at (the sitemap''s lastmod) at the time of the last change to the listing; a view-count flush alone leaves it (set_updated_at with the columns to ignore).';
 
 --
+-- Name: cars cars_stamp_published; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cars_stamp_published BEFORE INSERT OR UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.cars_stamp_published();
+
+--
+-- Name: TRIGGER cars_stamp_published ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_stamp_published ON public.cars IS 'Keeps cars.published_at (cars_stamp_published()).';
+
+--
 -- Name: catalogue_aliases catalogue_aliases_bump; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3003,6 +3213,18 @@ CREATE TRIGGER recently_viewed_keep_newest AFTER INSERT ON public.recently_viewe
 --
 
 COMMENT ON TRIGGER recently_viewed_keep_newest ON public.recently_viewed IS 'Keeps recently viewed cars bounded at 20 per user (recently_viewed_keep_newest()).';
+
+--
+-- Name: saved_searches saved_searches_within_limit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER saved_searches_within_limit BEFORE INSERT ON public.saved_searches FOR EACH ROW EXECUTE FUNCTION public.saved_searches_within_limit();
+
+--
+-- Name: TRIGGER saved_searches_within_limit ON saved_searches; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER saved_searches_within_limit ON public.saved_searches IS 'At most 50 saved searches a person (saved_searches_within_limit()).';
 
 --
 -- Name: users users_bump_listings; Type: TRIGGER; Schema: public; Owner: -
@@ -3258,6 +3480,13 @@ ALTER TABLE ONLY public.reviews
 
 ALTER TABLE ONLY public.reviews
     ADD CONSTRAINT reviews_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: saved_searches saved_searches_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.saved_searches
+    ADD CONSTRAINT saved_searches_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
 -- Name: user_sessions user_sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

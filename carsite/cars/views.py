@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import searches as saved_searches
 from ..domain.actor import Actor
 from ..domain.errors import Invalid
 from ..domain.vocabulary import BODIES, EMISSION_CLASSES, FEATURES, FUELS, SELLER_TYPES, TRANSMISSIONS
@@ -104,6 +105,8 @@ def index() -> tuple[str, int]:
         door_groups=DOOR_GROUPS,
         radii=RADII_KM,
         more_open=any(name in search.active() for name in MORE_FILTERS),
+        save_query=saved_searches.query_string(results.search),
+        save_name=saved_searches.describe(results.search),
     )
     return page, 400 if problems else 200
 

@@ -140,7 +140,7 @@ def defer(
 
 
 # Every module that registers tasks; the worker imports them all.
-TASK_MODULES = ("carsite.mail", "carsite.cars.pricing", "carsite.jobs.maintenance")
+TASK_MODULES = ("carsite.mail", "carsite.cars.pricing", "carsite.jobs.maintenance", "carsite.searches")
 
 
 def load_tasks() -> None:

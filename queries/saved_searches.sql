@@ -1,0 +1,85 @@
+-- name: insert
+-- Save a search for :user_id; its id. A duplicate of the person's filters raises saved_searches_user_query_key,
+-- a 51st search saved_searches_limit.
+INSERT INTO saved_searches (user_id, name, query, filters, words, frequency)
+VALUES (:user_id, :name, :query, :filters::jsonb, :words, :frequency)
+RETURNING id;
+
+-- name: by_query
+-- The person's saved search with exactly these filters (canonical query string); no row when none.
+SELECT id, name FROM saved_searches WHERE user_id = :user_id AND query = :query;
+
+-- name: of_user
+-- A person's saved searches, newest first; an empty list when none.
+SELECT id, name, query, frequency, paused, last_alert_at, created_at
+  FROM saved_searches WHERE user_id = :user_id ORDER BY created_at DESC, id DESC;
+
+-- name: update
+-- Rename, change the frequency or pause/resume one of the person's saved searches (NULL: keep); resuming starts
+-- from now (no alert for cars published while paused); no row when it is not theirs.
+UPDATE saved_searches
+   SET name = coalesce(:name, name),
+       frequency = coalesce(:frequency, frequency),
+       checked_until = CASE WHEN paused AND :paused::boolean IS FALSE THEN now() ELSE checked_until END,
+       paused = coalesce(:paused::boolean, paused)
+ WHERE id = :search_id AND user_id = :user_id
+RETURNING id;
+
+-- name: delete
+-- Delete one of the person's saved searches; no row when it is not theirs.
+DELETE FROM saved_searches WHERE id = :search_id AND user_id = :user_id RETURNING id;
+
+-- name: matches
+-- For every unpaused saved search of :frequency (of an active account), the listed cars published in
+-- [its checked_until, :horizon) that pass its filters (car_matches_filters, as search.cars) and its words: one row
+-- per search with at least one match: the number of matches, the newest :per_mail of them as a json array, and the
+-- checked_until it was computed from; an empty list when nothing new matches.
+WITH due AS MATERIALIZED (
+    SELECT s.id, s.user_id, s.name, s.query, s.checked_until, f.*,
+           CASE WHEN s.words IS NOT NULL THEN websearch_to_tsquery('english', s.words) END AS words
+      FROM saved_searches s
+      JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL AND u.is_active
+      CROSS JOIN LATERAL jsonb_populate_record(NULL::search_filters, s.filters) AS f
+     WHERE s.frequency = :frequency AND NOT s.paused AND s.checked_until < :horizon
+), fresh AS MATERIALIZED (
+    SELECT c.*
+      FROM cars c
+     WHERE c.status = 'available' AND c.deleted_at IS NULL
+       AND c.published_at >= (SELECT min(d.checked_until) FROM due d) AND c.published_at < :horizon
+), hits AS (
+    SELECT d.id AS search_id, c.id, c.title, c.price, c.mileage_km, c.city, c.published_at,
+           row_number() OVER (PARTITION BY d.id ORDER BY c.published_at DESC, c.id DESC) AS position,
+           count(*) OVER (PARTITION BY d.id) AS total
+      FROM due d
+      JOIN fresh c ON c.published_at >= d.checked_until
+       AND (d.words IS NULL OR c.search @@ d.words)
+       AND car_matches_filters(c, ROW(d.make, d.model, d.year_min, d.year_max, d.price_min, d.price_max,
+               d.mileage_max, d.fuel, d.body, d.colour, d.transmission, d.condition, d.city, d.power_min,
+               d.power_max, d.registered_from, d.registered_to, d.tags, d.seats_any, d.owners_any, d.emission_any,
+               d.features, d.near_lat, d.near_lon, d.radius_km, d.lat_min, d.lat_max, d.lon_min,
+               d.lon_max)::search_filters)
+)
+SELECT d.id, d.user_id, d.name, d.query, d.checked_until, max(h.total) AS total,
+       jsonb_agg(jsonb_build_object('id', h.id, 'title', h.title, 'price', h.price, 'mileage_km', h.mileage_km,
+                                    'city', h.city) ORDER BY h.position) AS cars
+  FROM hits h
+  JOIN due d ON d.id = h.search_id
+ WHERE h.position <= :per_mail
+ GROUP BY d.id, d.user_id, d.name, d.query, d.checked_until
+ ORDER BY d.id;
+
+-- name: advance
+-- Mark saved searches of :frequency checked up to :horizon: those in :ids whose checked_until is still the one in
+-- :seen (a concurrent run got the others), setting last_alert_at when :alerted; the ids advanced.
+UPDATE saved_searches s
+   SET checked_until = :horizon, last_alert_at = CASE WHEN :alerted THEN now() ELSE s.last_alert_at END
+  FROM unnest(:ids::bigint[], :seen::timestamptz[]) AS v(id, seen)
+ WHERE s.id = v.id AND s.checked_until = v.seen AND NOT s.paused
+RETURNING s.id;
+
+-- name: advance_quiet
+-- Mark every unpaused saved search of :frequency checked up to :horizon except :alerted_ids (they were advanced
+-- with their alert); how many.
+UPDATE saved_searches
+   SET checked_until = :horizon
+ WHERE frequency = :frequency AND NOT paused AND checked_until < :horizon AND id <> ALL(:alerted_ids::bigint[]);
