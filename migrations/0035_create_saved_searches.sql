@@ -23,7 +23,8 @@ $$;
 COMMENT ON FUNCTION cars_stamp_published() IS
     'Stamps cars.published_at when a car goes live (inserted as available, or moved to available from a status '
     'that was not live); keeps it otherwise, so nothing else can change it.';
-CREATE TRIGGER cars_stamp_published BEFORE INSERT OR UPDATE ON cars
+-- Only writes that name the status or the stamp run it: view-count flushes and edits of other columns do not.
+CREATE TRIGGER cars_stamp_published BEFORE INSERT OR UPDATE OF status, published_at ON cars
     FOR EACH ROW EXECUTE FUNCTION cars_stamp_published();
 COMMENT ON TRIGGER cars_stamp_published ON cars IS 'Keeps cars.published_at (cars_stamp_published()).';
 

@@ -110,3 +110,69 @@ SELECT r.term, r.kind, mk.name AS make, md.name AS model, r.spelling, r.exact, r
   LEFT JOIN models md ON md.id = r.model_id
  WHERE r.exact OR r.rank <= 3
  ORDER BY r.term, r.kind, r.rank;
+
+-- name: alert_users
+-- Create (or find) :count benchmark accounts with confirmed addresses, named alerts-bench-N; their ids.
+WITH made AS (
+    INSERT INTO users (name, email, password_hash, role, email_verified_at)
+    SELECT 'Alert Bench ' || n, 'alerts-bench-' || n || '@bench.carsite.test', 'no-login', 'user', now()
+      FROM generate_series(1, :count) AS n
+    ON CONFLICT DO NOTHING
+    RETURNING id
+)
+SELECT id FROM made
+UNION
+SELECT id FROM users WHERE email LIKE 'alerts-bench-%@bench.carsite.test'
+ORDER BY id;
+
+-- name: alert_vocabulary
+-- The listed make/model pairs, cities, fuels and bodies with the most cars, for generating saved searches.
+SELECT (SELECT jsonb_agg(jsonb_build_array(make, model)) FROM (
+            SELECT make, model FROM listing_counts GROUP BY make, model ORDER BY sum(cars) DESC LIMIT 80) m) AS models,
+       (SELECT jsonb_agg(city) FROM (
+            SELECT city FROM cars WHERE status = 'available' AND city IS NOT NULL
+             GROUP BY city ORDER BY count(*) DESC LIMIT 40) c) AS cities;
+
+-- name: alert_reset
+-- Start an alert benchmark afresh: remove the benchmark accounts' saved searches, notifications and mail; how many
+-- saved searches were removed.
+WITH bench AS (SELECT id FROM users WHERE email LIKE 'alerts-bench-%@bench.carsite.test'),
+     gone_mail AS (DELETE FROM mail_outbox WHERE user_id IN (SELECT id FROM bench)),
+     gone_notes AS (DELETE FROM notifications WHERE user_id IN (SELECT id FROM bench)),
+     gone_jobs AS (DELETE FROM procrastinate_jobs WHERE task_name = 'carsite.mail.deliver' AND queue_name = 'alerts'),
+     gone AS (DELETE FROM saved_searches WHERE user_id IN (SELECT id FROM bench) RETURNING 1)
+SELECT count(*) FROM gone;
+
+-- name: alert_publish_day
+-- A day's new cars: :count random listed cars get a published_at within the last day (up to two minutes ago), and
+-- every benchmark saved search was last checked a day ago; how many cars were moved. Run after replica_role: the
+-- trigger that keeps published_at (cars_stamp_published) would refuse the backdating.
+WITH picked AS (
+    SELECT id FROM cars WHERE status = 'available' AND deleted_at IS NULL ORDER BY random() LIMIT :count
+), moved AS (
+    UPDATE cars c SET published_at = now() - interval '2 minutes' - random() * interval '23 hours'
+      FROM picked WHERE c.id = picked.id
+    RETURNING 1
+), checked AS (
+    UPDATE saved_searches SET checked_until = now() - interval '1 day'
+     WHERE user_id IN (SELECT id FROM users WHERE email LIKE 'alerts-bench-%@bench.carsite.test')
+)
+SELECT count(*) FROM moved;
+
+-- name: alert_outbox
+-- How many mails the benchmark accounts have queued.
+SELECT count(*) FROM mail_outbox WHERE user_id IN (SELECT id FROM users WHERE email LIKE 'alerts-bench-%@bench.carsite.test');
+
+-- name: replica_role
+-- Skip triggers for the rest of this transaction (a benchmark's setup writes; needs a superuser); no rows.
+SET LOCAL session_replication_role = replica;
+
+-- name: analyze_alerts
+-- Refresh the statistics of what an alert benchmark changed; no rows.
+ANALYZE cars, saved_searches;
+
+-- name: alert_clear_day
+-- Move the cars published within the last day (by the seed) a day back, so that only a benchmark's own day of new
+-- cars is new; how many moved. Run after replica_role, as alert_publish_day.
+UPDATE cars SET published_at = published_at - interval '2 days'
+ WHERE status = 'available' AND deleted_at IS NULL AND published_at > now() - interval '1 day';

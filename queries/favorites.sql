@@ -1,7 +1,7 @@
 -- name: add
 -- Save a car for a user (visible cars only); no row when it was saved already or the car cannot be seen.
-INSERT INTO favorites (user_id, car_id)
-SELECT :user_id, c.id FROM cars c
+INSERT INTO favorites (user_id, car_id, price_seen)
+SELECT :user_id, c.id, c.price FROM cars c
  WHERE c.id = :car_id AND c.deleted_at IS NULL AND listing_is_public(c.status)
 ON CONFLICT ON CONSTRAINT favorites_user_id_car_id_key DO NOTHING
 RETURNING id;
@@ -22,3 +22,35 @@ SELECT c.id, c.title, c.price, c.status, c.make, c.model, c.year, c.fuel, c.mile
   LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price AND c.status = 'available'
  WHERE f.user_id = :user_id AND c.deleted_at IS NULL
  ORDER BY f.created_at DESC, f.id DESC;
+
+-- name: price_drops
+-- Followers to tell of a price drop: saved cars for sale now cheaper than the lowest price the person heard of,
+-- at most :limit, locked (others skipped) until the notice is recorded; car and prices with each.
+SELECT f.id, f.user_id, f.car_id, f.price_seen, c.price, c.title
+  FROM favorites f
+  JOIN cars c ON c.id = f.car_id
+ WHERE c.status = 'available' AND c.deleted_at IS NULL AND c.price < f.price_seen
+ ORDER BY f.id
+ LIMIT :limit
+   FOR UPDATE OF f SKIP LOCKED;
+
+-- name: gone
+-- Followers to tell that a saved car is sold, withdrawn or deleted, who were not told yet, at most :limit, locked
+-- (others skipped) until the notice is recorded.
+SELECT f.id, f.user_id, f.car_id, c.title, CASE WHEN c.deleted_at IS NULL THEN c.status ELSE 'withdrawn' END AS status
+  FROM favorites f
+  JOIN cars c ON c.id = f.car_id
+ WHERE f.gone_told_at IS NULL AND (c.status IN ('sold', 'withdrawn') OR c.deleted_at IS NOT NULL)
+ ORDER BY f.id
+ LIMIT :limit
+   FOR UPDATE OF f SKIP LOCKED;
+
+-- name: heard_price
+-- Record the prices followers were told of (:ids and :prices in the same order).
+UPDATE favorites f SET price_seen = v.price
+  FROM unnest(:ids::bigint[], :prices::numeric[]) AS v(id, price)
+ WHERE f.id = v.id;
+
+-- name: told_gone
+-- Record that followers were told their saved cars are gone.
+UPDATE favorites SET gone_told_at = now() WHERE id = ANY(:ids::bigint[]);

@@ -140,7 +140,13 @@ def defer(
 
 
 # Every module that registers tasks; the worker imports them all.
-TASK_MODULES = ("carsite.mail", "carsite.cars.pricing", "carsite.jobs.maintenance", "carsite.searches")
+TASK_MODULES = (
+    "carsite.mail",
+    "carsite.cars.pricing",
+    "carsite.jobs.maintenance",
+    "carsite.searches",
+    "carsite.cars.follow",
+)
 
 
 def load_tasks() -> None:
