@@ -16,9 +16,7 @@ def queued(app, kind: str) -> list[tuple]:
 
 def test_a_mail_commits_with_its_write_and_is_sent_once(app):
     with app.app_context(), db.transaction():
-        outbox_id = mail.queue(
-            "bea@example.com", "Hello", "verify", kind="test.hello", name="Bea", url="x", hours=1
-        )
+        outbox_id = mail.queue("bea@example.com", "Hello", "verify", kind="test.hello", name="Bea", url="x", hours=1)
     ((status, job_id, to),) = queued(app, "test.hello")
     assert (status, to) == ("queued", "bea@example.com")
     (job,) = sql(app, "SELECT task_name, queue_name, args FROM procrastinate_jobs WHERE id = %s", job_id)

@@ -51,7 +51,7 @@ def test_sending_a_listing_back_mails_the_remark_and_links_to_the_edit_page(app,
     remark = "Add photos of the interior <please> & the service book."
     answer = post(moderator, f"/admin/moderation/{car_id}/reject", {"remark": remark}, page="/admin/moderation")
     assert answer.status_code == 303
-    ((kind, title, body, url),) = notifications(app, seller_id)
+    ((kind, _title, body, url),) = notifications(app, seller_id)
     assert (kind, body, url) == ("listing_review", remark, f"/sell/{car_id}")
     (message,) = mails(app)
     text = message.get_body(("plain",)).get_content()
@@ -92,7 +92,8 @@ def test_a_seller_who_turned_review_mail_off_gets_only_the_in_site_notification(
     seller_id = make_user(app, "sel@example.com", role="seller")
     sql(
         app,
-        "INSERT INTO notification_settings (user_id, kind, by_mail, in_site) VALUES (%s, 'listing_review', false, true)",
+        "INSERT INTO notification_settings (user_id, kind, by_mail, in_site)"
+        " VALUES (%s, 'listing_review', false, true)",
         seller_id,
     )
     car_id = make_car(app, seller_id, status="pending")
@@ -106,8 +107,7 @@ def test_decisions_on_changes_to_a_live_listing_tell_the_seller(app, moderator):
     car_id = make_car(app, seller_id, status="available", title="Fiat Panda")
     revision_id = sql(
         app,
-        "INSERT INTO listing_revisions (car_id, proposed) VALUES (%s, jsonb_build_object('price', 4500))"
-        " RETURNING id",
+        "INSERT INTO listing_revisions (car_id, proposed) VALUES (%s, jsonb_build_object('price', 4500)) RETURNING id",
         car_id,
     )[0][0]
     (version,) = sql(app, "SELECT version FROM listing_revisions WHERE id = %s", revision_id)[0]

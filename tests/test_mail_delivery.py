@@ -109,7 +109,9 @@ def test_user_provided_values_are_escaped_in_html_and_kept_as_typed_in_text(app)
 def test_a_text_only_mail_gets_its_paragraphs_escaped_in_the_layout(app):
     with app.app_context():
         html = app.jinja_env.get_template("mail/_layout.html").render(
-            subject="s", paragraphs=mail.paragraphs("Hi <b>you</b>\n\nsee https://carsite.test/x?a=1&b=2"), site_name="carsite"
+            subject="s",
+            paragraphs=mail.paragraphs("Hi <b>you</b>\n\nsee https://carsite.test/x?a=1&b=2"),
+            site_name="carsite",
         )
     assert "Hi &lt;b&gt;you&lt;/b&gt;" in html
     assert '<a href="https://carsite.test/x?a=1&amp;b=2">' in html

@@ -195,9 +195,7 @@ def decide(car_id: int, decision: str, remark: str | None, *, actor: Actor) -> d
     return row
 
 
-def tell_seller(
-    seller_id: int, car_id: int, title: str, decision: str, remark: str | None, *, revision: bool
-) -> None:
+def tell_seller(seller_id: int, car_id: int, title: str, decision: str, remark: str | None, *, revision: bool) -> None:
     """Keep the promise "we will let you know when it is live": a ``listing_review`` notification (and mail, per
     the seller's settings) linking to the live car page on approval, or carrying the moderator's remark and linking
     to the edit page when sent back. Called in the decision's transaction, so a decision that rolls back tells
