@@ -38,3 +38,32 @@ UPDATE mail_outbox
    SET attempts = attempts + 1, last_error = left(:error, 2000),
        status = CASE WHEN :final::boolean THEN 'failed' ELSE status END
  WHERE id = :outbox_id AND status = 'queued';
+
+-- name: admin_page
+-- The outbox for Admin → Mail, newest first: every message, or those to one address (exact, or every address
+-- starting with :address when :prefix; both through mail_outbox_to_address_idx on lower(to_address): the range
+-- finds them in the index, the left() check keeps only true prefixes whatever the collation), of one status and
+-- one kind, after the keyset (created_at, id) when given; an empty list when nothing matches.
+SELECT id, to_address, kind, subject, status, attempts, created_at, sent_at, last_error IS NOT NULL AS has_error
+  FROM mail_outbox
+ WHERE (:address::text IS NULL
+        OR (NOT :prefix::boolean AND lower(to_address) = :address)
+        OR (:prefix::boolean AND lower(to_address) >= :address AND lower(to_address) < :address || chr(1114111)
+            AND left(lower(to_address), length(:address)) = :address))
+   AND (:status::text IS NULL OR status = :status)
+   AND (:kind::text IS NULL OR kind = :kind)
+   AND (:after_id::bigint IS NULL OR (created_at, id) < (:after_created_at::timestamptz, :after_id))
+ ORDER BY created_at DESC, id DESC
+ LIMIT :limit;
+
+-- name: admin_message
+-- One outbox message with everything an admin needs to answer "did they get it?" (its job's state while the job is
+-- kept: finished jobs are pruned); no row for an unknown id.
+SELECT o.id, o.user_id, u.name AS user_name, o.to_address, o.kind, o.subject, o.text_body, o.html_body IS NOT NULL
+       AS has_html, o.headers, o.sensitive, o.status, o.job_id, o.attempts, o.last_error, o.message_id,
+       o.created_at, o.sent_at, j.status::text AS job_status, j.scheduled_at AS job_scheduled_at,
+       j.attempts AS job_attempts, j.queue_name AS job_queue
+  FROM mail_outbox o
+  LEFT JOIN users u ON u.id = o.user_id
+  LEFT JOIN procrastinate_jobs j ON j.id = o.job_id
+ WHERE o.id = :outbox_id;

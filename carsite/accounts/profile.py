@@ -7,7 +7,7 @@ from typing import Any
 from .. import db, images
 from ..domain import audit
 from ..domain.actor import Actor
-from . import passwords
+from . import passwords, recovery
 from .errors import WrongPassword
 
 AVATAR_SIZE = 256
@@ -36,7 +36,8 @@ def set_avatar(data: bytes | None, *, actor: Actor) -> None:
 def change_password(current: str, new: str, *, actor: Actor) -> int:
     """Change the password after checking the current one (WrongPassword when wrong); every other session ends.
     Returns how many sessions ended."""
-    if not passwords.check_password(account(actor)["password_hash"], current):
+    me = account(actor)
+    if not passwords.check_password(me["password_hash"], current):
         audit.record("password.change_failed", actor=actor, subject_id=actor.user_id)
         raise WrongPassword("The current password is not correct.", field="current")
     with db.transaction():
@@ -44,6 +45,7 @@ def change_password(current: str, new: str, *, actor: Actor) -> int:
         ended = db.execute("sessions.revoke_other_sessions", user_id=actor.user_id, keep_session_id=actor.session_id)
         db.execute("tokens.spend_user_tokens", user_id=actor.user_id, purpose="reset_password")
         audit.record("password.change", actor=actor, subject_id=actor.user_id, other_sessions_ended=ended)
+        recovery.tell_password_changed(actor.user_id, me["name"], me["email"], how="changed")
     return ended
 
 

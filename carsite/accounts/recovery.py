@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from flask import current_app
 
@@ -80,4 +81,23 @@ def reset_password(token: str, new_password: str, *, actor: Actor) -> int:
         db.execute("users.mark_email_verified", user_id=user_id)  # the link proved the address
         db.execute("sessions.revoke_user_sessions", user_id=user_id)
         audit.record("password.reset", actor=replace(actor, user_id=user_id), subject_id=user_id)
+        account = db.one("users.user_by_id", user_id=user_id)
+        tell_password_changed(user_id, account["name"], account["email"], how="reset with an emailed link")
     return user_id
+
+
+def tell_password_changed(user_id: int, name: str, email: str, *, how: str) -> None:
+    """Queue "your password was changed" (call it in the change's transaction): when and how, and where to reset it
+    if it was not the owner; no secret, so the body is kept. Transactional: sent whatever the settings say."""
+    mail.queue(
+        email,
+        f"Your {current_app.config['SITE_NAME']} password was changed",
+        "password_changed",
+        kind="account.password_changed",
+        user_id=user_id,
+        channel=mail.ACCOUNT,
+        name=name,
+        how=how,
+        when=datetime.now(UTC).strftime("%d %B %Y at %H:%M"),
+        reset_url=mail.link("auth.forgot"),
+    )

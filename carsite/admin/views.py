@@ -18,6 +18,7 @@ from ..selling import workflow
 from ..web.access import role_required
 from ..web.forms import confirmation_page, confirmed
 from ..web.inputs import parse_id
+from . import outbox
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE = 50
@@ -113,6 +114,32 @@ def audit_log() -> str:
     rows = db.all("audit.page", action=action, subject_id=None, before_id=before_id, limit=AUDIT_PAGE + 1)
     older = rows[AUDIT_PAGE - 1]["id"] if len(rows) > AUDIT_PAGE else None
     return render_template("admin/audit.html", events=rows[:AUDIT_PAGE], action=action or "", older=older)
+
+
+@bp.get("/mail")
+@role_required("admin")
+def mail() -> str:
+    """The outbox newest first, by recipient address (exact or prefix), status and kind."""
+    address = request.args.get("to", "").strip() or None
+    status = request.args.get("status") or None
+    kind = request.args.get("kind", "").strip() or None
+    rows, next_cursor = outbox.page(address, status, kind, request.args.get("cursor"), actor=Actor.from_request())
+    return render_template(
+        "admin/mail.html",
+        messages=rows,
+        to=address or "",
+        status=status,
+        kind=kind or "",
+        statuses=outbox.STATUSES,
+        next_cursor=next_cursor,
+    )
+
+
+@bp.get("/mail/<int:outbox_id>")
+@role_required("admin")
+def mail_message(outbox_id: int) -> str:
+    """One message: headers, subject, when queued and sent, attempts, last error, job and the text body."""
+    return render_template("admin/mail_message.html", m=outbox.message(outbox_id, actor=Actor.from_request()))
 
 
 @bp.get("/moderation")

@@ -21,6 +21,8 @@ from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.vocabulary import PUBLIC_STATUSES
+from ..notifications import notify
+from ..web.filters import slugify
 from . import listings, revisions
 
 
@@ -143,6 +145,7 @@ def decide_revision(
             fields=fields,
             remark=remark,
         )
+        tell_seller(car["seller_id"], row["car_id"], car["title"], decision, remark, revision=True)
     if decision == "approve" and RATED & set(row["proposed"]):  # after the commit, so the refresh sees it
         pricing.refresh_models((before["make"], before["model"]), (car["make"], car["model"]))
     return car
@@ -168,26 +171,60 @@ def discard_revision(car_id: int, *, actor: Actor) -> int:
 def decide(car_id: int, decision: str, remark: str | None, *, actor: Actor) -> dict[str, Any]:
     """Approve a pending listing, or reject it with a remark the seller sees; NotFound when it is not pending."""
     remark = _decision(decision, remark, actor=actor)
-    try:
-        row = db.optional(
-            "selling.decide",
-            car_id=car_id,
-            status=DECISIONS[decision],
-            remark=remark if decision == "reject" else None,
-        )
-    except CheckViolation as exc:
-        if exc.constraint != "cars_model_in_catalogue":
-            raise
-        raise Conflict(
-            "Its model is not in the catalogue yet: map it to a model, or add the model, under "
-            "“Models to map”, then approve the listing."
-        ) from None
-    if row is None:
-        raise NotFound("This listing is not waiting for review.")
-    audit.record(f"listing.{decision}", actor=actor, subject_id=row["seller_id"], car_id=car_id, remark=remark)
+    with db.transaction():  # the decision, its audit row and the seller's notification commit together
+        try:
+            row = db.optional(
+                "selling.decide",
+                car_id=car_id,
+                status=DECISIONS[decision],
+                remark=remark if decision == "reject" else None,
+            )
+        except CheckViolation as exc:
+            if exc.constraint != "cars_model_in_catalogue":
+                raise
+            raise Conflict(
+                "Its model is not in the catalogue yet: map it to a model, or add the model, under "
+                "“Models to map”, then approve the listing."
+            ) from None
+        if row is None:
+            raise NotFound("This listing is not waiting for review.")
+        audit.record(f"listing.{decision}", actor=actor, subject_id=row["seller_id"], car_id=car_id, remark=remark)
+        tell_seller(row["seller_id"], car_id, row["title"], decision, remark, revision=False)
     if decision == "approve":  # a car joins the listed ones: rate it, and its model's cars against it
         pricing.refresh_models((row["make"], row["model"]))
     return row
+
+
+def tell_seller(seller_id: int, car_id: int, title: str, decision: str, remark: str | None, *, revision: bool) -> None:
+    """Keep the promise "we will let you know when it is live": a ``listing_review`` notification (and mail, per
+    the seller's settings) linking to the live car page on approval, or carrying the moderator's remark and linking
+    to the edit page when sent back. Called in the decision's transaction, so a decision that rolls back tells
+    nobody."""
+    what = "changes to " if revision else ""
+    if decision == "approve":
+        notify(
+            seller_id,
+            "listing_review",
+            title=f"Your {what}“{title}” {'are' if revision else 'is'} live"[:300],
+            url=f"/cars/{car_id}/{slugify(title)}",
+            mail_template="listing_approved",
+            mail_subject=f"Your listing “{title}” is live"[:200],
+            car_title=title,
+            revision=revision,
+        )
+    else:
+        notify(
+            seller_id,
+            "listing_review",
+            title=f"Your {what}“{title}” {'were' if revision else 'was'} sent back"[:300],
+            body=(remark or "")[:4000],
+            url=f"/sell/{car_id}",
+            mail_template="listing_rejected",
+            mail_subject=f"Your listing “{title}” needs changes"[:200],
+            car_title=title,
+            remark=remark or "",
+            revision=revision,
+        )
 
 
 def set_featured(car_id: int, featured: bool, *, actor: Actor) -> None:
