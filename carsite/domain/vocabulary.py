@@ -6,6 +6,8 @@ Each tuple below is the allow-list a CHECK constraint in ``schema/schema.sql`` a
 
 from __future__ import annotations
 
+import re
+
 FUELS = ("petrol", "diesel", "hybrid", "plug_in_hybrid", "electric", "lpg", "cng", "hydrogen", "other")
 TRANSMISSIONS = ("manual", "automatic", "semi_automatic")
 BODIES = ("sedan", "hatchback", "estate", "suv", "coupe", "convertible", "van", "pickup", "minivan", "other")
@@ -119,3 +121,8 @@ def horsepower(kw: int | None) -> int | None:
 def status_label(status: str, *, for_seller: bool = False) -> str:
     """A listing status in words: as the public reads it, or as its seller does."""
     return (SELLER_STATUS_LABELS if for_seller else STATUS_LABELS).get(status, label(status))
+
+
+def slugify(text: str) -> str:
+    """The readable part of a car URL: 'VW Golf 1.4 TSI' -> 'vw-golf-1-4-tsi'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]

@@ -20,9 +20,8 @@ from ..db.errors import CheckViolation
 from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
-from ..domain.vocabulary import PUBLIC_STATUSES
+from ..domain.vocabulary import PUBLIC_STATUSES, slugify
 from ..notifications import notify
-from ..web.filters import slugify
 from . import listings, revisions
 
 

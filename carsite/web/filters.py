@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
@@ -10,7 +9,12 @@ from functools import partial
 from flask import Flask, current_app
 
 from ..domain import numbers
-from ..domain.vocabulary import horsepower, label, status_label
+from ..domain.vocabulary import (
+    horsepower,
+    label,
+    slugify,
+    status_label,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -38,11 +42,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["listing_actions"] = workflow.actions_for
     app.jinja_env.globals["is_public_status"] = workflow.is_public
     app.jinja_env.globals["model_years"] = makes.years
-
-
-def slugify(text: str) -> str:
-    """The readable part of a car URL: 'VW Golf 1.4 TSI' -> 'vw-golf-1-4-tsi'."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
 
 def _locale() -> str:
