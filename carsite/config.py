@@ -78,6 +78,9 @@ DEFAULTS: dict[str, Any] = {
     # Finished jobs (and their recorded failures) are pruned after these many days.
     "JOB_KEEP_SUCCEEDED_DAYS": 7,
     "JOB_KEEP_FAILED_DAYS": 30,
+    # Saved-search alerts look at cars that went live up to this long ago, so a car approved in a transaction still
+    # open when a run starts is found by the next run.
+    "ALERT_SETTLE_SECONDS": 60,
     # Uploads live outside the web root and are served by carsite with safe headers.
     "UPLOAD_DIR": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

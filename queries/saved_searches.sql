@@ -35,7 +35,7 @@ DELETE FROM saved_searches WHERE id = :search_id AND user_id = :user_id RETURNIN
 -- per search with at least one match: the number of matches, the newest :per_mail of them as a json array, and the
 -- checked_until it was computed from; an empty list when nothing new matches.
 WITH due AS MATERIALIZED (
-    SELECT s.id, s.user_id, s.name, s.query, s.checked_until, f.make, f AS filters,
+    SELECT s.id, s.user_id, s.name, s.query, s.checked_until, f.*,
            CASE WHEN s.words IS NOT NULL THEN websearch_to_tsquery('english', s.words) END AS words
       FROM saved_searches s
       JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL AND u.is_active
@@ -51,11 +51,19 @@ WITH due AS MATERIALIZED (
     -- make test is car_matches_filters' own, so this changes no result, only how many pairs are tried.
     SELECT d.id AS search_id, c.id AS car_id FROM due d JOIN fresh c ON c.make = d.make
      WHERE d.make IS NOT NULL AND c.published_at >= d.checked_until
-       AND (d.words IS NULL OR c.search @@ d.words) AND car_matches_filters(c, d.filters)
+       AND (d.words IS NULL OR c.search @@ d.words) AND car_matches_filters(c, ROW(d.make, d.model, d.year_min, d.year_max, d.price_min, d.price_max,
+               d.mileage_max, d.fuel, d.body, d.colour, d.transmission, d.condition, d.city, d.power_min,
+               d.power_max, d.registered_from, d.registered_to, d.tags, d.seats_any, d.owners_any, d.emission_any,
+               d.features, d.near_lat, d.near_lon, d.radius_km, d.lat_min, d.lat_max, d.lon_min,
+               d.lon_max)::search_filters)
     UNION ALL
     SELECT d.id, c.id FROM due d JOIN fresh c ON c.published_at >= d.checked_until
      WHERE d.make IS NULL
-       AND (d.words IS NULL OR c.search @@ d.words) AND car_matches_filters(c, d.filters)
+       AND (d.words IS NULL OR c.search @@ d.words) AND car_matches_filters(c, ROW(d.make, d.model, d.year_min, d.year_max, d.price_min, d.price_max,
+               d.mileage_max, d.fuel, d.body, d.colour, d.transmission, d.condition, d.city, d.power_min,
+               d.power_max, d.registered_from, d.registered_to, d.tags, d.seats_any, d.owners_any, d.emission_any,
+               d.features, d.near_lat, d.near_lon, d.radius_km, d.lat_min, d.lat_max, d.lon_min,
+               d.lon_max)::search_filters)
 ), hits AS (
     SELECT p.search_id, c.id, c.title, c.price, c.mileage_km, c.city, c.published_at,
            row_number() OVER (PARTITION BY p.search_id ORDER BY c.published_at DESC, c.id DESC) AS position,
