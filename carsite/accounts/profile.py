@@ -45,7 +45,7 @@ def change_password(current: str, new: str, *, actor: Actor) -> int:
         ended = db.execute("sessions.revoke_other_sessions", user_id=actor.user_id, keep_session_id=actor.session_id)
         db.execute("tokens.spend_user_tokens", user_id=actor.user_id, purpose="reset_password")
         audit.record("password.change", actor=actor, subject_id=actor.user_id, other_sessions_ended=ended)
-        recovery.tell_password_changed(actor.user_id, me["name"], me["email"], how="changed")
+        recovery.tell_password_changed(me["id"], me["name"], me["email"], how="changed")
     return ended
 
 
