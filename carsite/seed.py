@@ -204,13 +204,100 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
             if role == "seller":
                 seller_ids.append(user_id)
         if db.scalar("cars.count_by_seller", seller_id=seller_ids[0]):
+            demo_notifications(echo)
             return 0
         cars = demo_cars(seller_ids, DEMO_CARS, random.Random(2026), catalogue_models(), dealer_ids={seller_ids[1]})
         ids = db.all("cars.insert_many", **cars)
         demo_photos.attach([row["id"] for row in ids])
+        demo_notifications(echo)
     pricing.refresh_all()
     echo(f"added {len(ids)} demo cars and rated their prices")
     return len(ids)
+
+
+def demo_notifications(echo: Callable[[str], None] = lambda message: None) -> int:
+    """Give the demo buyer and sellers a few notifications, some unread, so the bell is in use from the first visit;
+    an account that has notifications already gets none (a rerun adds nothing). Returns how many were added."""
+    ids = {
+        email: row["id"] for _, email, _ in DEMO_ACCOUNTS if (row := db.optional("users.user_by_email", email=email))
+    }
+    any_cars = db.all("seed.demo_notification_cars", seller_id=None, limit=3)
+    plans: dict[str, list[tuple[str, str, str, str | None, int, bool]]] = {}
+    if len(any_cars) == 3:
+        first, second, third = any_cars
+        plans["buyer@demo.carsite.test"] = [
+            (
+                "saved_search",
+                "2 new cars match “Diesel estates under €20,000”",
+                "Found since yesterday’s alert.",
+                "/cars?body=estate&fuel=diesel&price_max=20000",
+                95,
+                False,
+            ),
+            (
+                "price_drop",
+                f"{first['title']} is now cheaper",
+                "A car you saved dropped in price.",
+                f"/cars/{first['id']}",
+                60 * 26,
+                False,
+            ),
+            (
+                "car_unavailable",
+                f"{second['title']} is sold",
+                "A car you saved is no longer for sale.",
+                f"/cars/{second['id']}",
+                60 * 72,
+                True,
+            ),
+            (
+                "price_drop",
+                f"{third['title']} is now cheaper",
+                "A car you saved dropped in price.",
+                f"/cars/{third['id']}",
+                60 * 24 * 6,
+                True,
+            ),
+        ]
+    for email, owner in (("seller@demo.carsite.test", "Sam"), ("dealer@demo.carsite.test", "Dana")):
+        own = db.all("seed.demo_notification_cars", seller_id=ids.get(email), limit=2) if email in ids else []
+        if len(own) == 2:
+            plans[email] = [
+                (
+                    "listing_review",
+                    f"Your {own[0]['title']} is live",
+                    f"Approved by our moderators, {owner}: buyers can find it now.",
+                    f"/cars/{own[0]['id']}",
+                    240,
+                    False,
+                ),
+                (
+                    "listing_expiry",
+                    f"Your {own[1]['title']} expires in 7 days",
+                    "Renew it to keep it listed.",
+                    "/sell",
+                    60 * 30,
+                    True,
+                ),
+            ]
+    added = 0
+    for email, rows in plans.items():
+        if email not in ids:
+            continue
+        kinds, titles, bodies, urls, minutes, read = (list(column) for column in zip(*rows, strict=True))
+        added += db.execute(
+            "seed.add_notifications",
+            user_id=ids[email],
+            kinds=kinds,
+            titles=titles,
+            bodies=bodies,
+            urls=urls,
+            minutes_ago=minutes,
+            is_read=read,
+        )
+    if added:
+        echo(f"added {added} demo notifications")
+    return added
 
 
 def catalogue_models() -> dict[tuple[str, str], dict]:

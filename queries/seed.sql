@@ -38,3 +38,21 @@ UPDATE cars c
    SET cover_photo = (SELECT p.file FROM car_photos p WHERE p.car_id = c.id AND NOT p.awaiting_review
                        ORDER BY p.position LIMIT 1)
  WHERE c.id = ANY(:ids::bigint[]);
+
+-- name: demo_notification_cars
+-- A few listed cars (of one seller when seller_id is given), oldest first, for the demo accounts' notifications to
+-- point at; an empty list when there are none.
+SELECT id, title FROM cars
+ WHERE (:seller_id::bigint IS NULL OR seller_id = :seller_id) AND status = 'available' AND deleted_at IS NULL
+ ORDER BY id
+ LIMIT :limit;
+
+-- name: add_notifications
+-- Give an account its demo notifications from parallel arrays (kind, title, body, url, minutes ago, read), unless
+-- it has notifications already (so loading the demo again adds nothing); returns the number inserted.
+INSERT INTO notifications (user_id, kind, title, body, url, created_at, read_at)
+SELECT :user_id, n.kind, n.title, n.body, n.url, now() - make_interval(mins => n.minutes_ago),
+       CASE WHEN n.is_read THEN now() - make_interval(mins => n.minutes_ago / 2) END
+  FROM unnest(:kinds::text[], :titles::text[], :bodies::text[], :urls::text[], :minutes_ago::integer[],
+              :is_read::boolean[]) AS n (kind, title, body, url, minutes_ago, is_read)
+ WHERE NOT EXISTS (SELECT FROM notifications x WHERE x.user_id = :user_id);

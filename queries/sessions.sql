@@ -6,12 +6,16 @@ RETURNING id;
 
 -- name: user_for_session
 -- The logged-in account behind a session token: only a live session (not revoked, not expired) of an active,
--- undeleted account; no row otherwise, which logs the visitor out. compare_ids: the cars in the account's
--- comparison (the header shows their number on every page, so they come with the account, not in a query of their own).
+-- undeleted account; no row otherwise, which logs the visitor out. The header shows these on every page, so they
+-- come with the account, not in queries of their own: compare_ids, the cars in the account's comparison;
+-- unread_<what> columns, counts of unread things (the bell), counted to at most 10 (the badge says "9+") over the
+-- partial index notifications_unread_idx, so a person with thousands unread costs what one with ten does.
 SELECT u.id, u.name, u.email, u.role, u.email_verified_at, u.avatar,
        s.id AS session_id, s.last_seen_at,
        ARRAY(SELECT cc.car_id FROM compared_cars cc WHERE cc.user_id = u.id ORDER BY cc.added_at, cc.slot)
-         AS compare_ids
+         AS compare_ids,
+       (SELECT count(*) FROM (SELECT FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL LIMIT 10) n)::int
+         AS unread_notifications
   FROM user_sessions s
   JOIN users u ON u.id = s.user_id
  WHERE s.token_hash = :token_hash

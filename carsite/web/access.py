@@ -37,6 +37,11 @@ class User(flask_login.UserMixin):
         self.email_verified = row["email_verified_at"] is not None
         self.session_id = row["session_id"]
         self.compare_ids: list[int] = list(row["compare_ids"] or [])
+        # The header's counts (unread notifications, later messages): every unread_<what> column of the session's
+        # query, already capped there (at 10: the badge says "9+"), so a new count needs no new query.
+        self.unread: dict[str, int] = {
+            key.removeprefix("unread_"): value for key, value in row.items() if key.startswith("unread_")
+        }
         self._token = token
 
     def get_id(self) -> str:
