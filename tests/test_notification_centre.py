@@ -12,9 +12,8 @@ from .helpers import csrf, login, make_user, sql
 
 
 def add(app, user_id, title, url="/cars"):
-    with app.app_context():
-        with db.transaction():
-            notify(user_id, "price_drop", title=title, url=url)
+    with app.app_context(), db.transaction():
+        notify(user_id, "price_drop", title=title, url=url)
 
 
 def bell(page: str) -> str | None:
@@ -55,9 +54,8 @@ def test_the_bell_costs_no_query_of_its_own(app):
     make_user(app)
     client = app.test_client()
     login(client)
-    with app.app_context():
-        with db.Database.record() as names:
-            assert client.get("/account").status_code == 200
+    with app.app_context(), db.Database.record() as names:
+        assert client.get("/account").status_code == 200
     assert not any(name.startswith("notifications.") for name in names)
 
 
