@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 from . import db, demo_photos
 from .cars import pricing
 from .domain import places
+from .domain.actor import Actor
 from .domain.vocabulary import FEATURES
 
 # (make, model, body, price new in EUR), as the catalogue spells them (migration 0024); each demo car gets a year
@@ -224,7 +225,6 @@ def demo_notifications(echo: Callable[[str], None] = lambda message: None) -> in
     any_cars = db.all("seed.demo_notification_cars", seller_id=None, limit=3)
     plans: dict[str, list[tuple[str, str, str, str | None, int, bool]]] = {}
     if len(any_cars) == 3:
-        first, second, third = any_cars
         plans["buyer@demo.carsite.test"] = [
             (
                 "saved_search",
@@ -233,30 +233,6 @@ def demo_notifications(echo: Callable[[str], None] = lambda message: None) -> in
                 "/cars?body=estate&fuel=diesel&price_max=20000",
                 95,
                 False,
-            ),
-            (
-                "price_drop",
-                f"{first['title']} is now cheaper",
-                "A car you saved dropped in price.",
-                f"/cars/{first['id']}",
-                60 * 26,
-                False,
-            ),
-            (
-                "car_unavailable",
-                f"{second['title']} is sold",
-                "A car you saved is no longer for sale.",
-                f"/cars/{second['id']}",
-                60 * 72,
-                True,
-            ),
-            (
-                "price_drop",
-                f"{third['title']} is now cheaper",
-                "A car you saved dropped in price.",
-                f"/cars/{third['id']}",
-                60 * 24 * 6,
-                True,
             ),
         ]
     for email, owner in (("seller@demo.carsite.test", "Sam"), ("dealer@demo.carsite.test", "Dana")):
@@ -271,15 +247,22 @@ def demo_notifications(echo: Callable[[str], None] = lambda message: None) -> in
                     240,
                     False,
                 ),
-                (
-                    "listing_expiry",
-                    f"Your {own[1]['title']} expires in 7 days",
-                    "Renew it to keep it listed.",
-                    "/sell",
-                    60 * 30,
-                    True,
-                ),
             ]
+    buyer = ids.get("buyer@demo.carsite.test")
+    if buyer is not None and len(any_cars) == 3 and not db.all("saved_searches.of_user", user_id=buyer):
+        # What the buyer's notification speaks of is real: the saved search.
+        from werkzeug.datastructures import MultiDict
+
+        from .cars.search import interpret, parse
+        from .searches import save as save_search
+
+        actor = Actor(user_id=buyer, role="user", email_verified=True)
+        save_search(
+            interpret(parse(MultiDict({"body": "estate", "fuel": "diesel", "price_max": "20000"}))),
+            "Diesel estates under €20,000",
+            "daily",
+            actor=actor,
+        )
     added = 0
     for email, rows in plans.items():
         if email not in ids:

@@ -1522,8 +1522,22 @@ CREATE TABLE public.favorites (
     id bigint NOT NULL,
     user_id bigint NOT NULL,
     car_id bigint NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    price_seen numeric(12,2),
+    gone_told_at timestamp with time zone
 );
+
+--
+-- Name: COLUMN favorites.price_seen; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.favorites.price_seen IS 'The lowest price of the car this person was shown or told of (price drops).';
+
+--
+-- Name: COLUMN favorites.gone_told_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.favorites.gone_told_at IS 'When this person was told the saved car is sold or no longer listed.';
 
 --
 -- Name: favorites_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -2626,6 +2640,12 @@ CREATE INDEX compared_cars_car_id_idx ON public.compared_cars USING btree (car_i
 CREATE INDEX favorites_car_id_idx ON public.favorites USING btree (car_id);
 
 --
+-- Name: favorites_car_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX favorites_car_idx ON public.favorites USING btree (car_id);
+
+--
 -- Name: idx_procrastinate_jobs_worker_not_null; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3092,7 +3112,7 @@ COMMENT ON TRIGGER cars_set_updated_at ON public.cars IS 'Keeps cars.updated_at 
 -- Name: cars cars_stamp_published; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER cars_stamp_published BEFORE INSERT OR UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.cars_stamp_published();
+CREATE TRIGGER cars_stamp_published BEFORE INSERT OR UPDATE OF status, published_at ON public.cars FOR EACH ROW EXECUTE FUNCTION public.cars_stamp_published();
 
 --
 -- Name: TRIGGER cars_stamp_published ON cars; Type: COMMENT; Schema: public; Owner: -
