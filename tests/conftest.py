@@ -306,3 +306,17 @@ def seller(app):
 def admin(app):
     """A client logged in as an admin, admin@example.com."""
     return logged_in_client(app, "admin")
+
+
+@pytest.fixture(scope="module")
+def restartable_server():
+    """An embedded PostgreSQL of the module's own, migrated, that tests may stop and start (their own server, so
+    the suite's shared one never restarts under other tests)."""
+    # Not under pytest's basetemp: as root, the server runs as another user, and pytest keeps that tree at 0700.
+    folder = Path(tempfile.mkdtemp(prefix="carsite-restartable-"))
+    server = EmbeddedServer(folder / "data", settings=FAST_UNSAFE_SETTINGS).start()
+    server.ensure_database("carsite")
+    Runner(server.url("carsite"), ROOT / "migrations").migrate()
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)

@@ -4,22 +4,14 @@ carries on across a PostgreSQL restart."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-
-import pytest
 
 from carsite import create_app, db, jobs, mail
-from carsite.db.embedded import FAST_UNSAFE_SETTINGS, EmbeddedServer
-from carsite.db.migrate import Runner
 from carsite.jobs import maintenance, worker
 
-from .conftest import ROOT
 from .helpers import mails, run_jobs, sql
 
 
@@ -170,24 +162,13 @@ def test_finished_jobs_and_their_failures_are_pruned(app):
     assert sql(app, "SELECT DISTINCT job_id FROM job_failures") == [(new,)]
 
 
-@pytest.fixture(scope="module")
-def restartable():
-    folder = Path(tempfile.mkdtemp(prefix="carsite-worker-pg-"))
-    server = EmbeddedServer(folder / "data", settings=FAST_UNSAFE_SETTINGS).start()
-    server.ensure_database("carsite")
-    Runner(server.url("carsite"), ROOT / "migrations").migrate()
-    yield server
-    server.stop()
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def test_the_worker_carries_on_after_postgresql_restarts(restartable, tmp_path):
+def test_the_worker_carries_on_after_postgresql_restarts(restartable_server, tmp_path):
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
             "BASE_URL": "http://localhost",
-            "DATABASE_URL": restartable.url("carsite"),
+            "DATABASE_URL": restartable_server.url("carsite"),
             "MAIL_DIR": str(tmp_path / "mail"),
             "DB_POOL_MIN": 1,
             "DB_POOL_MAX": 2,
@@ -212,7 +193,7 @@ def test_the_worker_carries_on_after_postgresql_restarts(restartable, tmp_path):
         with running_worker(app):
             first = queue_one("Before")
             wait_for(lambda: outbox_status(app, first) == "sent")
-            restartable.restart()
+            restartable_server.restart()
             second = queue_one("After")
             wait_for(lambda: outbox_status(app, second) == "sent", seconds=30, step=0.2)
     finally:

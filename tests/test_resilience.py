@@ -6,32 +6,18 @@ These tests need a server they may restart, so they run their own embedded Postg
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
 from carsite import create_app
-from carsite.db.embedded import FAST_UNSAFE_SETTINGS, EmbeddedServer
-from carsite.db.migrate import Runner
-
-from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def server():
-    # Not under pytest's basetemp: as root, the server runs as another user, and pytest keeps that tree at 0700.
-    folder = Path(tempfile.mkdtemp(prefix="carsite-restartable-"))
-    server = EmbeddedServer(folder / "data", settings=FAST_UNSAFE_SETTINGS).start()
-    server.ensure_database("carsite")
-    Runner(server.url("carsite"), ROOT / "migrations").migrate()
-    yield server
-    server.stop()
-    shutil.rmtree(folder, ignore_errors=True)
+def server(restartable_server):
+    return restartable_server
 
 
 @pytest.fixture
