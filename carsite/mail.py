@@ -19,6 +19,7 @@ import re
 import secrets
 import smtplib
 import time
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -48,6 +49,20 @@ class MailError(RuntimeError):
     """The message could not be handed to the mail server."""
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A message rendered for the outbox, not yet queued (see render and queue_many)."""
+
+    to: str
+    subject: str
+    kind: str
+    user_id: int | None
+    text_body: str
+    html_body: str
+    headers: dict[str, str]
+    sensitive: bool
+
+
 def queue(
     to: str,
     subject: str,
@@ -67,6 +82,39 @@ def queue(
     it carries a footer link and the one-click ``List-Unsubscribe`` headers (RFC 8058) that stop this kind of mail.
     ``sensitive``: the body holds a one-time secret and is blanked once sent.
     """
+    message = render(
+        to, subject, template, kind=kind, user_id=user_id, unsubscribe=unsubscribe, sensitive=sensitive, **context
+    )
+    queue_name, priority = channel
+    return int(
+        db.scalar(
+            "mail.enqueue",
+            queue_name=queue_name,
+            priority=priority,
+            user_id=message.user_id,
+            to_address=message.to,
+            kind=message.kind,
+            subject=message.subject,
+            text_body=message.text_body,
+            html_body=message.html_body,
+            headers=json.dumps(message.headers),
+            sensitive=message.sensitive,
+        )
+    )
+
+
+def render(
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    kind: str,
+    user_id: int | None = None,
+    unsubscribe: bool = False,
+    sensitive: bool = False,
+    **context: Any,
+) -> Rendered:
+    """A message of ``mail/<template>`` (its .txt, and its .html or the text as HTML paragraphs), as queue takes it."""
     headers: dict[str, str] = {}
     if unsubscribe:
         if user_id is None:
@@ -87,22 +135,31 @@ def queue(
         html_body = render_template(f"mail/{template}.html", **context)
     except TemplateNotFound:
         html_body = render_template("mail/_layout.html", paragraphs=paragraphs(text_body), **context)
+    return Rendered(to, subject, kind, user_id, text_body, html_body, headers, sensitive)
+
+
+def queue_many(messages: list[Rendered], *, channel: tuple[str, int] = TRANSACTIONAL) -> list[int]:
+    """Queue rendered messages in one statement of the caller's transaction (one outbox row and one job each); the
+    outbox ids, in order."""
+    if not messages:
+        return []
     queue_name, priority = channel
-    return int(
-        db.scalar(
-            "mail.enqueue",
+    return [
+        int(row["id"])
+        for row in db.all(
+            "mail.enqueue_many",
             queue_name=queue_name,
             priority=priority,
-            user_id=user_id,
-            to_address=to,
-            kind=kind,
-            subject=subject,
-            text_body=text_body,
-            html_body=html_body,
-            headers=json.dumps(headers),
-            sensitive=sensitive,
+            user_ids=[m.user_id for m in messages],
+            to_addresses=[m.to for m in messages],
+            kinds=[m.kind for m in messages],
+            subjects=[m.subject for m in messages],
+            text_bodies=[m.text_body for m in messages],
+            html_bodies=[m.html_body for m in messages],
+            headers=[json.dumps(m.headers) for m in messages],
+            sensitive=[m.sensitive for m in messages],
         )
-    )
+    ]
 
 
 _LINK = re.compile(r"(https?://[^\s<>\"']+)")

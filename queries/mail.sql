@@ -16,6 +16,28 @@ SELECT job.id, job.job_id, :user_id, :to_address, :kind, :subject, :text_body, :
   FROM job
 RETURNING id;
 
+-- name: enqueue_many
+-- mail.enqueue for many messages at once (arrays in step, one element per message): their outbox rows and jobs in
+-- one statement; the outbox ids, in the order given. procrastinate_defer_jobs_v1 returns the job ids in the order of
+-- the jobs it was given (procrastinate's own defer_jobs relies on that), so job n is message n's.
+WITH message AS MATERIALIZED (
+    SELECT nextval(pg_get_serial_sequence('mail_outbox', 'id')) AS id, m.*
+      FROM unnest(:user_ids::bigint[], :to_addresses::text[], :kinds::text[], :subjects::text[], :text_bodies::text[],
+                  :html_bodies::text[], :headers::jsonb[], :sensitive::boolean[])
+           WITH ORDINALITY AS m (user_id, to_address, kind, subject, text_body, html_body, headers, sensitive, n)
+), job AS (
+    SELECT procrastinate_defer_jobs_v1(array_agg(ROW(
+               :queue_name, 'carsite.mail.deliver', :priority, NULL, NULL, jsonb_build_object('outbox_id', id), NULL
+           )::procrastinate_job_to_defer_v1 ORDER BY n)) AS ids
+      FROM message
+)
+INSERT INTO mail_outbox (id, job_id, user_id, to_address, kind, subject, text_body, html_body, headers, sensitive)
+SELECT m.id, job.ids[m.n], m.user_id, m.to_address, m.kind, m.subject, m.text_body, m.html_body, m.headers,
+       m.sensitive
+  FROM message m CROSS JOIN job
+ ORDER BY m.n
+RETURNING id;
+
 -- name: claim
 -- Lock an outbox message for sending: no row when it is already sent, failed for good or suppressed (a retried or
 -- duplicated job then sends nothing). The lock is held until the send is recorded, so two jobs never send at once.

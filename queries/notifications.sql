@@ -1,19 +1,18 @@
--- name: recipient
--- Who a notification of a kind goes to and how: the account's address and name, whether mail may go to it (an
--- active account with a confirmed address), and the person's channels for the kind, or the defaults given.
+-- name: recipients
+-- notifications.recipient for several people at once (their ids in :user_ids): one row per account that exists.
 SELECT u.id, u.email, u.name,
        u.is_active AND u.email_verified_at IS NOT NULL AS mail_allowed,
        coalesce(s.by_mail, :default_mail::boolean) AS by_mail,
        coalesce(s.in_site, :default_site::boolean) AS in_site
   FROM users u
   LEFT JOIN notification_settings s ON s.user_id = u.id AND s.kind = :kind
- WHERE u.id = :user_id;
+ WHERE u.id = ANY(:user_ids::bigint[]);
 
--- name: insert
--- A new in-site notification for a person; returns its id.
+-- name: insert_many
+-- New in-site notifications of one kind, one per element of the arrays (in step: user_ids, titles, bodies, urls).
 INSERT INTO notifications (user_id, kind, title, body, url)
-VALUES (:user_id, :kind, :title, :body, :url)
-RETURNING id;
+SELECT n.user_id, :kind, n.title, n.body, n.url
+  FROM unnest(:user_ids::bigint[], :titles::text[], :bodies::text[], :urls::text[]) AS n (user_id, title, body, url);
 
 -- name: settings
 -- A person's stored channel choices, by kind (kinds without a row use their defaults).

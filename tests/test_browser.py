@@ -11,6 +11,8 @@ import threading
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect, sync_playwright
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from carsite import seed
@@ -37,6 +39,23 @@ def serve_in_thread(wsgi_app):
     return server, thread
 
 
+def stop_serving(server, thread) -> None:
+    """Stop a server from serve_in_thread at once: the requests in hand finish (their responses and files closed),
+    then its loop closes every socket it watches (the listening one and the browser's kept-alive connections) from
+    its own thread, so it ends instead of waiting for those connections to time out."""
+    server.task_dispatcher.shutdown(timeout=5)
+
+    def close_everything() -> None:
+        for channel in list(server._map.values()):
+            if isinstance(channel, HTTPChannel):
+                channel.handle_close()  # closes what it still had to send (a photo's file) with the socket
+        wasyncore.close_all(server._map)
+
+    server.trigger.pull_trigger(close_everything)
+    thread.join(5)
+    assert not thread.is_alive(), "the test server did not stop"
+
+
 @pytest.fixture
 def live(make_app):
     app = make_app(BASE_URL="http://127.0.0.1:0")
@@ -44,8 +63,7 @@ def live(make_app):
     base = f"http://127.0.0.1:{server.effective_port}"
     app.config["BASE_URL"] = base
     yield app, base
-    server.close()
-    thread.join(5)
+    stop_serving(server, thread)
 
 
 @pytest.fixture(scope="module")

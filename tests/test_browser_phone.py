@@ -15,7 +15,7 @@ from carsite.domain.actor import Actor
 from carsite.selling import photos
 
 from .helpers import PASSWORD, make_car, make_user, sql
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, serve_in_thread
+from .test_browser import CHROMIUM, CHROMIUM_ARGS, serve_in_thread, stop_serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
@@ -43,8 +43,7 @@ def site(make_app):
     base = f"http://127.0.0.1:{server.effective_port}"
     app.config["BASE_URL"] = base
     yield app, base, car_id
-    server.close()
-    thread.join(5)
+    stop_serving(server, thread)
 
 
 @pytest.fixture(scope="module")

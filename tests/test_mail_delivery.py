@@ -186,3 +186,37 @@ def test_an_unreachable_server_counts_as_an_attempt(app):
     row = outbox(app, outbox_id)
     assert row["status"] == "queued" and row["attempts"] == 1 and row["last_error"]
     assert timedelta(seconds=job(app, row["job_id"])[2]) > timedelta(seconds=20)
+
+
+def test_mails_queued_together_each_have_their_own_job_and_roll_back_together(app):
+    def rendered(n: int) -> mail.Rendered:
+        return mail.render(
+            f"p{n}@example.com",
+            f"Message {n}",
+            "listing_approved",
+            kind="test.batch",
+            **ACCOUNT_MAILS["listing_approved"],
+        )
+
+    with app.app_context(), db.transaction():
+        ids = mail.queue_many([rendered(n) for n in range(5)], channel=mail.BULK)
+    assert len(ids) == len(set(ids)) == 5
+    rows = sql(
+        app,
+        "SELECT o.id, o.to_address, o.subject, j.queue_name, (j.args->>'outbox_id')::bigint FROM mail_outbox o"
+        " JOIN procrastinate_jobs j ON j.id = o.job_id WHERE o.id = ANY(%s) ORDER BY o.id",
+        ids,
+    )
+    # In the order given, each row with the job that sends that very row, on the queue asked for.
+    assert [r[0] for r in rows] == ids
+    assert [(r[1], r[2]) for r in rows] == [(f"p{n}@example.com", f"Message {n}") for n in range(5)]
+    assert all(r[3] == "alerts" and r[4] == r[0] for r in rows)
+
+    with pytest.raises(RuntimeError), app.app_context(), db.transaction():
+        mail.queue_many([rendered(9)])
+        raise RuntimeError("the change that caused the mail fails")
+    assert sql(app, "SELECT count(*) FROM mail_outbox WHERE to_address = 'p9@example.com'") == [(0,)]
+    assert sql(app, "SELECT count(*) FROM procrastinate_jobs")[0][0] == 5
+
+    delivered = mails(app)
+    assert sorted(m["To"] for m in delivered) == [f"p{n}@example.com" for n in range(5)]

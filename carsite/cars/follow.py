@@ -14,7 +14,7 @@ from flask import current_app
 
 from .. import db, jobs
 from ..domain import numbers
-from ..notifications import notify
+from ..notifications import Notice, notify_many
 
 BATCH = 200
 
@@ -28,8 +28,7 @@ def tell_followers() -> dict[str, int]:
     while True:
         with db.transaction():
             rows = db.all("favorites.price_drops", limit=BATCH)
-            for row in rows:
-                _price_drop(row)
+            notify_many("price_drop", [_price_drop(row) for row in rows])
             if rows:
                 db.execute("favorites.heard_price", ids=[r["id"] for r in rows], prices=[r["price"] for r in rows])
         told["price_drop"] += len(rows)
@@ -38,8 +37,7 @@ def tell_followers() -> dict[str, int]:
     while True:
         with db.transaction():
             rows = db.all("favorites.gone", limit=BATCH)
-            for row in rows:
-                _gone(row)
+            notify_many("car_unavailable", [_gone(row) for row in rows])
             if rows:
                 db.execute("favorites.told_gone", ids=[r["id"] for r in rows])
         told["car_unavailable"] += len(rows)
@@ -48,31 +46,26 @@ def tell_followers() -> dict[str, int]:
     return told
 
 
-def _price_drop(row: dict[str, Any]) -> None:
+def _price_drop(row: dict[str, Any]) -> Notice:
     locale = current_app.config["LOCALE"]
     old, new = numbers.money(row["price_seen"], locale), numbers.money(row["price"], locale)
-    notify(
+    return Notice(
         row["user_id"],
-        "price_drop",
-        title=f"Price drop: {row['title']} now {new}",
+        f"Price drop: {row['title']} now {new}",
         body=f"It was {old} when you last heard; it is now {new}.",
         url=f"/cars/{row['car_id']}",
         mail_template="price_drop",
-        old_price=old,
-        new_price=new,
-        car_title=row["title"],
+        context={"old_price": old, "new_price": new, "car_title": row["title"]},
     )
 
 
-def _gone(row: dict[str, Any]) -> None:
+def _gone(row: dict[str, Any]) -> Notice:
     what = "sold" if row["status"] == "sold" else "no longer listed"
-    notify(
+    return Notice(
         row["user_id"],
-        "car_unavailable",
-        title=f"{row['title']} is {what}",
+        f"{row['title']} is {what}",
         body="A car you saved is no longer for sale. Its page stays for your reference.",
         url=f"/cars/{row['car_id']}",
         mail_template="car_unavailable",
-        car_title=row["title"],
-        what=what,
+        context={"car_title": row["title"], "what": what},
     )

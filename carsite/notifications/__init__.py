@@ -11,7 +11,7 @@ page lists it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
@@ -42,6 +42,19 @@ KINDS: dict[str, Kind] = {
 UNSUBSCRIBE_SALT = "carsite.unsubscribe"
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notification for one person (see notify)."""
+
+    user_id: int
+    title: str
+    url: str | None = None
+    body: str = ""
+    mail_template: str | None = None
+    mail_subject: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
 def notify(
     user_id: int,
     kind: str,
@@ -57,32 +70,62 @@ def notify(
     """Tell a person about something, in the site and/or by mail per their settings; call it in the transaction of
     the change. ``url`` is a site path (``/cars/5``). The mail (``mail/<mail_template>``) gets ``name``, ``title``,
     ``body``, ``url`` (absolute) and ``context``. Returns which channels were used."""
+    notice = Notice(user_id, title, url, body, mail_template, mail_subject, context)
+    used = notify_many(kind, [notice], channel=channel)
+    return {"in_site": used["in_site"] == 1, "by_mail": used["by_mail"] == 1}
+
+
+def notify_many(kind: str, notices: list[Notice], *, channel: tuple[str, int] = mail.NOTIFICATION) -> dict[str, int]:
+    """``notify`` for many notices of one kind in three statements, whatever their number: the recipients' channels,
+    the in-site notifications, the mails (each rendered here, queued together). Call it in the transaction of the
+    change; how many notices went in the site and by mail."""
     found = KINDS[kind]
-    who = db.optional(
-        "notifications.recipient", user_id=user_id, kind=kind, default_mail=found.by_mail, default_site=found.in_site
-    )
-    used = {"in_site": False, "by_mail": False}
-    if who is None:
+    used = {"in_site": 0, "by_mail": 0}
+    if not notices:
         return used
-    if who["in_site"]:
-        db.scalar("notifications.insert", user_id=user_id, kind=kind, title=title, body=body, url=url)
-        used["in_site"] = True
-    if who["by_mail"] and who["mail_allowed"] and mail_template:
-        mail.queue(
-            who["email"],
-            mail_subject or title,
-            mail_template,
+    who = {
+        row["id"]: row
+        for row in db.all(
+            "notifications.recipients",
+            user_ids=list({n.user_id for n in notices}),
             kind=kind,
-            user_id=user_id,
-            unsubscribe=True,
-            channel=channel,
-            name=who["name"],
-            title=title,
-            body=body,
-            url=absolute(url) if url else None,
-            **context,
+            default_mail=found.by_mail,
+            default_site=found.in_site,
         )
-        used["by_mail"] = True
+    }
+    in_site = [n for n in notices if n.user_id in who and who[n.user_id]["in_site"]]
+    if in_site:
+        db.execute(
+            "notifications.insert_many",
+            user_ids=[n.user_id for n in in_site],
+            kind=kind,
+            titles=[n.title for n in in_site],
+            bodies=[n.body for n in in_site],
+            urls=[n.url for n in in_site],
+        )
+        used["in_site"] = len(in_site)
+    by_mail = []
+    for n in notices:
+        person = who.get(n.user_id)
+        if person is None or not (person["by_mail"] and person["mail_allowed"] and n.mail_template):
+            continue
+        by_mail.append(
+            mail.render(
+                person["email"],
+                n.mail_subject or n.title,
+                n.mail_template,
+                kind=kind,
+                user_id=n.user_id,
+                unsubscribe=True,
+                name=person["name"],
+                title=n.title,
+                body=n.body,
+                url=absolute(n.url) if n.url else None,
+                **n.context,
+            )
+        )
+    mail.queue_many(by_mail, channel=channel)
+    used["by_mail"] = len(by_mail)
     return used
 
 

@@ -21,6 +21,7 @@ from ..cars.search import Search
 from ..db.errors import CheckViolation, UniqueViolation
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, Invalid, NotFound
+from ..notifications import Notice, notify_many
 
 FREQUENCIES = ("instant", "daily", "weekly")
 NAME_MAX = 80
@@ -149,8 +150,8 @@ CHUNK = 200
 
 def run_alerts(frequency: str, *, now: datetime | None = None) -> dict[str, int]:
     """One alert run for a frequency: every match in one query, then a notification (mail on the alerts queue) per
-    search with new cars, each marked checked in the transaction of its notification. Figures of the run."""
-    from ..notifications import notify
+    search with new cars, in chunks: each chunk's searches are marked checked in the transaction of their
+    notifications (a handful of statements per chunk, whatever its size). Figures of the run."""
 
     settle = timedelta(seconds=float(current_app.config.get("ALERT_SETTLE_SECONDS", SETTLE.total_seconds())))
     horizon = (now or datetime.now(UTC)) - settle
@@ -169,30 +170,28 @@ def run_alerts(frequency: str, *, now: datetime | None = None) -> dict[str, int]
                     alerted=True,
                 )
             }
-            for row in chunk:
-                if row["id"] in advanced:
-                    _notify(notify, row)
-                    alerted += 1
+            notices = [_notice(row) for row in chunk if row["id"] in advanced]
+            notify_many("saved_search", notices, channel=mail.BULK)
+            alerted += len(notices)
     quiet = db.execute(
         "saved_searches.advance_quiet", frequency=frequency, horizon=horizon, alerted_ids=[r["id"] for r in rows]
     )
     return {"searches_alerted": alerted, "matches": sum(int(r["total"]) for r in rows), "checked_quiet": quiet}
 
 
-def _notify(notify: Any, row: dict[str, Any]) -> None:
+def _notice(row: dict[str, Any]) -> Notice:
     total = int(row["total"])
     url = f"/cars?{row['query']}" if row["query"] else "/cars"
-    title = f"{total} new car{'s' if total != 1 else ''} for “{row['name']}”"
-    notify(
+    return Notice(
         row["user_id"],
-        "saved_search",
-        title=title,
+        f"{total} new car{'s' if total != 1 else ''} for “{row['name']}”",
         url=url,
         mail_template="saved_search_alert",
-        channel=mail.BULK,
-        cars=[{**c, "url": mail.link("cars.show", car_id=c["id"])} for c in row["cars"]],
-        total=total,
-        search_name=row["name"],
+        context={
+            "cars": [{**c, "url": mail.link("cars.show", car_id=c["id"])} for c in row["cars"]],
+            "total": total,
+            "search_name": row["name"],
+        },
     )
 
 
