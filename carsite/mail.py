@@ -34,7 +34,8 @@ from . import db, jobs
 log = logging.getLogger("carsite.mail")
 
 # Sending is retried with exponential backoff: 30 s, 1, 2, 4 … minutes, at most an hour apart, 10 tries in all
-# (about 4.5 hours), then the outbox row says "failed" with the last error.
+# (about 4.5 hours), then the outbox row says "failed" with the last error. A message the mail server refuses for
+# good (a 5xx reply to its sender, recipient or content) is failed at once: trying again cannot change the answer.
 RETRY = jobs.Backoff(attempts=10, base=30.0, cap=3600.0)
 
 # Queue and priority by what the mail is for: sign-up, password and login mail have a queue (and a worker) of their
@@ -46,7 +47,11 @@ BULK = ("alerts", 0)
 
 
 class MailError(RuntimeError):
-    """The message could not be handed to the mail server."""
+    """The message could not be handed to the mail server; ``permanent`` when the server refused it for good."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -188,12 +193,15 @@ def deliver(outbox_id: int) -> None:
             message_id = transmit(row)
         except MailError as exc:
             failure = exc
-            final = row["attempts"] + 1 >= RETRY.attempts
+            final = exc.permanent or row["attempts"] + 1 >= RETRY.attempts
             db.execute("mail.record_attempt", outbox_id=outbox_id, error=str(exc), final=final)
         else:
             db.execute("mail.mark_sent", outbox_id=outbox_id, message_id=message_id)
     if failure is not None:
-        raise failure  # after the attempt is recorded: procrastinate retries with RETRY's backoff
+        # after the attempt is recorded: procrastinate retries with RETRY's backoff, or not at all when permanent
+        if failure.permanent:
+            raise jobs.Permanent(str(failure)) from failure
+        raise failure
 
 
 def compose(row: dict[str, Any]) -> EmailMessage:
@@ -228,8 +236,9 @@ def transmit(row: dict[str, Any]) -> str:
                     smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
-            log.warning("mail to %s (%s) failed: %s", to, row["subject"], exc)
-            raise MailError(str(exc)) from exc
+            failure = smtp_failure(exc)
+            log.warning("mail to %s (%s) failed: %s", to, row["subject"], failure)
+            raise failure from exc
         return str(message["Message-ID"])
     folder = Path(config["MAIL_DIR"] or Path(current_app.instance_path) / "mail")
     folder.mkdir(parents=True, exist_ok=True)
@@ -237,6 +246,28 @@ def transmit(row: dict[str, Any]) -> str:
     path.write_bytes(bytes(message))
     log.info("mail to %s (%s) written to %s", to, row["subject"], path.name)
     return str(message["Message-ID"])
+
+
+def smtp_failure(exc: OSError | smtplib.SMTPException) -> MailError:
+    """What went wrong, in the server's words, and whether it is for good: a 5xx reply to the sender (MAIL), every
+    recipient (RCPT) or the message (DATA) is permanent; 4xx replies, dropped or refused connections, timeouts and
+    the session's own troubles (HELO, STARTTLS, login: the site's settings, not this message) are tried again."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = {to: (int(code), _text(text)) for to, (code, text) in exc.recipients.items()}
+        said = "; ".join(f"{to}: {code} {text}" for to, (code, text) in replies.items())
+        permanent = bool(replies) and all(code >= 500 for code, _ in replies.values())
+        return MailError(f"the mail server refused the recipient: {said}", permanent=permanent)
+    if isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+        code, text = int(exc.smtp_code), _text(exc.smtp_error)
+        what = "the sender" if isinstance(exc, smtplib.SMTPSenderRefused) else "the message"
+        return MailError(f"the mail server refused {what}: {code} {text}", permanent=500 <= code < 600)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return MailError(f"the mail server answered {exc.smtp_code} {_text(exc.smtp_error)}")
+    return MailError(f"{type(exc).__name__}: {exc}")
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
 def link(endpoint: str, **values: Any) -> str:

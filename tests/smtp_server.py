@@ -1,6 +1,12 @@
 """A tiny threaded SMTP server for tests: enough of RFC 5321 for smtplib (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP,
-QUIT), recording every message it accepts, and refusing the first ``refuse`` messages at the end of DATA with
-``refuse_code`` (451: try again later; 550: refused for good) so retries can be tested against a real socket.
+QUIT), recording every message it accepts, and refusing the first ``refuse`` messages with ``refuse_code`` (451:
+try again later; 550: refused for good) so retries can be tested against a real socket. ``refuse_at`` says where:
+at the end of DATA (smtplib.SMTPDataError, the default), at RCPT (SMTPRecipientsRefused) or at MAIL
+(SMTPSenderRefused).
+
+``stall=n``: the first n messages stall once their data is in, before the server answers, until ``release()``: the
+client is mid-delivery (``wait_stalled()`` says when). A stalled message whose client went away meanwhile (a worker
+killed) is not accepted: it is counted in ``dropped``, never in ``messages``.
 
     with SMTPServer(refuse=2) as server:
         app.config.update(MAIL_SERVER=server.host, MAIL_PORT=server.port, MAIL_STARTTLS=False)
@@ -12,8 +18,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import socket
 import socketserver
 import threading
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -33,9 +41,26 @@ class Received:
 class _State:
     refuse: int = 0
     refuse_code: int = 451
+    refuse_at: str = "data"
+    stall: int = 0
     messages: list[Received] = field(default_factory=list)
+    dropped: list[Received] = field(default_factory=list)
     refused: int = 0
+    stalled: int = 0  # messages that stalled so far
+    held: int = 0  # stalled messages not yet accepted or dropped
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stalling: threading.Event = field(default_factory=threading.Event)  # a message is held, waiting for release
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def refusal(self, stage: str) -> str | None:
+        """The refusal reply for this message at ``stage`` (counting it), or None when it is not refused."""
+        with self.lock:
+            if stage != self.refuse_at or self.refused >= self.refuse:
+                return None
+            self.refused += 1
+            code = self.refuse_code
+            text = "try again later" if code < 500 else "refused"
+            return f"{code} {'4.3.0' if code < 500 else '5.7.1'} {text} ({self.refused})"
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -62,11 +87,19 @@ class _Handler(socketserver.StreamRequestHandler):
             elif verb == "HELO":
                 self.reply("250 test-smtp")
             elif verb == "MAIL":
+                refusal = state.refusal("mail")
+                if refusal:
+                    self.reply(refusal)
+                    continue
                 sender, recipients = _address(line), []
                 self.reply("250 OK")
             elif verb == "RCPT":
                 if sender is None:
                     self.reply("503 MAIL first")
+                    continue
+                refusal = state.refusal("rcpt")
+                if refusal:
+                    self.reply(refusal)
                     continue
                 recipients.append(_address(line))
                 self.reply("250 OK")
@@ -76,16 +109,33 @@ class _Handler(socketserver.StreamRequestHandler):
                     continue
                 self.reply("354 End data with <CR><LF>.<CR><LF>")
                 data = self._read_data()
-                with state.lock:
-                    if state.refused < state.refuse:
-                        state.refused += 1
-                        code = state.refuse_code
-                        text = "try again later" if code < 500 else "refused"
-                        self.reply(f"{code} {'4.3.0' if code < 500 else '5.7.1'} {text} ({state.refused})")
-                    else:
-                        state.messages.append(Received(sender or "", recipients, data))
-                        self.reply(f"250 OK queued as {len(state.messages)}")
+                received = Received(sender or "", recipients, data)
                 sender, recipients = None, []
+                with state.lock:
+                    stall = state.stalled < state.stall
+                    if stall:
+                        state.stalled += 1
+                        state.held += 1
+                if stall:
+                    state.stalling.set()
+                    state.released.wait()
+                try:
+                    if stall and not self._client_connected():
+                        with state.lock:
+                            state.dropped.append(received)
+                        return
+                    refusal = state.refusal("data")
+                    if refusal:
+                        self.reply(refusal)
+                    else:
+                        with state.lock:
+                            state.messages.append(received)
+                            count = len(state.messages)
+                        self.reply(f"250 OK queued as {count}")
+                finally:
+                    if stall:
+                        with state.lock:
+                            state.held -= 1
             elif verb == "RSET":
                 sender, recipients = None, []
                 self.reply("250 OK")
@@ -96,6 +146,19 @@ class _Handler(socketserver.StreamRequestHandler):
                 return
             else:
                 self.reply("502 Command not implemented")
+
+    def _client_connected(self) -> bool:
+        """Whether the client is still there: a closed connection reads as end of file (or a reset)."""
+        sock = self.connection
+        sock.setblocking(False)
+        try:
+            return sock.recv(1, socket.MSG_PEEK) != b""
+        except BlockingIOError:
+            return True  # nothing to read yet: connected
+        except OSError:
+            return False
+        finally:
+            sock.setblocking(True)
 
     def _read_data(self) -> bytes:
         lines: list[bytes] = []
@@ -121,9 +184,11 @@ class _Server(socketserver.ThreadingTCPServer):
 class SMTPServer:
     """The server on 127.0.0.1 and a free port, served by a thread while the ``with`` block runs."""
 
-    def __init__(self, *, refuse: int = 0, refuse_code: int = 451) -> None:
+    def __init__(self, *, refuse: int = 0, refuse_code: int = 451, refuse_at: str = "data", stall: int = 0) -> None:
+        if refuse_at not in ("mail", "rcpt", "data"):
+            raise ValueError(f"refuse_at is mail, rcpt or data, not {refuse_at!r}")
         self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.state = _State(refuse=refuse, refuse_code=refuse_code)
+        self._server.state = _State(refuse=refuse, refuse_code=refuse_code, refuse_at=refuse_at, stall=stall)
         self.host, self.port = self._server.server_address[:2]
         self._thread = threading.Thread(target=self._server.serve_forever, name="test-smtp", daemon=True)
 
@@ -133,14 +198,37 @@ class SMTPServer:
             return list(self._server.state.messages)
 
     @property
+    def dropped(self) -> list[Received]:
+        """Stalled messages whose client went away before the server answered: never accepted."""
+        with self._server.state.lock:
+            return list(self._server.state.dropped)
+
+    @property
     def refused(self) -> int:
         return self._server.state.refused
+
+    def wait_stalled(self, timeout: float) -> bool:
+        """Wait until a message stalls (its client waits for the answer to DATA); whether one did in time."""
+        return self._server.state.stalling.wait(timeout)
+
+    def release(self, timeout: float = 10.0) -> None:
+        """Let stalled messages go on (and those still to come pass without stalling); wait until every message
+        that stalled is accepted or, its client gone, dropped."""
+        state = self._server.state
+        with state.lock:
+            state.stall = state.stalled  # no more stalls
+        state.released.set()
+        deadline = time.monotonic() + timeout
+        while state.held:
+            assert time.monotonic() < deadline, "a stalled message was neither accepted nor dropped"
+            time.sleep(0.01)
 
     def __enter__(self) -> SMTPServer:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._server.state.released.set()  # no handler thread stays stalled
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)

@@ -1,8 +1,11 @@
-"""In a real browser: save a search, a matching car is approved, the alert mail links back to the car."""
+"""In a real browser: save a search, a matching car is approved, the alert mail links back to the car; the header
+bell shows the unread alert, listed on /notifications, whose click leads to the search and from there to the car."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+import re
+
+from playwright.sync_api import Page, expect
 
 from carsite import searches
 from carsite.domain.actor import Actor
@@ -47,3 +50,24 @@ def test_saved_search_alert_links_back_to_the_approved_car(live, page: Page):  #
     body = alert[0].get_body(("plain",)).get_content()
     assert f"{base}/cars/{car}" in body and "/cars?make=Fiat" in body
     assert sql(app, "SELECT url FROM notifications WHERE kind = 'saved_search'") == [("/cars?make=Fiat",)]
+    # the bell in the header: one unread notification, its count on the icon
+    page.goto(base + "/cars")
+    bell = page.locator("header .counter-link")
+    expect(bell).to_have_attribute("aria-label", "Notifications, 1 unread")
+    expect(bell.locator(".counter")).to_have_text("1")
+    bell.click()
+    expect(page).to_have_url(base + "/notifications")
+    notes = page.locator("ol.notes > li")
+    expect(notes).to_have_count(1)
+    expect(notes.first).to_have_class(re.compile(r"\bunread\b"))
+    expect(notes.first).to_contain_text("1 new car for")
+    expect(notes.first).to_contain_text("Saved search alerts")
+    notes.first.get_by_role("button", name=re.compile("new car")).click()
+    # opening it reads it and leads to the saved search, where the new car is; its card opens the car
+    expect(page).to_have_url(base + "/cars?make=Fiat")
+    expect(page.locator("header .counter-link")).to_have_attribute("aria-label", "Notifications")
+    expect(page.locator("header .counter-link .counter")).to_have_count(0)
+    page.locator(".card-link", has_text="Fiat Panda 4x4").click()
+    expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/cars/{car}(/|$)"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Fiat Panda 4x4")
+    assert sql(app, "SELECT read_at IS NOT NULL FROM notifications WHERE kind = 'saved_search'") == [(True,)]

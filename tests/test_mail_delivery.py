@@ -152,7 +152,7 @@ def test_a_temporary_refusal_is_retried_with_backoff_and_the_mail_arrives_exactl
 
 
 def test_after_the_last_attempt_the_message_is_failed_with_the_error(app):
-    with SMTPServer(refuse=100, refuse_code=550) as server:
+    with SMTPServer(refuse=100, refuse_code=451) as server:
         smtp_app(app, server)
         outbox_id = queue(app, "listing_approved", **ACCOUNT_MAILS["listing_approved"])
         job_id = outbox(app, outbox_id)["job_id"]
@@ -166,7 +166,7 @@ def test_after_the_last_attempt_the_message_is_failed_with_the_error(app):
                 waits.append(round(job(app, job_id)[2]))
                 due_now(app, job_id)
         assert row["status"] == "failed" and row["sent_at"] is None
-        assert "550" in row["last_error"] and "refused" in row["last_error"]
+        assert "451" in row["last_error"] and "try again later" in row["last_error"]
         assert job(app, job_id)[:2] == ("failed", mail.RETRY.attempts)
         # exponential, capped at an hour: 30 s, 1, 2, 4, 8, 16, 32 min, then 60 min
         expected = [mail.RETRY.wait(n) for n in range(mail.RETRY.attempts - 1)]
@@ -186,6 +186,49 @@ def test_an_unreachable_server_counts_as_an_attempt(app):
     row = outbox(app, outbox_id)
     assert row["status"] == "queued" and row["attempts"] == 1 and row["last_error"]
     assert timedelta(seconds=job(app, row["job_id"])[2]) > timedelta(seconds=20)
+
+
+REFUSED_AT = {
+    "mail": "the mail server refused the sender: {code} ",
+    "rcpt": "the mail server refused the recipient: bea@example.com: {code} ",
+    "data": "the mail server refused the message: {code} ",
+}
+
+
+@pytest.mark.parametrize("stage", sorted(REFUSED_AT))
+def test_a_permanent_refusal_fails_the_message_at_once_with_the_servers_answer(app, stage):
+    with SMTPServer(refuse=100, refuse_code=550, refuse_at=stage) as server:
+        smtp_app(app, server)
+        outbox_id = queue(app, "verify", name="Bea", url="https://carsite.test/c/1", hours=1)
+        job_id = outbox(app, outbox_id)["job_id"]
+        run_jobs(app)
+        row = outbox(app, outbox_id)
+        assert (row["status"], row["attempts"], row["sent_at"]) == ("failed", 1, None)
+        assert row["last_error"] == REFUSED_AT[stage].format(code=550) + "5.7.1 refused (1)"
+        assert job(app, job_id)[:2] == ("failed", 1)  # no retry planned: the answer would be the same
+        assert sql(app, "SELECT attempt, error FROM job_failures WHERE job_id = %s", job_id) == [
+            (1, f"Permanent: {row['last_error']}")
+        ]
+        due_now(app, job_id)
+        run_jobs(app)
+        assert server.refused == 1 and server.messages == []
+
+
+@pytest.mark.parametrize("stage", sorted(REFUSED_AT))
+def test_a_temporary_refusal_at_any_stage_is_retried_with_backoff(app, stage):
+    with SMTPServer(refuse=1, refuse_code=451, refuse_at=stage) as server:
+        smtp_app(app, server)
+        outbox_id = queue(app, "verify", name="Bea", url="https://carsite.test/c/1", hours=1)
+        job_id = outbox(app, outbox_id)["job_id"]
+        run_jobs(app)
+        row = outbox(app, outbox_id)
+        assert (row["status"], row["attempts"]) == ("queued", 1)
+        assert row["last_error"] == REFUSED_AT[stage].format(code=451) + "4.3.0 try again later (1)"
+        status, attempts, wait = job(app, job_id)
+        assert (status, attempts) == ("todo", 1) and mail.RETRY.wait(0) - 5 <= wait <= mail.RETRY.wait(0) + 1
+        due_now(app, job_id)
+        run_jobs(app)
+        assert outbox(app, outbox_id)["status"] == "sent" and len(server.messages) == 1
 
 
 def test_mails_queued_together_each_have_their_own_job_and_roll_back_together(app):

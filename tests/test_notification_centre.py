@@ -66,12 +66,12 @@ def test_settings_are_saved_and_every_sender_respects_them(app):
     page = client.get("/account/notifications").get_data(as_text=True)
     assert "Price drops" in page and "Saved search alerts" in page
     form = {"csrf_token": csrf(client, "/account/notifications")}
-    for field in re.findall(r'name="([a-z_]+:(?:mail|site))"[^>]*checked', page):
+    for field in re.findall(r'name="([a-z_]+-(?:mail|site))"[^>]*checked', page):
         form[field] = "on"
-    form.pop("price_drop:mail", None)
-    form.pop("price_drop:site", None)
+    del form["price_drop-mail"], form["price_drop-site"]
     assert client.post("/account/notifications", data=form).status_code == 303
     assert sql(app, "SELECT by_mail, in_site FROM notification_settings WHERE kind = 'price_drop'") == [(False, False)]
+    assert sql(app, "SELECT by_mail, in_site FROM notification_settings WHERE kind = 'saved_search'") == [(True, True)]
     add(app, ann, "Not wanted")
     assert sql(app, "SELECT count(*) FROM notifications")[0][0] == 0
 

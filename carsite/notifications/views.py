@@ -76,14 +76,15 @@ def unsubscribe(token: str) -> Response | tuple[str, int]:
     """The landing page of an unsubscribe link: the person's notification settings, no login needed, with the
     link's kind highlighted. GET changes nothing (link scanners open it). POST stops the link's kind of mail (the
     page's one button, or a mail client's one-click request, answered in plain text); a POST of the whole table
-    (``settings``) saves it. 400 for a damaged or expired link, with the way to log in."""
+    (``settings``) saves it. 400 for a damaged or expired link, with the way to log in; 404, changing nothing, for
+    the link of an account deleted since (no mail goes to it any more)."""
     try:
         user_id, kind = read_unsubscribe_token(token)
         person = preferences.person(user_id)
-    except (BadToken, NotFound) as exc:
-        message = str(exc) if isinstance(exc, BadToken) else exc.message
-        status = 400 if isinstance(exc, BadToken) else 404
-        return render_template("notifications/unsubscribe.html", error=message), status
+    except BadToken as exc:
+        return render_template("notifications/unsubscribe.html", error=str(exc), gone=False), 400
+    except NotFound as exc:
+        return render_template("notifications/unsubscribe.html", error=exc.message, gone=True), 404
     done = None
     if request.method == "POST":
         actor = Actor.from_request()
