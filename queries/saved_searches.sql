@@ -36,7 +36,11 @@ DELETE FROM saved_searches WHERE id = :search_id AND user_id = :user_id RETURNIN
 -- checked_until it was computed from; an empty list when nothing new matches.
 WITH due AS MATERIALIZED (
     SELECT s.id, s.user_id, s.name, s.query, s.checked_until, f.*,
-           CASE WHEN s.words IS NOT NULL THEN websearch_to_tsquery('english', s.words) END AS words
+           CASE WHEN s.words IS NOT NULL THEN websearch_to_tsquery('english', s.words) END AS words,
+           -- One filter tag the search requires (has_filter_tags' own spelling; the most selective first), so that
+           -- a search without a make meets only the new cars carrying that tag.
+           coalesce('city:' || lower(f.city), 'body:' || f.body, 'fuel:' || f.fuel, 'colour:' || lower(f.colour),
+                    'transmission:' || f.transmission, 'condition:' || f.condition, f.tags[1]) AS key_tag
       FROM saved_searches s
       JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL AND u.is_active
       CROSS JOIN LATERAL jsonb_populate_record(NULL::search_filters, s.filters) AS f
@@ -46,24 +50,38 @@ WITH due AS MATERIALIZED (
       FROM cars c
      WHERE c.status = 'available' AND c.deleted_at IS NULL
        AND c.published_at >= (SELECT min(d.checked_until) FROM due d) AND c.published_at < :horizon
+), fresh_tag AS MATERIALIZED (
+    SELECT DISTINCT c.id, t.tag FROM fresh c CROSS JOIN LATERAL unnest(c.filter_tags) AS t (tag)
 ), pairs AS (
-    -- Searches naming a make meet only the new cars of that make (a hash join); the others meet every new car. The
-    -- make test is car_matches_filters' own, so this changes no result, only how many pairs are tried.
+    -- A search meets only the new cars of its make (a hash join), else those with its key tag, else every new car.
+    -- The make and the tag are tested by car_matches_filters too, so this changes no result, only how many pairs
+    -- are tried; the words (the dearest test) come last.
     SELECT d.id AS search_id, c.id AS car_id FROM due d JOIN fresh c ON c.make = d.make
      WHERE d.make IS NOT NULL AND c.published_at >= d.checked_until
-       AND (d.words IS NULL OR c.search @@ d.words) AND car_matches_filters(c, ROW(d.make, d.model, d.year_min, d.year_max, d.price_min, d.price_max,
+       AND car_matches_filters(c, ROW(d.make, d.model, d.year_min, d.year_max, d.price_min, d.price_max,
                d.mileage_max, d.fuel, d.body, d.colour, d.transmission, d.condition, d.city, d.power_min,
                d.power_max, d.registered_from, d.registered_to, d.tags, d.seats_any, d.owners_any, d.emission_any,
                d.features, d.near_lat, d.near_lon, d.radius_km, d.lat_min, d.lat_max, d.lon_min,
                d.lon_max)::search_filters)
+           AND (d.words IS NULL OR c.search @@ d.words)
+    UNION ALL
+    SELECT d.id, c.id FROM due d JOIN fresh_tag t ON t.tag = d.key_tag JOIN fresh c ON c.id = t.id
+     WHERE d.make IS NULL AND c.published_at >= d.checked_until
+       AND car_matches_filters(c, ROW(d.make, d.model, d.year_min, d.year_max, d.price_min, d.price_max,
+               d.mileage_max, d.fuel, d.body, d.colour, d.transmission, d.condition, d.city, d.power_min,
+               d.power_max, d.registered_from, d.registered_to, d.tags, d.seats_any, d.owners_any, d.emission_any,
+               d.features, d.near_lat, d.near_lon, d.radius_km, d.lat_min, d.lat_max, d.lon_min,
+               d.lon_max)::search_filters)
+           AND (d.words IS NULL OR c.search @@ d.words)
     UNION ALL
     SELECT d.id, c.id FROM due d JOIN fresh c ON c.published_at >= d.checked_until
-     WHERE d.make IS NULL
-       AND (d.words IS NULL OR c.search @@ d.words) AND car_matches_filters(c, ROW(d.make, d.model, d.year_min, d.year_max, d.price_min, d.price_max,
+     WHERE d.make IS NULL AND d.key_tag IS NULL
+       AND car_matches_filters(c, ROW(d.make, d.model, d.year_min, d.year_max, d.price_min, d.price_max,
                d.mileage_max, d.fuel, d.body, d.colour, d.transmission, d.condition, d.city, d.power_min,
                d.power_max, d.registered_from, d.registered_to, d.tags, d.seats_any, d.owners_any, d.emission_any,
                d.features, d.near_lat, d.near_lon, d.radius_km, d.lat_min, d.lat_max, d.lon_min,
                d.lon_max)::search_filters)
+           AND (d.words IS NULL OR c.search @@ d.words)
 ), hits AS (
     SELECT p.search_id, c.id, c.title, c.price, c.mileage_km, c.city, c.published_at,
            row_number() OVER (PARTITION BY p.search_id ORDER BY c.published_at DESC, c.id DESC) AS position,
