@@ -52,36 +52,28 @@ WITH due AS MATERIALIZED (
        AND c.published_at >= (SELECT min(d.checked_until) FROM due d) AND c.published_at < :horizon
 ), fresh_tag AS MATERIALIZED (
     SELECT DISTINCT c.id, t.tag FROM fresh c CROSS JOIN LATERAL unnest(c.filter_tags) AS t (tag)
-), pairs AS (
+), candidates AS (
     -- A search meets only the new cars of its make (a hash join), else those with its key tag, else every new car.
     -- The make and the tag are tested by car_matches_filters too, so this changes no result, only how many pairs
-    -- are tried; the words (the dearest test) come last.
-    SELECT d.id AS search_id, c.id AS car_id FROM due d JOIN fresh c ON c.make = d.make
-     WHERE d.make IS NOT NULL AND c.published_at >= d.checked_until
-       AND car_matches_filters(c, ROW(d.make, d.model, d.year_min, d.year_max, d.price_min, d.price_max,
-               d.mileage_max, d.fuel, d.body, d.colour, d.transmission, d.condition, d.city, d.power_min,
-               d.power_max, d.registered_from, d.registered_to, d.tags, d.seats_any, d.owners_any, d.emission_any,
-               d.features, d.near_lat, d.near_lon, d.radius_km, d.lat_min, d.lat_max, d.lon_min,
-               d.lon_max)::search_filters)
-           AND (d.words IS NULL OR c.search @@ d.words)
+    -- are tried.
+    SELECT d.id AS search_id, c.id AS car_id FROM due d JOIN fresh c ON c.make = d.make WHERE d.make IS NOT NULL
     UNION ALL
-    SELECT d.id, c.id FROM due d JOIN fresh_tag t ON t.tag = d.key_tag JOIN fresh c ON c.id = t.id
-     WHERE d.make IS NULL AND c.published_at >= d.checked_until
-       AND car_matches_filters(c, ROW(d.make, d.model, d.year_min, d.year_max, d.price_min, d.price_max,
-               d.mileage_max, d.fuel, d.body, d.colour, d.transmission, d.condition, d.city, d.power_min,
-               d.power_max, d.registered_from, d.registered_to, d.tags, d.seats_any, d.owners_any, d.emission_any,
-               d.features, d.near_lat, d.near_lon, d.radius_km, d.lat_min, d.lat_max, d.lon_min,
-               d.lon_max)::search_filters)
-           AND (d.words IS NULL OR c.search @@ d.words)
+    SELECT d.id, t.id FROM due d JOIN fresh_tag t ON t.tag = d.key_tag WHERE d.make IS NULL
     UNION ALL
-    SELECT d.id, c.id FROM due d JOIN fresh c ON c.published_at >= d.checked_until
-     WHERE d.make IS NULL AND d.key_tag IS NULL
+    SELECT d.id, c.id FROM due d CROSS JOIN fresh c WHERE d.make IS NULL AND d.key_tag IS NULL
+), pairs AS (
+    -- The words (the dearest test) last.
+    SELECT d.id AS search_id, c.id AS car_id
+      FROM candidates p
+      JOIN due d ON d.id = p.search_id
+      JOIN fresh c ON c.id = p.car_id
+     WHERE c.published_at >= d.checked_until
        AND car_matches_filters(c, ROW(d.make, d.model, d.year_min, d.year_max, d.price_min, d.price_max,
                d.mileage_max, d.fuel, d.body, d.colour, d.transmission, d.condition, d.city, d.power_min,
                d.power_max, d.registered_from, d.registered_to, d.tags, d.seats_any, d.owners_any, d.emission_any,
                d.features, d.near_lat, d.near_lon, d.radius_km, d.lat_min, d.lat_max, d.lon_min,
                d.lon_max)::search_filters)
-           AND (d.words IS NULL OR c.search @@ d.words)
+       AND (d.words IS NULL OR c.search @@ d.words)
 ), hits AS (
     SELECT p.search_id, c.id, c.title, c.price, c.mileage_km, c.city, c.published_at,
            row_number() OVER (PARTITION BY p.search_id ORDER BY c.published_at DESC, c.id DESC) AS position,
