@@ -42,7 +42,11 @@ def serve_in_thread(wsgi_app):
 def stop_serving(server, thread) -> None:
     """Stop a server from serve_in_thread at once: the requests in hand finish (their responses and files closed),
     then its loop closes every socket it watches (the listening one and the browser's kept-alive connections) from
-    its own thread, so it ends instead of waiting for those connections to time out."""
+    its own thread, so it ends instead of waiting for those connections to time out.
+
+    Never server.close() from this thread while the loop runs: it closes the loop's wake-up pipe under it, and a
+    request thread finishing later writes waitress's wake-up byte b"x" into whatever file now has that number: once
+    it was a pooled PostgreSQL connection, which the server then dropped ("invalid frontend message type 120")."""
     server.task_dispatcher.shutdown(timeout=5)
 
     def close_everything() -> None:
