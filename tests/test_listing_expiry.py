@@ -158,10 +158,11 @@ def test_the_mail_link_renews_once_without_login(world):
     assert run(app) == {"reminded": 0, "expired": 1}
     link = renewal_link(next(m for m in mails(app) if m["To"] == "sam@example.com"))
     before = state(app, car)
+    published = sql(app, "SELECT published_at FROM cars WHERE id = %s", car)
     visitor = app.test_client()
     landing = visitor.get(link)
     html = landing.get_data(as_text=True)
-    assert landing.status_code == 200
+    assert landing.status_code == 200 and "no-store" in landing.headers["Cache-Control"]
     assert "Skoda Octavia 2.0 TDI" in html and "This listing has expired" in html and "Renew listing" in html
     assert state(app, car) == before  # opening the link changes nothing (link scanners open it)
     assert visitor.post(link, data={}).status_code == 400  # CSRF all the same
@@ -173,6 +174,8 @@ def test_the_mail_link_renews_once_without_login(world):
     assert abs(datetime.now(UTC) - listed_at) < timedelta(minutes=1)
     assert "Skoda Octavia 2.0 TDI" in visitor.get("/cars?make=Skoda").get_data(as_text=True)
     assert sql(app, "SELECT count(*) FROM audit_log WHERE action = 'listing.renew'")[0][0] == 1
+    # the same listing back, not a new one: saved searches do not announce it again
+    assert sql(app, "SELECT published_at FROM cars WHERE id = %s", car) == published
     again = visitor.post(link, data={"csrf_token": csrf(visitor, "/forgot")})
     assert again.status_code == 409 and "used already" in again.get_data(as_text=True)
     assert visitor.get(link).status_code == 409

@@ -3,7 +3,7 @@ admin) reaches a listing here: everyone else gets 404, so ids cannot be probed."
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import demo_photos, images
@@ -194,12 +194,19 @@ def renew(car_id: int) -> Response:
 
 @bp.route("/sell/renew/<token>", methods=["GET", "POST"])
 @public
-def renew_from_mail(token: str) -> tuple[str, int]:
+def renew_from_mail(token: str) -> Response:
     """The one-click renewal link of the expiry mails. GET shows the listing and a "Renew listing" button (and
     changes nothing: link scanners open it); the POST (with CSRF) renews it, no login needed: the signed token,
     bound to the car, its owner and the listing's listed_at, is the proof, so a link renews once. 400 for a
     damaged, forged or expired link, 404 when the car is gone, 409 when it was renewed or changed since; nothing
-    changes then."""
+    changes then. Never kept by a cache: the link is the owner's key."""
+    response = make_response(renew_page(token))
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+def renew_page(token: str) -> tuple[str, int]:
+    """The page of a renewal link and its status (see renew_from_mail)."""
     try:
         car, listed_at = expiry.car_of_link(token)
     except (expiry.BadToken, NotFound) as exc:
