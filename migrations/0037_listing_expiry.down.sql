@@ -1,6 +1,7 @@
 CREATE OR REPLACE TRIGGER cars_set_updated_at BEFORE UPDATE ON cars
     FOR EACH ROW EXECUTE FUNCTION set_updated_at('view_count', 'search', 'filter_tags', 'latitude', 'longitude');
-DROP INDEX cars_listed_listed_at_idx;
+DROP INDEX cars_listed_reminded_idx;
+DROP INDEX cars_listed_unreminded_idx;
 CREATE OR REPLACE FUNCTION cars_stamp_published() RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 AS $$

@@ -8,7 +8,8 @@ ALTER TABLE cars ADD COLUMN expiry_reminded_at timestamptz;
 COMMENT ON COLUMN cars.listed_at IS
     'When the car last went live or was renewed; it expires LISTING_DAYS later (see carsite.selling.expiry).';
 COMMENT ON COLUMN cars.expiry_reminded_at IS
-    'When the owner was reminded that the listing is about to expire; NULL until then and again after a renewal.';
+    'When the owner was reminded that the listing is about to expire (without reminders: when it became due); NULL '
+    'until then and again after a renewal.';
 -- Live cars listed before this migration count from when they went live; they are reminded first all the same (a
 -- listing never expires sooner than LISTING_REMINDER_DAYS after its reminder). Filling the column in is no change a
 -- seller made: updated_at (the sitemap's lastmod) stays.
@@ -69,8 +70,13 @@ COMMENT ON FUNCTION cars_stamp_published() IS
     'that was not live; a renewal of an expired car is no new listing); keeps it otherwise, so nothing else can '
     'change it.';
 
--- The hourly expiry job reads live cars by listed_at: a reminder and an expiry pass stay cheap at a million cars.
-CREATE INDEX cars_listed_listed_at_idx ON cars (listed_at) WHERE status = 'available' AND deleted_at IS NULL;
+-- The hourly expiry job reads live cars not reminded yet by listed_at (reminders), and reminded ones by when
+-- (expiry): each pass reads only the rows it may act on, so it stays cheap at a million cars, also while many
+-- listings wait out their reminder.
+CREATE INDEX cars_listed_unreminded_idx ON cars (listed_at)
+    WHERE status = 'available' AND deleted_at IS NULL AND expiry_reminded_at IS NULL;
+CREATE INDEX cars_listed_reminded_idx ON cars (expiry_reminded_at)
+    WHERE status = 'available' AND deleted_at IS NULL AND expiry_reminded_at IS NOT NULL;
 
 -- Recording a reminder is no change to the listing: updated_at (the sitemap's lastmod) stays.
 CREATE OR REPLACE TRIGGER cars_set_updated_at BEFORE UPDATE ON cars

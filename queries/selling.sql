@@ -306,7 +306,8 @@ UPDATE cars c
 -- name: remind_expiring
 -- Mark as reminded at :now the live listings listed :remind_after_days or more before :now and not reminded yet, at
 -- most :limit, oldest first (rows others hold are skipped); returns them with their owner, so the reminders go out
--- in the same transaction. An empty list when none is due.
+-- in the same transaction. An empty list when none is due. (Without reminders, :remind_after_days is the listing
+-- time itself: the mark then only says the listing is due.)
 UPDATE cars c
    SET expiry_reminded_at = :now
   FROM (SELECT id
@@ -321,18 +322,17 @@ RETURNING c.id, c.seller_id, c.title, c.status, c.listed_at, c.expiry_reminded_a
 
 -- name: expire_listings
 -- Expire the live listings listed :live_days or more before :now whose owner was reminded :reminder_days or more
--- before :now (reminded or not when :reminder_days is 0), at most :limit, oldest first (rows others hold are
--- skipped); returns them with their owner, so the notices go out in the same transaction. An empty list when none
--- is due. Reserved and sold cars are not live: they never expire.
+-- before :now, at most :limit (rows others hold are skipped); returns them with their owner, so the notices go out
+-- in the same transaction. An empty list when none is due. Reserved and sold cars are not live: they never expire.
+-- Read through cars_listed_reminded_idx: only reminded listings, the oldest reminder first.
 UPDATE cars c
    SET status = 'expired'
   FROM (SELECT id
           FROM cars
          WHERE status = 'available' AND deleted_at IS NULL
            AND listed_at <= :now::timestamptz - make_interval(days => :live_days)
-           AND (:reminder_days::int = 0
-                OR expiry_reminded_at <= :now::timestamptz - make_interval(days => :reminder_days::int))
-         ORDER BY listed_at
+           AND expiry_reminded_at <= :now::timestamptz - make_interval(days => :reminder_days)
+         ORDER BY expiry_reminded_at
          LIMIT :limit
            FOR UPDATE SKIP LOCKED) AS due
  WHERE c.id = due.id

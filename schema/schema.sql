@@ -244,7 +244,7 @@ COMMENT ON COLUMN public.cars.listed_at IS 'When the car last went live or was r
 -- Name: COLUMN cars.expiry_reminded_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.cars.expiry_reminded_at IS 'When the owner was reminded that the listing is about to expire; NULL until then and again after a renewal.';
+COMMENT ON COLUMN public.cars.expiry_reminded_at IS 'When the owner was reminded that the listing is about to expire (without reminders: when it became due); NULL until then and again after a renewal.';
 
 --
 -- Name: car_matches_filters(public.cars, public.search_filters); Type: FUNCTION; Schema: public; Owner: -
@@ -2542,12 +2542,6 @@ CREATE INDEX cars_filter_tags_idx ON public.cars USING gin (filter_tags) WHERE (
 CREATE INDEX cars_listed_created_at_idx ON public.cars USING btree (created_at DESC, id DESC) INCLUDE (year, mileage_km, price, power_kw, registration_month, latitude, longitude, filter_tags, make, model, fuel, body, transmission, colour, condition) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
--- Name: cars_listed_listed_at_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX cars_listed_listed_at_idx ON public.cars USING btree (listed_at) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
-
---
 -- Name: cars_listed_location_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2594,6 +2588,18 @@ CREATE INDEX cars_listed_price_idx ON public.cars USING btree (price, id) INCLUD
 --
 
 CREATE INDEX cars_listed_published_idx ON public.cars USING btree (published_at) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
+
+--
+-- Name: cars_listed_reminded_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_reminded_idx ON public.cars USING btree (expiry_reminded_at) WHERE ((status = 'available'::text) AND (deleted_at IS NULL) AND (expiry_reminded_at IS NOT NULL));
+
+--
+-- Name: cars_listed_unreminded_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_unreminded_idx ON public.cars USING btree (listed_at) WHERE ((status = 'available'::text) AND (deleted_at IS NULL) AND (expiry_reminded_at IS NULL));
 
 --
 -- Name: cars_listed_year_idx; Type: INDEX; Schema: public; Owner: -

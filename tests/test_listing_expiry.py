@@ -299,3 +299,13 @@ def test_the_demo_shows_an_expired_listing_and_one_about_to_expire(demo):
     assert run(demo) == {"reminded": 0, "expired": 0}  # nothing else is due on a new demo site
     titles = sql(demo, "SELECT title FROM notifications WHERE kind = 'listing_expiry' ORDER BY id")
     assert len(titles) == 2 and "has expired" in titles[0][0] and "expires on" in titles[1][0]
+
+
+def test_without_reminders_a_listing_expires_on_its_day(make_app):
+    app = make_app(LISTING_DAYS=30, LISTING_REMINDER_DAYS=0)
+    sam = make_user(app, "sam@example.com", name="Sam", role="seller")
+    car = make_car(app, sam, status="available")
+    listed(app, car, 29 * DAY + timedelta(hours=23))
+    assert run(app) == {"reminded": 0, "expired": 0}
+    assert run(app, datetime.now(UTC) + timedelta(hours=2)) == {"reminded": 0, "expired": 1}
+    assert notices(app, sam) == ["Your “Fiat Panda” has expired"]
