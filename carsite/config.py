@@ -81,6 +81,10 @@ DEFAULTS: dict[str, Any] = {
     # Saved-search alerts look at cars that went live up to this long ago, so a car approved in a transaction still
     # open when a run starts is found by the next run.
     "ALERT_SETTLE_SECONDS": 60,
+    # A live listing expires LISTING_DAYS after it went live or was renewed; its owner is reminded (with a one-click
+    # renewal link) LISTING_REMINDER_DAYS before, and it never expires sooner than that after the reminder.
+    "LISTING_DAYS": 60,
+    "LISTING_REMINDER_DAYS": 7,
     # Uploads live outside the web root and are served by carsite with safe headers.
     "UPLOAD_DIR": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -130,6 +134,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     _database_bounds(app.config)
     _cookies(app.config, production)
     _locale(app.config)
+    _listing_days(app.config)
     if production:
         key = app.config.get("SECRET_KEY")
         if not key or str(key).lower() in PLACEHOLDER_KEYS or len(str(key)) < 32:
@@ -193,6 +198,24 @@ def _proxies(config: dict[str, Any]) -> None:
     if count and not networks:
         raise ConfigError("CARSITE_PROXY_COUNT > 0 needs CARSITE_TRUSTED_PROXIES: the proxies' addresses")
     config["TRUSTED_PROXIES"] = networks
+
+
+def _listing_days(config: dict[str, Any]) -> None:
+    """Check LISTING_DAYS (>= 1) and LISTING_REMINDER_DAYS (0 for no reminder, less than LISTING_DAYS)."""
+    values = {}
+    for key in ("LISTING_DAYS", "LISTING_REMINDER_DAYS"):
+        try:
+            values[key] = int(str(config[key]))
+        except (TypeError, ValueError):
+            raise ConfigError(f"CARSITE_{key} must be a whole number of days, got {config[key]!r}") from None
+    if values["LISTING_DAYS"] < 1:
+        raise ConfigError(f"CARSITE_LISTING_DAYS must be at least 1, got {values['LISTING_DAYS']}")
+    if not 0 <= values["LISTING_REMINDER_DAYS"] < values["LISTING_DAYS"]:
+        raise ConfigError(
+            f"CARSITE_LISTING_REMINDER_DAYS must be from 0 to CARSITE_LISTING_DAYS - 1 ({values['LISTING_DAYS'] - 1}),"
+            f" got {values['LISTING_REMINDER_DAYS']}"
+        )
+    config.update(values)
 
 
 def _locale(config: dict[str, Any]) -> None:

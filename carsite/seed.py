@@ -12,9 +12,10 @@ from werkzeug.security import generate_password_hash
 
 from . import db, demo_photos
 from .cars import pricing
-from .domain import places
+from .domain import numbers, places
 from .domain.actor import Actor
 from .domain.vocabulary import FEATURES
+from .selling import expiry
 
 # (make, model, body, price new in EUR), as the catalogue spells them (migration 0024); each demo car gets a year
 # within its model's production years.
@@ -161,6 +162,7 @@ DEMO_ACCOUNTS = [
     ("Bea Buyer", "buyer@demo.carsite.test", "user"),
 ]
 DEMO_CARS = 400
+DEMO_AGE_DAYS = 120  # demo cars were listed up to this many days ago
 # Models a marketplace has many of: after one car of every model, most demo cars are these, built 2018-2021, so
 # the market price rating has comparable cars to rate against (it needs five of a model within a year).
 POPULAR = (
@@ -210,10 +212,21 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
         cars = demo_cars(seller_ids, DEMO_CARS, random.Random(2026), catalogue_models(), dealer_ids={seller_ids[1]})
         ids = db.all("cars.insert_many", **cars)
         demo_photos.attach([row["id"] for row in ids])
+        demo_expiry(seller_ids)
         demo_notifications(echo)
     pricing.refresh_all()
     echo(f"added {len(ids)} demo cars and rated their prices")
     return len(ids)
+
+
+def demo_expiry(seller_ids: list[int]) -> None:
+    """Make listing expiry visible in the demo: the sellers' cars count as listed recently (within the time before
+    a reminder), but one of the first seller's listings has expired and one expires in three days."""
+    live, reminder = int(current_app.config["LISTING_DAYS"]), int(current_app.config["LISTING_REMINDER_DAYS"])
+    # Demo cars are up to DEMO_AGE_DAYS old; their listed_at shrinks to within the days before a reminder is due.
+    share = min(1.0, max(1, live - reminder - 1) / DEMO_AGE_DAYS)
+    db.execute("seed.spread_listed_at", seller_ids=seller_ids, share=share)
+    db.all("seed.demo_expiry", seller_id=seller_ids[0], live_days=live, reminder_days=reminder)
 
 
 def demo_notifications(echo: Callable[[str], None] = lambda message: None) -> int:
@@ -248,6 +261,13 @@ def demo_notifications(echo: Callable[[str], None] = lambda message: None) -> in
                     False,
                 ),
             ]
+        for car in db.all("seed.demo_expiry_cars", seller_id=ids.get(email), limit=2) if email in ids else []:
+            if car["status"] == "expired":
+                title, body, ago = f"Your “{car['title']}” has expired", "Renew it to put it back.", 60 * 24 * 2
+            else:
+                when = numbers.day(expiry.expires_at(car), current_app.config["LOCALE"])
+                title, body, ago = f"Your “{car['title']}” expires on {when}", "Renew it to keep it listed.", 60
+            plans.setdefault(email, []).append(("listing_expiry", title, body, f"/sell/{car['id']}", ago, False))
     buyer = ids.get("buyer@demo.carsite.test")
     if buyer is not None and len(any_cars) == 3 and not db.all("saved_searches.of_user", user_id=buyer):
         # What the buyer's notification speaks of is real: the saved search.
@@ -416,7 +436,7 @@ def demo_cars(
         columns["transmissions"].append("automatic" if fuel == "electric" or rng.random() < 0.5 else "manual")
         columns["bodies"].append(body)
         columns["colours"].append(rng.choice(COLOURS))
-        columns["created_ats"].append(now - timedelta(minutes=rng.randint(1, 60 * 24 * 120)))
+        columns["created_ats"].append(now - timedelta(minutes=rng.randint(1, 60 * 24 * DEMO_AGE_DAYS)))
         columns["cities"].append(rng.choice(CITIES))
         columns["conditions"].append("new" if year >= 2026 and mileage < 2000 else "used")
         columns["seller_types"].append("dealer" if columns["seller_ids"][-1] in dealer_ids else "private")

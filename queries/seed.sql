@@ -56,3 +56,41 @@ SELECT :user_id, n.kind, n.title, n.body, n.url, now() - make_interval(mins => n
   FROM unnest(:kinds::text[], :titles::text[], :bodies::text[], :urls::text[], :minutes_ago::integer[],
               :is_read::boolean[]) AS n (kind, title, body, url, minutes_ago, is_read)
  WHERE NOT EXISTS (SELECT FROM notifications x WHERE x.user_id = :user_id);
+
+-- name: spread_listed_at
+-- The demo sellers' cars count as listed a :share of their age ago (0 < share <= 1), so a new demo site does not
+-- start with a wave of expiry reminders; returns the number of cars changed.
+UPDATE cars SET listed_at = now() - (now() - listed_at) * :share::float8
+ WHERE seller_id = ANY(:seller_ids::bigint[]) AND listed_at IS NOT NULL AND status IN ('available', 'reserved', 'sold');
+
+-- name: demo_expiry
+-- Two of a seller's listed cars (after the first two, which other demo notifications speak of) for the expiry
+-- demo: the first expired two days ago after its reminder, the second about to expire in three days, reminded;
+-- returns them (an empty list when the seller has too few).
+WITH picked AS (
+    SELECT id, row_number() OVER (ORDER BY id) AS n
+      FROM (SELECT id
+              FROM cars
+             WHERE seller_id = :seller_id AND status = 'available' AND deleted_at IS NULL
+             ORDER BY id
+            OFFSET 2
+             LIMIT 2) AS two
+)
+UPDATE cars c
+   SET status = CASE WHEN p.n = 1 THEN 'expired' ELSE c.status END,
+       listed_at = now() - make_interval(days => CASE WHEN p.n = 1 THEN :live_days + 2 ELSE :live_days - 3 END),
+       expiry_reminded_at = now() - make_interval(
+           days => CASE WHEN p.n = 1 THEN :reminder_days + 2 ELSE greatest(:reminder_days - 3, 0) END)
+  FROM picked p
+ WHERE c.id = p.id
+RETURNING c.id, c.title, c.status;
+
+-- name: demo_expiry_cars
+-- A seller's expired listings and live ones already reminded of their expiry, oldest first, at most :limit, for the
+-- demo notifications about them; an empty list when none.
+SELECT id, title, status, listed_at, expiry_reminded_at
+  FROM cars
+ WHERE seller_id = :seller_id AND deleted_at IS NULL
+   AND (status = 'expired' OR (status = 'available' AND expiry_reminded_at IS NOT NULL))
+ ORDER BY id
+ LIMIT :limit;

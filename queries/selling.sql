@@ -34,7 +34,7 @@ RETURNING id;
 SELECT c.id, c.seller_id, c.title, c.make, c.model, c.make_id, c.model_id, c.model_other, c.year, c.price,
        c.mileage_km, c.fuel, c.transmission, c.body, c.colour, c.condition, c.vin, c.city, c.postcode, c.description,
        c.features, c.specs, c.seo_title, c.seo_description, c.status, c.rejection_remark, c.featured, c.cover_photo,
-       c.view_count, c.created_at,
+       c.view_count, c.created_at, c.listed_at, c.expiry_reminded_at,
        c.seller_type, c.power_kw, c.owners, c.registration_month, c.accident_free, c.doors, c.seats,
        c.emission_class
   FROM cars c
@@ -58,6 +58,7 @@ SELECT c.id, c.seller_id, c.title, c.make, c.model, c.make_id, c.model_id, c.mod
 -- A seller's listings, newest first, with photo counts, views and their open revision's status and remark (NULL
 -- without one); an empty list when none.
 SELECT c.id, c.title, c.price, c.status, c.rejection_remark, c.cover_photo, c.view_count, c.created_at, c.updated_at,
+       c.listed_at, c.expiry_reminded_at,
        (SELECT count(*) FROM car_photos p WHERE p.car_id = c.id) AS photos,
        (SELECT count(*) FROM favorites f WHERE f.car_id = c.id) AS saved,
        r.status AS revision_status, r.remark AS revision_remark
@@ -301,3 +302,60 @@ UPDATE cars c
    SET latitude = p.latitude, longitude = p.longitude
   FROM unnest(:cities::text[], :latitudes::float8[], :longitudes::float8[]) AS p(city, latitude, longitude)
  WHERE lower(c.city) = p.city AND c.latitude IS NULL AND c.deleted_at IS NULL;
+
+-- name: remind_expiring
+-- Mark as reminded at :now the live listings listed :remind_after_days or more before :now and not reminded yet, at
+-- most :limit, oldest first (rows others hold are skipped); returns them with their owner, so the reminders go out
+-- in the same transaction. An empty list when none is due. (Without reminders, :remind_after_days is the listing
+-- time itself: the mark then only says the listing is due.)
+UPDATE cars c
+   SET expiry_reminded_at = :now
+  FROM (SELECT id
+          FROM cars
+         WHERE status = 'available' AND deleted_at IS NULL AND expiry_reminded_at IS NULL
+           AND listed_at <= :now::timestamptz - make_interval(days => :remind_after_days)
+         ORDER BY listed_at
+         LIMIT :limit
+           FOR UPDATE SKIP LOCKED) AS due
+ WHERE c.id = due.id
+RETURNING c.id, c.seller_id, c.title, c.status, c.listed_at, c.expiry_reminded_at;
+
+-- name: expire_listings
+-- Expire the live listings listed :live_days or more before :now whose owner was reminded :reminder_days or more
+-- before :now, at most :limit (rows others hold are skipped); returns them with their owner, so the notices go out
+-- in the same transaction. An empty list when none is due. Reserved and sold cars are not live: they never expire.
+-- Read through cars_listed_reminded_idx: only reminded listings, the oldest reminder first.
+UPDATE cars c
+   SET status = 'expired'
+  FROM (SELECT id
+          FROM cars
+         WHERE status = 'available' AND deleted_at IS NULL
+           AND listed_at <= :now::timestamptz - make_interval(days => :live_days)
+           AND expiry_reminded_at <= :now::timestamptz - make_interval(days => :reminder_days)
+         ORDER BY expiry_reminded_at
+         LIMIT :limit
+           FOR UPDATE SKIP LOCKED) AS due
+ WHERE c.id = due.id
+RETURNING c.id, c.seller_id, c.title, c.make, c.model, c.listed_at;
+
+-- name: car_for_renewal
+-- A listing as its renewal link's page shows it (with its owner and listed_at, which the link must match); no row
+-- when the id is unknown or the car is deleted.
+SELECT c.id, c.seller_id, c.title, c.price, c.year, c.mileage_km, c.fuel, c.body, c.city, c.status, c.cover_photo,
+       c.make, c.model, c.listed_at, c.expiry_reminded_at
+  FROM cars c
+ WHERE c.id = :car_id AND c.deleted_at IS NULL;
+
+-- name: renew_listing
+-- Renew a listing of :user_id's (any, for an admin): live from now, reminder cleared (an expired one is live
+-- again). Only an expired listing, or a live one that was reminded or is within its reminder window (listed
+-- :remind_after_days or more ago), and, when :listed_at is given (a renewal link), one still at that listed_at: a
+-- link renews once. No row when any of that fails.
+UPDATE cars
+   SET status = 'available', listed_at = now(), expiry_reminded_at = NULL
+ WHERE id = :car_id AND deleted_at IS NULL AND (seller_id = :user_id OR :is_admin)
+   AND (status = 'expired'
+        OR (status = 'available'
+            AND (expiry_reminded_at IS NOT NULL OR listed_at <= now() - make_interval(days => :remind_after_days))))
+   AND (:listed_at::timestamptz IS NULL OR listed_at = :listed_at::timestamptz)
+RETURNING id, seller_id, title, make, model, status, listed_at, expiry_reminded_at;

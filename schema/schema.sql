@@ -198,6 +198,8 @@ CASE
     ELSE NULL::text
 END], NULL::text)) STORED,
     published_at timestamp with time zone,
+    listed_at timestamp with time zone,
+    expiry_reminded_at timestamp with time zone,
     CONSTRAINT cars_body_check CHECK ((body = ANY (ARRAY['sedan'::text, 'hatchback'::text, 'estate'::text, 'suv'::text, 'coupe'::text, 'convertible'::text, 'van'::text, 'pickup'::text, 'minivan'::text, 'other'::text]))),
     CONSTRAINT cars_city_check CHECK ((length(city) <= 80)),
     CONSTRAINT cars_colour_check CHECK (((length(btrim(colour)) >= 1) AND (length(btrim(colour)) <= 30))),
@@ -224,13 +226,25 @@ END], NULL::text)) STORED,
     CONSTRAINT cars_seo_description_check CHECK ((length(seo_description) <= 160)),
     CONSTRAINT cars_seo_title_check CHECK ((length(seo_title) <= 70)),
     CONSTRAINT cars_specs_check CHECK ((jsonb_typeof(specs) = 'array'::text)),
-    CONSTRAINT cars_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'pending'::text, 'rejected'::text, 'available'::text, 'reserved'::text, 'sold'::text, 'withdrawn'::text]))),
+    CONSTRAINT cars_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'pending'::text, 'rejected'::text, 'available'::text, 'reserved'::text, 'sold'::text, 'expired'::text, 'withdrawn'::text]))),
     CONSTRAINT cars_title_check CHECK (((length(btrim(title)) >= 3) AND (length(btrim(title)) <= 120))),
     CONSTRAINT cars_transmission_check CHECK ((transmission = ANY (ARRAY['manual'::text, 'automatic'::text, 'semi_automatic'::text]))),
     CONSTRAINT cars_vin_check CHECK ((vin ~ '^[A-HJ-NPR-Z0-9]{17}$'::text)),
     CONSTRAINT cars_year_check CHECK (((year >= 1886) AND (year <= 2100)))
 );
 ALTER TABLE ONLY public.cars ALTER COLUMN filter_tags SET STATISTICS 1000;
+
+--
+-- Name: COLUMN cars.listed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.cars.listed_at IS 'When the car last went live or was renewed; it expires LISTING_DAYS later (see carsite.selling.expiry).';
+
+--
+-- Name: COLUMN cars.expiry_reminded_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.cars.expiry_reminded_at IS 'When the owner was reminded that the listing is about to expire (without reminders: when it became due); NULL until then and again after a renewal.';
 
 --
 -- Name: car_matches_filters(public.cars, public.search_filters); Type: FUNCTION; Schema: public; Owner: -
@@ -361,6 +375,32 @@ $$;
 COMMENT ON FUNCTION public.cars_follow_catalogue() IS 'Keeps cars.make and cars.model the catalogue''s spelling of make_id and model_id (resolving text when only text is written), keeps a model the catalogue lacks in model_other, and refuses to make such a car public (cars_model_in_catalogue).';
 
 --
+-- Name: cars_stamp_listed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cars_stamp_listed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.status IN ('available', 'reserved', 'sold') THEN
+            NEW.listed_at := coalesce(NEW.listed_at, NEW.created_at);
+        END IF;
+    ELSIF NEW.status = 'available' AND OLD.status NOT IN ('available', 'reserved') THEN
+        NEW.listed_at := now();
+        NEW.expiry_reminded_at := NULL;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+--
+-- Name: FUNCTION cars_stamp_listed(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.cars_stamp_listed() IS 'Stamps cars.listed_at when a car goes live (inserted live, approved, or renewed from expired) and clears its expiry reminder; a car back from reserved keeps its listed_at.';
+
+--
 -- Name: cars_stamp_published(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -370,7 +410,7 @@ CREATE FUNCTION public.cars_stamp_published() RETURNS trigger
 BEGIN
     IF TG_OP = 'INSERT' THEN
         NEW.published_at := CASE WHEN NEW.status = 'available' THEN coalesce(NEW.published_at, NEW.created_at) END;
-    ELSIF NEW.status = 'available' AND OLD.status NOT IN ('available', 'reserved') THEN
+    ELSIF NEW.status = 'available' AND OLD.status NOT IN ('available', 'reserved', 'expired') THEN
         NEW.published_at := now();
     ELSE
         NEW.published_at := OLD.published_at;
@@ -383,7 +423,7 @@ $$;
 -- Name: FUNCTION cars_stamp_published(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.cars_stamp_published() IS 'Stamps cars.published_at when a car goes live (inserted as available, or moved to available from a status that was not live); keeps it otherwise, so nothing else can change it.';
+COMMENT ON FUNCTION public.cars_stamp_published() IS 'Stamps cars.published_at when a car goes live (inserted as available, or moved to available from a status that was not live; a renewal of an expired car is no new listing); keeps it otherwise, so nothing else can change it.';
 
 --
 -- Name: catalogue_key(text); Type: FUNCTION; Schema: public; Owner: -
@@ -638,13 +678,13 @@ COMMENT ON FUNCTION public.listed_text_hits(words text, cap integer) IS 'The ids
 
 CREATE FUNCTION public.listing_is_public(status text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN (status = ANY (ARRAY['available'::text, 'reserved'::text, 'sold'::text, 'withdrawn'::text]));
+    RETURN (status = ANY (ARRAY['available'::text, 'reserved'::text, 'sold'::text, 'expired'::text, 'withdrawn'::text]));
 
 --
 -- Name: FUNCTION listing_is_public(status text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.listing_is_public(status text) IS 'Whether anyone may open the page of a car in this status (sold and withdrawn cars keep theirs, with a notice); mirrored by carsite.domain.vocabulary.PUBLIC_STATUSES.';
+COMMENT ON FUNCTION public.listing_is_public(status text) IS 'Whether anyone may open the page of a car in this status (sold, expired and withdrawn cars keep theirs, with a notice); mirrored by carsite.domain.vocabulary.PUBLIC_STATUSES.';
 
 --
 -- Name: other_active_admins(bigint); Type: FUNCTION; Schema: public; Owner: -
@@ -2550,6 +2590,18 @@ CREATE INDEX cars_listed_price_idx ON public.cars USING btree (price, id) INCLUD
 CREATE INDEX cars_listed_published_idx ON public.cars USING btree (published_at) WHERE ((status = 'available'::text) AND (deleted_at IS NULL));
 
 --
+-- Name: cars_listed_reminded_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_reminded_idx ON public.cars USING btree (expiry_reminded_at) WHERE ((status = 'available'::text) AND (deleted_at IS NULL) AND (expiry_reminded_at IS NOT NULL));
+
+--
+-- Name: cars_listed_unreminded_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cars_listed_unreminded_idx ON public.cars USING btree (listed_at) WHERE ((status = 'available'::text) AND (deleted_at IS NULL) AND (expiry_reminded_at IS NULL));
+
+--
 -- Name: cars_listed_year_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3100,13 +3152,25 @@ COMMENT ON TRIGGER cars_record_updated_prices ON public.cars IS 'Records every c
 -- Name: cars cars_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.set_updated_at('view_count', 'search', 'filter_tags', 'latitude', 'longitude');
+CREATE TRIGGER cars_set_updated_at BEFORE UPDATE ON public.cars FOR EACH ROW EXECUTE FUNCTION public.set_updated_at('view_count', 'search', 'filter_tags', 'latitude', 'longitude', 'expiry_reminded_at');
 
 --
 -- Name: TRIGGER cars_set_updated_at ON cars; Type: COMMENT; Schema: public; Owner: -
 --
 
 COMMENT ON TRIGGER cars_set_updated_at ON public.cars IS 'Keeps cars.updated_at (the sitemap''s lastmod) at the time of the last change to the listing; a view-count flush alone leaves it (set_updated_at with the columns to ignore).';
+
+--
+-- Name: cars cars_stamp_listed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cars_stamp_listed BEFORE INSERT OR UPDATE OF status ON public.cars FOR EACH ROW EXECUTE FUNCTION public.cars_stamp_listed();
+
+--
+-- Name: TRIGGER cars_stamp_listed ON cars; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER cars_stamp_listed ON public.cars IS 'Keeps cars.listed_at (cars_stamp_listed()).';
 
 --
 -- Name: cars cars_stamp_published; Type: TRIGGER; Schema: public; Owner: -

@@ -370,7 +370,7 @@ def test_columns_named_to_set_updated_at_exist(database_url):
                 (table, columns),
             ).fetchone()[0]
             assert sorted(found or []) == sorted(columns), table
-    assert named["cars"] == ["view_count", "search", "filter_tags", "latitude", "longitude"]
+    assert named["cars"] == ["view_count", "search", "filter_tags", "latitude", "longitude", "expiry_reminded_at"]
     assert named["users"] == []
 
 

@@ -43,8 +43,8 @@ FEATURES = (
 ROLES = ("user", "seller", "admin")
 # Listing statuses, in workflow order. Which of them the public may see is the SQL function listing_is_public
 # (mirrored by PUBLIC_STATUSES); the moves between them are selling.workflow.
-LISTING_STATUSES = ("draft", "pending", "rejected", "available", "reserved", "sold", "withdrawn")
-PUBLIC_STATUSES = ("available", "reserved", "sold", "withdrawn")
+LISTING_STATUSES = ("draft", "pending", "rejected", "available", "reserved", "sold", "expired", "withdrawn")
+PUBLIC_STATUSES = ("available", "reserved", "sold", "expired", "withdrawn")
 
 LABELS = {
     "petrol": "Petrol",
@@ -94,6 +94,7 @@ STATUS_LABELS = {
     "available": "Available",
     "reserved": "Reserved",
     "sold": "Sold",
+    "expired": "Expired",
     "withdrawn": "Withdrawn",
 }
 SELLER_STATUS_LABELS = {
@@ -101,6 +102,7 @@ SELLER_STATUS_LABELS = {
     "draft": "Draft (not visible)",
     "pending": "Waiting for review",
     "available": "Live",
+    "expired": "Expired (not in search)",
 }
 
 

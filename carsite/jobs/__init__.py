@@ -146,6 +146,7 @@ TASK_MODULES = (
     "carsite.jobs.maintenance",
     "carsite.searches",
     "carsite.cars.follow",
+    "carsite.selling.expiry",
 )
 
 

@@ -33,6 +33,11 @@ KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
         Kind("listing_review", "Your listings reviewed", "When a listing of yours is approved or sent back."),
+        Kind(
+            "listing_expiry",
+            "Listings about to expire",
+            "Before a live listing of yours expires (with a one-click renewal), and when it has.",
+        ),
         Kind("saved_search", "Saved search alerts", "New cars that match a search you saved."),
         Kind("price_drop", "Price drops", "When a car you saved gets cheaper."),
         Kind("car_unavailable", "Saved cars gone", "When a car you saved is sold or no longer listed."),

@@ -3,15 +3,16 @@ admin) reaches a listing here: everyone else gets 404, so ids cannot be probed."
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import demo_photos, images
+from ..domain import numbers
 from ..domain.actor import Actor
-from ..domain.errors import Conflict
+from ..domain.errors import Conflict, NotFound
 from ..web.access import public, role_required
-from ..web.forms import confirmation_page, confirmed, form_page
-from . import listings, photos, price_check, revisions, workflow
+from ..web.forms import confirmation_page, confirmed, form_page, safe_next
+from . import expiry, listings, photos, price_check, revisions, workflow
 from .form import ListingForm, filled_from_vin, specs_text
 
 bp = Blueprint("selling", __name__)
@@ -176,6 +177,59 @@ def change_status(car_id: int, action: str) -> Response:
     except Conflict as exc:
         flash(exc.message, "error")
     return redirect(url_for("selling.edit", car_id=car_id), code=303)
+
+
+@bp.post("/sell/<int:car_id>/renew")
+@role_required("seller", "admin")
+def renew(car_id: int) -> Response:
+    """Renew an expired listing, or a live one about to expire: live for LISTING_DAYS from now. Back to ``next``
+    (the seller's listings) or the listing's page."""
+    try:
+        row = expiry.renew(car_id, actor=Actor.from_request())
+        flash(f"Renewed: “{row['title']}” is live until {numbers.day(row['expires_at'], _locale())}.", "success")
+    except Conflict as exc:
+        flash(exc.message, "error")
+    return redirect(safe_next(request.form.get("next")) or url_for("selling.edit", car_id=car_id), code=303)
+
+
+@bp.route("/sell/renew/<token>", methods=["GET", "POST"])
+@public
+def renew_from_mail(token: str) -> Response:
+    """The one-click renewal link of the expiry mails. GET shows the listing and a "Renew listing" button (and
+    changes nothing: link scanners open it); the POST (with CSRF) renews it, no login needed: the signed token,
+    bound to the car, its owner and the listing's listed_at, is the proof, so a link renews once. 400 for a
+    damaged, forged or expired link, 404 when the car is gone, 409 when it was renewed or changed since; nothing
+    changes then. Never kept by a cache: the link is the owner's key."""
+    response = make_response(renew_page(token))
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+def renew_page(token: str) -> tuple[str, int]:
+    """The page of a renewal link and its status (see renew_from_mail)."""
+    try:
+        car, listed_at = expiry.car_of_link(token)
+    except (expiry.BadToken, NotFound) as exc:
+        message = str(exc) if isinstance(exc, expiry.BadToken) else exc.message
+        return render_template("selling/renew.html", error=message, car=None), (
+            400 if isinstance(exc, expiry.BadToken) else 404
+        )
+    problem = expiry.link_problem(car, listed_at)
+    if problem:
+        return render_template("selling/renew.html", error=problem, car=car), 409
+    if request.method == "POST":
+        try:
+            renewed = expiry.renew_from_link(token, actor=Actor.from_request())
+        except Conflict as exc:
+            return render_template("selling/renew.html", error=exc.message, car=car), 409
+        return render_template("selling/renew.html", error=None, car=car, renewed=renewed), 200
+    return render_template(
+        "selling/renew.html", error=None, car=car, renewed=None, expires=expiry.expires_at(car), token=token
+    ), 200
+
+
+def _locale() -> str:
+    return str(current_app.config.get("LOCALE", "en"))
 
 
 @bp.route("/sell/<int:car_id>/delete", methods=["GET", "POST"])

@@ -2,7 +2,9 @@
 
 The statuses themselves are ``domain.vocabulary.LISTING_STATUSES`` (and the cars_status_check constraint); every
 move is one conditional UPDATE (``selling.set_status`` / ``selling.decide``), so a listing that changed meanwhile
-is refused by the database, not by a check here. Reserved and sold come from orders.
+is refused by the database, not by a check here. Reserved and sold come from orders. Expiry is ``expiry``'s:
+its hourly job moves a live listing to expired (never a reserved or sold one), and renewal by the owner (a button,
+or the link of the expiry mails) puts it back live; an expired listing may also be withdrawn.
 
 Changes to a public listing wait as a revision (``revisions``); ``decide_revision`` approves or rejects one at the
 version the admin saw, with the car's row locked first (as every edit of the car locks it), so two decisions, or a
@@ -54,7 +56,7 @@ MOVES: dict[str, Move] = {
             "withdraw",
             "Withdraw",
             "withdrawn",
-            ("draft", "pending", "rejected", "available"),
+            ("draft", "pending", "rejected", "available", "expired"),
             "The listing is withdrawn.",
             primary=False,
         ),

@@ -19,7 +19,7 @@ from ..domain.vocabulary import (
 
 def init_app(app: Flask) -> None:
     from ..cars import makes, pricing
-    from ..selling import workflow
+    from ..selling import expiry, workflow
 
     # The locale is fixed when the app is built: the filters a page calls most take it bound, not from the app's
     # config on every call (a hundred calls per result page).
@@ -41,6 +41,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
     app.jinja_env.globals["listing_actions"] = workflow.actions_for
     app.jinja_env.globals["is_public_status"] = workflow.is_public
+    app.jinja_env.globals["listing_expires_at"] = expiry.expires_at
+    app.jinja_env.globals["listing_renewable"] = expiry.renewable
     app.jinja_env.globals["model_years"] = makes.years
 
 
