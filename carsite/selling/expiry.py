@@ -26,7 +26,7 @@ from ..domain import audit, numbers
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, NotFound
 from ..domain.vocabulary import slugify
-from ..notifications import notify
+from ..notifications import Notice, notify_many
 
 BATCH = 200
 RENEW_SALT = "carsite.renew-listing"
@@ -88,8 +88,7 @@ def remind_and_expire(now: datetime) -> dict[str, int]:
                 "selling.remind_expiring", now=now, remind_after_days=live_days() - reminder_days(), limit=BATCH
             )
             if reminder_days():
-                for row in rows:
-                    _remind(row)
+                notify_many("listing_expiry", [_remind(row) for row in rows])
                 done["reminded"] += len(rows)
         if len(rows) < BATCH:
             break
@@ -98,8 +97,8 @@ def remind_and_expire(now: datetime) -> dict[str, int]:
             rows = db.all(
                 "selling.expire_listings", now=now, live_days=live_days(), reminder_days=reminder_days(), limit=BATCH
             )
+            notify_many("listing_expiry", [_expired(row) for row in rows])
             for row in rows:
-                _expired(row)
                 audit.record("listing.expire", actor=Actor.system(), subject_id=row["seller_id"], car_id=row["id"])
         done["expired"] += len(rows)
         if rows:  # they left the listed cars: their models' medians change (after the commit, so the refresh sees it)
@@ -109,33 +108,32 @@ def remind_and_expire(now: datetime) -> dict[str, int]:
     return done
 
 
-def _remind(row: dict[str, Any]) -> None:
+def _remind(row: dict[str, Any]) -> Notice:
     when = numbers.day(expires_at(row), current_app.config["LOCALE"])
-    notify(
+    return Notice(
         row["seller_id"],
-        "listing_expiry",
-        title=f"Your “{row['title']}” expires on {when}"[:300],
+        f"Your “{row['title']}” expires on {when}"[:300],
         body="Renew it to keep it listed: one click from the mail, or from your listings.",
         url=f"/sell/{row['id']}",
         mail_template="listing_expiring",
         mail_subject=f"Your listing “{row['title']}” expires on {when}"[:200],
-        car_title=row["title"],
-        expires_on=when,
-        renew_url=renew_url(row["id"], row["seller_id"], row["listed_at"]),
+        context={
+            "car_title": row["title"],
+            "expires_on": when,
+            "renew_url": renew_url(row["id"], row["seller_id"], row["listed_at"]),
+        },
     )
 
 
-def _expired(row: dict[str, Any]) -> None:
-    notify(
+def _expired(row: dict[str, Any]) -> Notice:
+    return Notice(
         row["seller_id"],
-        "listing_expiry",
-        title=f"Your “{row['title']}” has expired"[:300],
+        f"Your “{row['title']}” has expired"[:300],
         body="It is no longer in search results; renew it to put it back.",
         url=f"/sell/{row['id']}",
         mail_template="listing_expired",
         mail_subject=f"Your listing “{row['title']}” has expired"[:200],
-        car_title=row["title"],
-        renew_url=renew_url(row["id"], row["seller_id"], row["listed_at"]),
+        context={"car_title": row["title"], "renew_url": renew_url(row["id"], row["seller_id"], row["listed_at"])},
     )
 
 
