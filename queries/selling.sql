@@ -55,8 +55,8 @@ SELECT c.id, c.seller_id, c.title, c.make, c.model, c.make_id, c.model_id, c.mod
    FOR NO KEY UPDATE;
 
 -- name: of_seller
--- A seller's listings, newest first, with photo counts, views and their open revision's status and remark (NULL
--- without one); an empty list when none.
+-- A seller's listings, newest first, after the keyset (created_at, id) when given, with photo counts, views and their
+-- open revision's status and remark (NULL without one); an empty list when none (more).
 SELECT c.id, c.title, c.price, c.status, c.rejection_remark, c.cover_photo, c.view_count, c.created_at, c.updated_at,
        c.listed_at, c.expiry_reminded_at,
        (SELECT count(*) FROM car_photos p WHERE p.car_id = c.id) AS photos,
@@ -66,7 +66,9 @@ SELECT c.id, c.title, c.price, c.status, c.rejection_remark, c.cover_photo, c.vi
   LEFT JOIN LATERAL (SELECT lr.status, lr.remark FROM listing_revisions lr WHERE lr.car_id = c.id
                       ORDER BY lr.id DESC LIMIT 1) AS r ON r.status IN ('pending', 'rejected')
  WHERE c.seller_id = :seller_id AND c.deleted_at IS NULL
- ORDER BY c.created_at DESC, c.id DESC;
+   AND (:after_id::bigint IS NULL OR (c.created_at, c.id) < (:after_created_at::timestamptz, :after_id))
+ ORDER BY c.created_at DESC, c.id DESC
+ LIMIT :limit;
 
 -- name: set_status
 -- Move a listing from one of :from_statuses to :status (submitting stamps submitted_at and clears an old

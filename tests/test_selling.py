@@ -11,7 +11,7 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from .helpers import csrf, login, make_user, post, sql
+from .helpers import csrf, login, make_car, make_user, post, sql
 
 VALID = {
     "title": "VW Golf 1.5 TSI Comfortline",
@@ -232,3 +232,20 @@ def test_admin_features_cars_on_the_home_page(app, seller, admin):
     assert post(admin, f"/admin/cars/{car_id}/feature", page="/admin/moderation").status_code == 303
     home = app.test_client().get("/").get_data(as_text=True)
     assert "Featured cars" in home and f'href="/cars/{car_id}"' in home.split("Featured cars", 1)[1]
+
+
+def test_your_listings_come_fifty_a_page_newest_first(app):
+    seller = make_user(app, "many@example.com", role="seller")
+    ids = [make_car(app, seller, title=f"Listing {n:02d}") for n in range(51)]
+    sql(app, "UPDATE cars SET created_at = now() - make_interval(mins => 100 - id::int)")  # higher id: newer
+    client = app.test_client()
+    login(client, "many@example.com")
+    first = client.get("/sell").get_data(as_text=True)
+    assert first.count('class="car-cell"') == 50 and "Listing 50" in first and "Listing 00" not in first
+    older = re.search(r'href="(/sell\?cursor=[^"]+)"[^>]*>Older listings', first)
+    assert older, "no link to the older listings"
+    second = client.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert second.count('class="car-cell"') == 1 and "Listing 00" in second and "Older listings" not in second
+    assert len(ids) == 51
+    bad = client.get("/sell?cursor=forged")
+    assert bad.status_code == 400 and "start again from the first page" in bad.get_data(as_text=True)

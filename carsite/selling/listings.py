@@ -10,6 +10,7 @@ from ..cars import pricing
 from ..domain import audit
 from ..domain.actor import Actor
 from ..domain.errors import Forbidden, NotFound
+from ..domain.paging import keyset_page
 from ..domain.vocabulary import PUBLIC_STATUSES
 from . import locations, revisions
 
@@ -38,9 +39,13 @@ def own_listing(car_id: int, *, actor: Actor) -> dict[str, Any]:
     return car
 
 
-def of_seller(*, actor: Actor) -> list[dict[str, Any]]:
-    """The actor's listings with their status, remarks, photos and views."""
-    return db.all("selling.of_seller", seller_id=actor.user_id)
+PAGE_SIZE = 50
+
+
+def of_seller(cursor: str | None = None, *, actor: Actor) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the actor's listings, newest first, with their status, remarks, photos and views, and the next
+    page's cursor (None on the last); Invalid (400) for a cursor this site did not make."""
+    return keyset_page("selling.of_seller", cursor, PAGE_SIZE, seller_id=actor.user_id)
 
 
 #: Values may give make and model as text only (names or aliases): the catalogue resolves them (trigger).

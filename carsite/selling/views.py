@@ -25,7 +25,9 @@ SELL_LOGIN = "Log in or create an account to sell your car."
 @role_required("seller", "admin", lead="account.start_selling", login_message=SELL_LOGIN)
 def mine() -> str:
     """The seller's listings with their status, remarks, photos and views; a buyer is led to becoming a seller."""
-    return render_template("selling/mine.html", cars=listings.of_seller(actor=Actor.from_request()))
+    cursor = request.args.get("cursor")
+    cars, next_cursor = listings.of_seller(cursor, actor=Actor.from_request())
+    return render_template("selling/mine.html", cars=cars, next_cursor=next_cursor, first_page=not cursor)
 
 
 @bp.route("/sell/new", methods=["GET", "POST"])
