@@ -131,15 +131,15 @@ def render(
         headers["List-Unsubscribe"] = f"<{url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     context.setdefault("subject", subject)
-    text_body = render_template(f"mail/{template}.txt", **context)
+    plain = render_template(f"mail/{template}.txt", **context)
+    text_body = plain
     if unsubscribe:
-        text_body = (
-            f"{text_body.rstrip()}\n\n--\nStop these mails or change what we send: {context['unsubscribe_url']}\n"
-        )
+        text_body = f"{plain.rstrip()}\n\n--\nStop these mails or change what we send: {context['unsubscribe_url']}\n"
     try:
         html_body = render_template(f"mail/{template}.html", **context)
     except TemplateNotFound:
-        html_body = render_template("mail/_layout.html", paragraphs=paragraphs(text_body), **context)
+        # the layout's footer carries the unsubscribe link: the text's signature would say it twice
+        html_body = render_template("mail/_layout.html", paragraphs=paragraphs(plain), **context)
     return Rendered(to, subject, kind, user_id, text_body, html_body, headers, sensitive)
 
 

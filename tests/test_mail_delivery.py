@@ -10,7 +10,7 @@ from flask import Flask
 
 from carsite import db, mail
 
-from .helpers import mails, run_jobs, sql
+from .helpers import mails, make_user, run_jobs, sql
 from .smtp_server import SMTPServer
 
 ACCOUNT_MAILS = {
@@ -115,6 +115,32 @@ def test_a_text_only_mail_gets_its_paragraphs_escaped_in_the_layout(app):
         )
     assert "Hi &lt;b&gt;you&lt;/b&gt;" in html
     assert '<a href="https://carsite.test/x?a=1&amp;b=2">' in html
+
+
+def test_a_text_only_mail_with_an_unsubscribe_link_has_it_once_in_html_in_the_footer(app):
+    """The text part ends with the unsubscribe signature; the HTML part made from it carries the link only in the
+    layout's footer, not a second time as a paragraph."""
+    user_id = make_user(app, "bea@example.com")
+    with app.test_request_context(), db.transaction():
+        mail.queue(
+            "bea@example.com",
+            "Cheaper now",
+            "price_drop",
+            kind="price_drop",
+            user_id=user_id,
+            unsubscribe=True,
+            name="Bea",
+            car_title="Fiat Panda",
+            new_price="€4,500",
+            old_price="€5,000",
+            url="https://carsite.test/cars/1",
+        )
+    (message,) = mails(app)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Stop these mails or change what we send: " in text
+    assert "Stop these mails" not in html and html.count("/notifications/unsubscribe/") == 1
+    assert "Unsubscribe or change what we send" in html and "https://carsite.test/cars/1" in html
 
 
 def test_a_temporary_refusal_is_retried_with_backoff_and_the_mail_arrives_exactly_once(app):

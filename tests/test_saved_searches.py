@@ -131,6 +131,12 @@ def test_alert_mails_new_matches_once_and_respects_pause_and_frequency(make_app)
     assert len(sent) == 1
     body = sent[0].get_body(("plain",)).get_content()
     assert f"/cars/{new}" in body and f"/cars/{old}" not in body and "/cars?make=BMW" in body
+    assert "/searches" in body  # where to rename, pause or delete the alert
+    # the HTML part: each new car a linked card with its price, one button to the search, its unsubscribe once
+    html = sent[0].get_body(("html",)).get_content()
+    assert f'/cars/{new}" style="display:block' in html and f"/cars/{old}" not in html
+    assert "See all matching cars" in html and 'href="http://localhost/cars?make=BMW"' in html
+    assert html.count("/notifications/unsubscribe/") == 1 and "Stop these mails" not in html
     rows = sql(app, "SELECT url FROM notifications WHERE kind = 'saved_search'")
     assert rows == [("/cars?make=BMW",)]
     assert sql(app, "SELECT last_alert_at IS NOT NULL FROM saved_searches WHERE id = %s", daily) == [(True,)]
@@ -188,6 +194,12 @@ def test_save_from_results_page_and_manage(app):
     assert post(bob, f"/searches/{search_id}", {"action": "delete"}, page="/searches").status_code == 404
     assert post(client, f"/searches/{search_id}", {"action": "pause"}, page="/searches").status_code == 303
     assert sql(app, "SELECT paused FROM saved_searches WHERE id = %s", search_id) == [(True,)]
+    renamed = {"action": "save", "name": "My diesel", "frequency": "instant"}
+    assert post(client, f"/searches/{search_id}", renamed, page="/searches").status_code == 303
+    listing = client.get("/searches").get_data(as_text=True)
+    # paused, said so, with a way back; renamed, its filters still shown in words beside the new name
+    assert ">Paused</span>" in listing and "No alerts while paused" in listing and ">Resume alerts</button>" in listing
+    assert "My diesel" in listing and "BMW, diesel" in listing
     assert post(client, f"/searches/{search_id}", {"action": "delete"}, page="/searches").status_code == 303
     assert sql(app, "SELECT count(*) FROM saved_searches")[0][0] == 0
     assert client.post("/searches", data={"query": "make=BMW"}).status_code == 400  # no CSRF token

@@ -191,6 +191,7 @@ def _notice(row: dict[str, Any]) -> Notice:
             "cars": [{**c, "url": mail.link("cars.show", car_id=c["id"])} for c in row["cars"]],
             "total": total,
             "search_name": row["name"],
+            "manage_url": mail.link("searches.index"),
         },
     )
 

@@ -42,15 +42,19 @@ def create() -> Response | tuple[str, int]:
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("searches.index"), code=303)
-    flash("Search saved: we will mail you when new cars match it.", "success")
+    flash("Search saved: we will let you know when new cars match it.", "success")
     return redirect(url_for("searches.index"), code=303)
 
 
 @bp.get("/searches")
 @login_required
 def index() -> str:
-    """The person's saved searches."""
-    return render_template("searches/index.html", saved=of(Actor.from_request()), frequencies=FREQUENCIES)
+    """The person's saved searches, each with its filters in words (the name may have been changed since)."""
+    saved = [
+        {**s, "summary": describe(interpret(parse_page(MultiDict(_pairs(s["query"]))).search))}
+        for s in of(Actor.from_request())
+    ]
+    return render_template("searches/index.html", saved=saved, frequencies=FREQUENCIES)
 
 
 @bp.post("/searches/<int:search_id>")
@@ -61,7 +65,7 @@ def change(search_id: int) -> Response:
     try:
         if action == "delete":
             delete(search_id, actor=Actor.from_request())
-            flash("Saved search deleted.", "success")
+            flash("Saved search deleted: no more alerts for it.", "success")
         else:
             paused = {"pause": True, "resume": False}.get(action or "")
             update(
