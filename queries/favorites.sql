@@ -35,12 +35,13 @@ SELECT f.id, f.user_id, f.car_id, f.price_seen, c.price, c.title
    FOR UPDATE OF f SKIP LOCKED;
 
 -- name: gone
--- Followers to tell that a saved car is sold, expired, withdrawn or deleted, who were not told yet, at most :limit,
--- locked (others skipped) until the notice is recorded.
+-- Followers to tell that a saved car is sold, expired, withdrawn or deleted, who were not told since it last went
+-- live (a renewed or relisted car that goes again is news again), at most :limit, locked (others skipped) until the
+-- notice is recorded.
 SELECT f.id, f.user_id, f.car_id, c.title, CASE WHEN c.deleted_at IS NULL THEN c.status ELSE 'withdrawn' END AS status
   FROM favorites f
   JOIN cars c ON c.id = f.car_id
- WHERE f.gone_told_at IS NULL AND (c.status IN ('sold', 'expired', 'withdrawn') OR c.deleted_at IS NOT NULL)
+ WHERE (f.gone_told_at IS NULL OR f.gone_told_at < c.listed_at) AND (c.status IN ('sold', 'expired', 'withdrawn') OR c.deleted_at IS NOT NULL)
  ORDER BY f.id
  LIMIT :limit
    FOR UPDATE OF f SKIP LOCKED;

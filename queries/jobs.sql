@@ -5,20 +5,31 @@ SELECT (procrastinate_defer_jobs_v1(ARRAY[ROW(
            :queue_name, :task_name, :priority, :lock, :queueing_lock, :args::jsonb, :scheduled_at::timestamptz
        )::procrastinate_job_to_defer_v1]))[1] AS job_id;
 
--- name: retry_stalled
--- Put back to "todo" every job in "doing" whose worker's heartbeat is older than :stalled_seconds or whose worker row
--- is gone (procrastinate's select_stalled_jobs_by_heartbeat, then its retry_job); the ids retried.
-WITH stalled AS (
-    SELECT job.id
-      FROM procrastinate_jobs job
-      LEFT JOIN procrastinate_workers w ON w.id = job.worker_id
-     WHERE job.status = 'doing'
-       AND (job.worker_id IS NULL OR w.last_heartbeat < now() - make_interval(secs => :stalled_seconds::float8))
-       FOR UPDATE OF job SKIP LOCKED
+-- name: stalled
+-- Jobs in "doing" whose worker's heartbeat is older than :stalled_seconds or whose worker row is gone
+-- (procrastinate's select_stalled_jobs_by_heartbeat), with their task and runs so far, locked (others skipped) until
+-- the transaction retries or fails them.
+SELECT job.id AS job_id, job.task_name, job.attempts
+  FROM procrastinate_jobs job
+  LEFT JOIN procrastinate_workers w ON w.id = job.worker_id
+ WHERE job.status = 'doing'
+   AND (job.worker_id IS NULL OR w.last_heartbeat < now() - make_interval(secs => :stalled_seconds::float8))
+ ORDER BY job.id
+   FOR UPDATE OF job SKIP LOCKED;
+
+-- name: retry_jobs
+-- Put jobs in "doing" back to "todo", due now, one run more (procrastinate's retry_job); how many.
+SELECT count(procrastinate_retry_job_v2(id, now(), NULL, NULL, NULL)) FROM unnest(:ids::bigint[]) AS id;
+
+-- name: fail_jobs
+-- Mark jobs in "doing" failed, one run more (procrastinate's finish_job), with the reason as each one's recorded
+-- failure; how many.
+WITH failed AS (
+    SELECT id, procrastinate_finish_job_v1(id, 'failed', false) FROM unnest(:ids::bigint[]) AS id
 )
-SELECT id AS job_id, procrastinate_retry_job_v2(id, now(), NULL, NULL, NULL) IS NULL AS retried
-  FROM stalled
- ORDER BY id;
+INSERT INTO job_failures (job_id, task_name, attempt, error)
+SELECT j.id, j.task_name, j.attempts + 1, left(:error, 4000)  -- the row as it was before: this run is one more
+  FROM failed JOIN procrastinate_jobs j ON j.id = failed.id;
 
 -- name: prune_stalled_workers
 -- Delete worker rows whose heartbeat is older than :stalled_seconds (their jobs' worker_id becomes NULL); the ids.

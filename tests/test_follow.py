@@ -5,6 +5,7 @@ from __future__ import annotations
 from carsite import db
 from carsite.cars import favorites, follow
 from carsite.domain.actor import Actor
+from carsite.selling import expiry
 
 from .helpers import mails, make_car, make_user, sql
 
@@ -52,3 +53,21 @@ def test_a_price_drop_is_told_once_a_rise_never_and_a_sale_once(app):
         assert follow.tell_followers() == {"price_drop": 0, "car_unavailable": 0}
     assert [kind for kind, _ in notices(app, other)] == ["price_drop", "car_unavailable"]
     assert "is sold" in notices(app, other)[1][1]
+
+
+def test_a_car_that_comes_back_and_goes_again_is_told_again(app):
+    seller = make_user(app, "sam@example.com", role="seller")
+    buyer = make_user(app, "bea@example.com", name="Bea")
+    car = make_car(app, seller, status="available", price=20000, title="Skoda Octavia")
+    with app.app_context():
+        assert favorites.save(car, actor=Actor(user_id=buyer, role="user", email_verified=True))
+    sql(app, "UPDATE cars SET status = 'expired' WHERE id = %s", car)
+    with app.app_context():
+        assert follow.tell_followers()["car_unavailable"] == 1
+        assert follow.tell_followers()["car_unavailable"] == 0  # told once
+        expiry.renew(car, actor=Actor(user_id=seller, role="seller", email_verified=True))
+        assert follow.tell_followers()["car_unavailable"] == 0  # back: nothing to tell
+    sql(app, "UPDATE cars SET status = 'sold' WHERE id = %s", car)
+    with app.app_context():
+        assert follow.tell_followers()["car_unavailable"] == 1  # gone again, for good this time
+        assert follow.tell_followers()["car_unavailable"] == 0

@@ -230,3 +230,27 @@ def test_admin_jobs_page_shows_failures_and_retries_and_cancels_audited(app, adm
         ("job.retry",),
         ("job.cancel",),
     ]
+
+
+def test_a_job_whose_worker_dies_on_every_run_fails_once_its_attempts_are_used(make_app):
+    app = make_app(JOB_STALLED_SECONDS=30)
+    with app.app_context(), db.transaction():
+        first = mail.queue("a@example.com", "One", "verify", kind="test.stalled", name="A", url="x", hours=1)
+        last = mail.queue("b@example.com", "Two", "verify", kind="test.stalled", name="B", url="x", hours=1)
+    first_job = stalled_job(app, first, heartbeat_age="10 minutes")
+    last_job = stalled_job(app, last, heartbeat_age="10 minutes")
+    # The second job's worker died on its last allowed run (mail.RETRY.attempts runs in all).
+    sql(app, "UPDATE procrastinate_jobs SET attempts = %s WHERE id = %s", mail.RETRY.attempts - 1, last_job)
+    with app.app_context():
+        assert maintenance.retry_stalled() == [first_job]
+    assert sql(
+        app, "SELECT id, status::text FROM procrastinate_jobs WHERE id = ANY(%s) ORDER BY id", [first_job, last_job]
+    ) == [
+        (first_job, "todo"),
+        (last_job, "failed"),
+    ]
+    ((attempt, error),) = sql(app, "SELECT attempt, error FROM job_failures WHERE job_id = %s", last_job)
+    assert attempt == mail.RETRY.attempts and "worker running this job died" in error
+    with app.app_context():
+        assert maintenance.retry_stalled() == []  # failed for good: not picked up again
+    assert sorted(m["To"] for m in mails(app)) == ["a@example.com"]
