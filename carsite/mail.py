@@ -90,22 +90,7 @@ def queue(
     message = render(
         to, subject, template, kind=kind, user_id=user_id, unsubscribe=unsubscribe, sensitive=sensitive, **context
     )
-    queue_name, priority = channel
-    return int(
-        db.scalar(
-            "mail.enqueue",
-            queue_name=queue_name,
-            priority=priority,
-            user_id=message.user_id,
-            to_address=message.to,
-            kind=message.kind,
-            subject=message.subject,
-            text_body=message.text_body,
-            html_body=message.html_body,
-            headers=json.dumps(message.headers),
-            sensitive=message.sensitive,
-        )
-    )
+    return queue_many([message], channel=channel)[0]
 
 
 def render(

@@ -1,24 +1,7 @@
--- name: enqueue
--- Record a message in the outbox and queue the job that sends it, in one statement of the caller's transaction;
--- returns the outbox row's id. The job's only argument is that id: what is sent is what the outbox holds.
-WITH new_row AS (
-    SELECT nextval(pg_get_serial_sequence('mail_outbox', 'id')) AS id
-), job AS (
-    SELECT new_row.id,
-           (procrastinate_defer_jobs_v1(ARRAY[ROW(
-               :queue_name, 'carsite.mail.deliver', :priority, NULL, NULL,
-               jsonb_build_object('outbox_id', new_row.id), NULL
-           )::procrastinate_job_to_defer_v1]))[1] AS job_id
-      FROM new_row
-)
-INSERT INTO mail_outbox (id, job_id, user_id, to_address, kind, subject, text_body, html_body, headers, sensitive)
-SELECT job.id, job.job_id, :user_id, :to_address, :kind, :subject, :text_body, :html_body, :headers::jsonb, :sensitive
-  FROM job
-RETURNING id;
-
 -- name: enqueue_many
--- mail.enqueue for many messages at once (arrays in step, one element per message): their outbox rows and jobs in
--- one statement; the outbox ids, in the order given. procrastinate_defer_jobs_v1 returns the job ids in the order of
+-- Record messages in the outbox and queue the jobs that send them (arrays in step, one element per message), in one
+-- statement of the caller's transaction; the outbox ids, in the order given. Each job's only argument is its row's
+-- id: what is sent is what the outbox holds. procrastinate_defer_jobs_v1 returns the job ids in the order of
 -- the jobs it was given (procrastinate's own defer_jobs relies on that), so job n is message n's.
 WITH message AS MATERIALIZED (
     SELECT nextval(pg_get_serial_sequence('mail_outbox', 'id')) AS id, m.*
