@@ -9,13 +9,17 @@ RETURNING id;
 -- undeleted account; no row otherwise, which logs the visitor out. The header shows these on every page, so they
 -- come with the account, not in queries of their own: compare_ids, the cars in the account's comparison;
 -- unread_<what> columns, counts of unread things (the bell), counted to at most 10 (the badge says "9+") over the
--- partial index notifications_unread_idx, so a person with thousands unread costs what one with ten does.
+-- partial index notifications_unread_idx, so a person with thousands unread costs what one with ten does;
+-- unread_messages sums the maintained counts of the conversations with something unread (an index-only scan of
+-- conversation_members_unread_idx).
 SELECT u.id, u.name, u.email, u.role, u.email_verified_at, u.avatar,
        s.id AS session_id, s.last_seen_at,
        ARRAY(SELECT cc.car_id FROM compared_cars cc WHERE cc.user_id = u.id ORDER BY cc.added_at, cc.slot)
          AS compare_ids,
        (SELECT count(*) FROM (SELECT FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL LIMIT 10) n)::int
-         AS unread_notifications
+         AS unread_notifications,
+       (SELECT coalesce(sum(cm.unread_count), 0) FROM conversation_members cm
+         WHERE cm.user_id = u.id AND cm.unread_count > 0)::int AS unread_messages
   FROM user_sessions s
   JOIN users u ON u.id = s.user_id
  WHERE s.token_hash = :token_hash

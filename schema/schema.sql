@@ -1545,6 +1545,94 @@ CREATE TABLE public.compared_cars (
 );
 
 --
+-- Name: conversation_members; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.conversation_members (
+    conversation_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    role text NOT NULL,
+    last_message_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_read_message_id bigint,
+    last_read_at timestamp with time zone,
+    unread_count integer DEFAULT 0 NOT NULL,
+    mailed_message_id bigint,
+    archived_at timestamp with time zone,
+    CONSTRAINT conversation_members_role_check CHECK ((role = ANY (ARRAY['buyer'::text, 'seller'::text]))),
+    CONSTRAINT conversation_members_unread_count_check CHECK ((unread_count >= 0))
+);
+
+--
+-- Name: TABLE conversation_members; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.conversation_members IS 'Each member of a conversation: how far they read (the read receipt), how much is unread, what was mailed, whether they archived it.';
+
+--
+-- Name: COLUMN conversation_members.last_read_message_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.conversation_members.last_read_message_id IS 'The newest message this member has seen (the other side sees "read" under messages up to it).';
+
+--
+-- Name: COLUMN conversation_members.unread_count; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.conversation_members.unread_count IS 'Messages from the other side after last_read_message_id (kept by messages.post and conversations.mark_read).';
+
+--
+-- Name: COLUMN conversation_members.mailed_message_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.conversation_members.mailed_message_id IS 'The newest message this member was mailed about (new-message mail is batched per conversation).';
+
+--
+-- Name: COLUMN conversation_members.archived_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.conversation_members.archived_at IS 'When this member archived the conversation; a new message brings it back to the inbox.';
+
+--
+-- Name: conversations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.conversations (
+    id bigint NOT NULL,
+    car_id bigint NOT NULL,
+    buyer_id bigint NOT NULL,
+    seller_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_message_id bigint,
+    last_message_at timestamp with time zone,
+    CONSTRAINT conversations_buyer_not_seller_check CHECK ((buyer_id <> seller_id))
+);
+
+--
+-- Name: TABLE conversations; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.conversations IS 'One conversation per car and buyer, between the buyer and the car''s seller.';
+
+--
+-- Name: COLUMN conversations.last_message_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.conversations.last_message_id IS 'The newest message (kept by messages.post).';
+
+--
+-- Name: conversations_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.conversations ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.conversations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: data_versions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1607,11 +1695,29 @@ CREATE TABLE public.inquiries (
     requested_date date,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    conversation_id bigint,
+    message_id bigint,
+    source text DEFAULT 'car_page'::text NOT NULL,
+    utm jsonb DEFAULT '{}'::jsonb NOT NULL,
     CONSTRAINT inquiries_kind_check CHECK ((kind = ANY (ARRAY['general'::text, 'test_drive'::text]))),
     CONSTRAINT inquiries_message_check CHECK (((length(btrim(message)) >= 1) AND (length(btrim(message)) <= 5000))),
     CONSTRAINT inquiries_requested_date_check CHECK (((kind = 'test_drive'::text) OR (requested_date IS NULL))),
-    CONSTRAINT inquiries_status_check CHECK ((status = ANY (ARRAY['open'::text, 'closed'::text])))
+    CONSTRAINT inquiries_source_check CHECK ((source = ANY (ARRAY['car_page'::text, 'visitor'::text, 'api'::text, 'test_drive'::text]))),
+    CONSTRAINT inquiries_status_check CHECK ((status = ANY (ARRAY['open'::text, 'closed'::text]))),
+    CONSTRAINT inquiries_utm_check CHECK ((jsonb_typeof(utm) = 'object'::text))
 );
+
+--
+-- Name: COLUMN inquiries.source; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.inquiries.source IS 'Where the contact came from: car_page (logged in), visitor (confirmed by mail), api, test_drive.';
+
+--
+-- Name: COLUMN inquiries.utm; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.inquiries.utm IS 'The utm_* parameters of the visit that led to the contact, when present.';
 
 --
 -- Name: inquiries_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -1759,6 +1865,47 @@ ALTER TABLE public.mail_outbox ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENT
 
 ALTER TABLE public.makes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.makes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: messages; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.messages (
+    id bigint NOT NULL,
+    conversation_id bigint NOT NULL,
+    sender_id bigint,
+    kind text DEFAULT 'text'::text NOT NULL,
+    body text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT messages_body_check CHECK ((length(body) <= 5000)),
+    CONSTRAINT messages_kind_check CHECK ((kind = ANY (ARRAY['text'::text, 'system'::text]))),
+    CONSTRAINT messages_sender_check CHECK (((kind = 'system'::text) OR (sender_id IS NOT NULL) OR (body <> ''::text)))
+);
+
+--
+-- Name: TABLE messages; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.messages IS 'What members wrote in a conversation (kind text), and what carsite noted in it (kind system: a test drive booked, a car sold).';
+
+--
+-- Name: COLUMN messages.sender_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.messages.sender_id IS 'Who wrote it; NULL for a system message or a deleted account.';
+
+--
+-- Name: messages_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.messages_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -2067,6 +2214,23 @@ CREATE TABLE public.schema_migrations (
 );
 
 --
+-- Name: user_blocks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.user_blocks (
+    blocker_id bigint NOT NULL,
+    blocked_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT user_blocks_not_self_check CHECK ((blocker_id <> blocked_id))
+);
+
+--
+-- Name: TABLE user_blocks; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.user_blocks IS 'A person who blocked another: neither can message the other any more.';
+
+--
 -- Name: user_sessions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2255,6 +2419,27 @@ ALTER TABLE ONLY public.compared_cars
     ADD CONSTRAINT compared_cars_user_id_slot_key UNIQUE (user_id, slot);
 
 --
+-- Name: conversation_members conversation_members_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.conversation_members
+    ADD CONSTRAINT conversation_members_pkey PRIMARY KEY (conversation_id, user_id);
+
+--
+-- Name: conversations conversations_car_id_buyer_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.conversations
+    ADD CONSTRAINT conversations_car_id_buyer_id_key UNIQUE (car_id, buyer_id);
+
+--
+-- Name: conversations conversations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.conversations
+    ADD CONSTRAINT conversations_pkey PRIMARY KEY (id);
+
+--
 -- Name: data_versions data_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2330,6 +2515,13 @@ ALTER TABLE ONLY public.makes
 
 ALTER TABLE ONLY public.makes
     ADD CONSTRAINT makes_pkey PRIMARY KEY (id);
+
+--
+-- Name: messages messages_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.messages
+    ADD CONSTRAINT messages_pkey PRIMARY KEY (id);
 
 --
 -- Name: models models_make_id_id_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2463,6 +2655,13 @@ ALTER TABLE ONLY public.saved_searches
 
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+--
+-- Name: user_blocks user_blocks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.user_blocks
+    ADD CONSTRAINT user_blocks_pkey PRIMARY KEY (blocker_id, blocked_id);
 
 --
 -- Name: user_sessions user_sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2686,6 +2885,30 @@ CREATE UNIQUE INDEX catalogue_aliases_model_key_idx ON public.catalogue_aliases 
 CREATE INDEX compared_cars_car_id_idx ON public.compared_cars USING btree (car_id);
 
 --
+-- Name: conversation_members_inbox_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX conversation_members_inbox_idx ON public.conversation_members USING btree (user_id, last_message_at DESC, conversation_id DESC);
+
+--
+-- Name: conversation_members_unread_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX conversation_members_unread_idx ON public.conversation_members USING btree (user_id) INCLUDE (unread_count) WHERE (unread_count > 0);
+
+--
+-- Name: conversations_buyer_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX conversations_buyer_id_idx ON public.conversations USING btree (buyer_id);
+
+--
+-- Name: conversations_seller_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX conversations_seller_id_idx ON public.conversations USING btree (seller_id);
+
+--
 -- Name: favorites_car_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2714,6 +2937,12 @@ CREATE INDEX idx_procrastinate_workers_last_heartbeat ON public.procrastinate_wo
 --
 
 CREATE INDEX inquiries_car_id_idx ON public.inquiries USING btree (car_id);
+
+--
+-- Name: inquiries_conversation_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX inquiries_conversation_id_idx ON public.inquiries USING btree (conversation_id);
 
 --
 -- Name: inquiries_seller_id_status_idx; Type: INDEX; Schema: public; Owner: -
@@ -2798,6 +3027,12 @@ CREATE INDEX mail_outbox_waiting_idx ON public.mail_outbox USING btree (created_
 --
 
 CREATE INDEX makes_name_trgm_idx ON public.makes USING gist (name public.gist_trgm_ops);
+
+--
+-- Name: messages_conversation_id_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX messages_conversation_id_id_idx ON public.messages USING btree (conversation_id, id);
 
 --
 -- Name: models_key_idx; Type: INDEX; Schema: public; Owner: -
@@ -2912,6 +3147,12 @@ CREATE INDEX reviews_user_id_idx ON public.reviews USING btree (user_id);
 --
 
 CREATE INDEX saved_searches_due_idx ON public.saved_searches USING btree (frequency) WHERE (NOT paused);
+
+--
+-- Name: user_blocks_blocked_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX user_blocks_blocked_id_idx ON public.user_blocks USING btree (blocked_id);
 
 --
 -- Name: user_sessions_user_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -3419,6 +3660,48 @@ ALTER TABLE ONLY public.compared_cars
     ADD CONSTRAINT compared_cars_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
+-- Name: conversation_members conversation_members_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.conversation_members
+    ADD CONSTRAINT conversation_members_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
+
+--
+-- Name: conversation_members conversation_members_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.conversation_members
+    ADD CONSTRAINT conversation_members_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: conversations conversations_buyer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.conversations
+    ADD CONSTRAINT conversations_buyer_id_fkey FOREIGN KEY (buyer_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: conversations conversations_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.conversations
+    ADD CONSTRAINT conversations_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+
+--
+-- Name: conversations conversations_last_message_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.conversations
+    ADD CONSTRAINT conversations_last_message_id_fkey FOREIGN KEY (last_message_id) REFERENCES public.messages(id) ON DELETE SET NULL;
+
+--
+-- Name: conversations conversations_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.conversations
+    ADD CONSTRAINT conversations_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
 -- Name: favorites favorites_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3438,6 +3721,20 @@ ALTER TABLE ONLY public.favorites
 
 ALTER TABLE ONLY public.inquiries
     ADD CONSTRAINT inquiries_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+
+--
+-- Name: inquiries inquiries_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.inquiries
+    ADD CONSTRAINT inquiries_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE SET NULL;
+
+--
+-- Name: inquiries inquiries_message_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.inquiries
+    ADD CONSTRAINT inquiries_message_id_fkey FOREIGN KEY (message_id) REFERENCES public.messages(id) ON DELETE SET NULL;
 
 --
 -- Name: inquiries inquiries_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -3473,6 +3770,20 @@ ALTER TABLE ONLY public.listing_revisions
 
 ALTER TABLE ONLY public.mail_outbox
     ADD CONSTRAINT mail_outbox_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: messages messages_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.messages
+    ADD CONSTRAINT messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
+
+--
+-- Name: messages messages_sender_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.messages
+    ADD CONSTRAINT messages_sender_id_fkey FOREIGN KEY (sender_id) REFERENCES public.users(id) ON DELETE SET NULL;
 
 --
 -- Name: models models_make_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -3571,6 +3882,20 @@ ALTER TABLE ONLY public.reviews
 
 ALTER TABLE ONLY public.saved_searches
     ADD CONSTRAINT saved_searches_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: user_blocks user_blocks_blocked_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.user_blocks
+    ADD CONSTRAINT user_blocks_blocked_id_fkey FOREIGN KEY (blocked_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: user_blocks user_blocks_blocker_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.user_blocks
+    ADD CONSTRAINT user_blocks_blocker_id_fkey FOREIGN KEY (blocker_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
 -- Name: user_sessions user_sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
