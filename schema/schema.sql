@@ -4,6 +4,18 @@
 --
 
 --
+-- Name: btree_gist; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
+
+--
+-- Name: EXTENSION btree_gist; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION btree_gist IS 'support for indexing common datatypes in GiST';
+
+--
 -- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
 --
 
@@ -2214,6 +2226,111 @@ CREATE TABLE public.schema_migrations (
 );
 
 --
+-- Name: seller_settings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.seller_settings (
+    user_id bigint NOT NULL,
+    phone_public boolean DEFAULT false NOT NULL,
+    time_zone text DEFAULT 'Europe/Berlin'::text NOT NULL,
+    slot_minutes smallint DEFAULT 30 NOT NULL,
+    opening_hours jsonb DEFAULT '{}'::jsonb NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT seller_settings_opening_hours_check CHECK ((jsonb_typeof(opening_hours) = 'object'::text)),
+    CONSTRAINT seller_settings_slot_minutes_check CHECK (((slot_minutes >= 15) AND (slot_minutes <= 240))),
+    CONSTRAINT seller_settings_time_zone_check CHECK (((length(time_zone) >= 1) AND (length(time_zone) <= 64)))
+);
+
+--
+-- Name: TABLE seller_settings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.seller_settings IS 'What a seller publishes for contact and test drives; no row means the defaults (phone hidden, Europe/Berlin, 30-minute drives, no opening hours).';
+
+--
+-- Name: COLUMN seller_settings.phone_public; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.seller_settings.phone_public IS 'Whether buyers may reveal users.phone from the seller''s car pages.';
+
+--
+-- Name: COLUMN seller_settings.time_zone; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.seller_settings.time_zone IS 'IANA time zone of the seller: test drive times and invitations are in it.';
+
+--
+-- Name: COLUMN seller_settings.opening_hours; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.seller_settings.opening_hours IS 'Weekly hours for test drives, by ISO weekday: {"1": [["09:00", "18:00"]], ...}; empty when buyers propose times themselves.';
+
+--
+-- Name: test_drives; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.test_drives (
+    id bigint NOT NULL,
+    conversation_id bigint NOT NULL,
+    car_id bigint NOT NULL,
+    buyer_id bigint NOT NULL,
+    seller_id bigint NOT NULL,
+    status text DEFAULT 'requested'::text NOT NULL,
+    proposed_by text DEFAULT 'buyer'::text NOT NULL,
+    slots tstzrange[] NOT NULL,
+    slot tstzrange,
+    time_zone text NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    reminder_job_id bigint,
+    cancelled_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    confirmed_at timestamp with time zone,
+    CONSTRAINT test_drives_note_check CHECK ((length(note) <= 1000)),
+    CONSTRAINT test_drives_proposed_by_check CHECK ((proposed_by = ANY (ARRAY['buyer'::text, 'seller'::text]))),
+    CONSTRAINT test_drives_slot_check CHECK (((status <> ALL (ARRAY['confirmed'::text, 'held'::text, 'no_show'::text])) OR (slot IS NOT NULL))),
+    CONSTRAINT test_drives_slots_check CHECK (((cardinality(slots) >= 1) AND (cardinality(slots) <= 3))),
+    CONSTRAINT test_drives_status_check CHECK ((status = ANY (ARRAY['requested'::text, 'confirmed'::text, 'declined'::text, 'cancelled'::text, 'held'::text, 'no_show'::text])))
+);
+
+--
+-- Name: TABLE test_drives; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.test_drives IS 'A test drive asked for in a conversation: requested with up to three times, confirmed at one, declined, cancelled, then held or a no-show.';
+
+--
+-- Name: COLUMN test_drives.proposed_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.test_drives.proposed_by IS 'Who proposed the times in slots: the other side confirms one of them.';
+
+--
+-- Name: COLUMN test_drives.slot; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.test_drives.slot IS 'The confirmed time.';
+
+--
+-- Name: COLUMN test_drives.reminder_job_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.test_drives.reminder_job_id IS 'The job that reminds both sides the day before (cancelled with the drive).';
+
+--
+-- Name: test_drives_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.test_drives ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.test_drives_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: user_blocks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2655,6 +2772,33 @@ ALTER TABLE ONLY public.saved_searches
 
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+--
+-- Name: seller_settings seller_settings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.seller_settings
+    ADD CONSTRAINT seller_settings_pkey PRIMARY KEY (user_id);
+
+--
+-- Name: test_drives test_drives_no_overlap; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.test_drives
+    ADD CONSTRAINT test_drives_no_overlap EXCLUDE USING gist (car_id WITH =, slot WITH &&) WHERE ((status = 'confirmed'::text));
+
+--
+-- Name: CONSTRAINT test_drives_no_overlap ON test_drives; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON CONSTRAINT test_drives_no_overlap ON public.test_drives IS 'One car never has two confirmed test drives that overlap.';
+
+--
+-- Name: test_drives test_drives_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.test_drives
+    ADD CONSTRAINT test_drives_pkey PRIMARY KEY (id);
 
 --
 -- Name: user_blocks user_blocks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3149,6 +3293,24 @@ CREATE INDEX reviews_user_id_idx ON public.reviews USING btree (user_id);
 CREATE INDEX saved_searches_due_idx ON public.saved_searches USING btree (frequency) WHERE (NOT paused);
 
 --
+-- Name: test_drives_buyer_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX test_drives_buyer_id_idx ON public.test_drives USING btree (buyer_id, status);
+
+--
+-- Name: test_drives_conversation_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX test_drives_conversation_id_idx ON public.test_drives USING btree (conversation_id, id);
+
+--
+-- Name: test_drives_seller_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX test_drives_seller_id_idx ON public.test_drives USING btree (seller_id, status);
+
+--
 -- Name: user_blocks_blocked_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3552,6 +3714,18 @@ CREATE TRIGGER saved_searches_within_limit BEFORE INSERT ON public.saved_searche
 COMMENT ON TRIGGER saved_searches_within_limit ON public.saved_searches IS 'At most 50 saved searches a person (saved_searches_within_limit()).';
 
 --
+-- Name: test_drives test_drives_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER test_drives_set_updated_at BEFORE UPDATE ON public.test_drives FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+--
+-- Name: TRIGGER test_drives_set_updated_at ON test_drives; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER test_drives_set_updated_at ON public.test_drives IS 'Keeps test_drives.updated_at at the time of the last change (set_updated_at).';
+
+--
 -- Name: users users_bump_listings; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3882,6 +4056,48 @@ ALTER TABLE ONLY public.reviews
 
 ALTER TABLE ONLY public.saved_searches
     ADD CONSTRAINT saved_searches_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: seller_settings seller_settings_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.seller_settings
+    ADD CONSTRAINT seller_settings_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: test_drives test_drives_buyer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.test_drives
+    ADD CONSTRAINT test_drives_buyer_id_fkey FOREIGN KEY (buyer_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: test_drives test_drives_cancelled_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.test_drives
+    ADD CONSTRAINT test_drives_cancelled_by_fkey FOREIGN KEY (cancelled_by) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: test_drives test_drives_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.test_drives
+    ADD CONSTRAINT test_drives_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+
+--
+-- Name: test_drives test_drives_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.test_drives
+    ADD CONSTRAINT test_drives_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
+
+--
+-- Name: test_drives test_drives_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.test_drives
+    ADD CONSTRAINT test_drives_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
 -- Name: user_blocks user_blocks_blocked_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -1,0 +1,2 @@
+DROP TABLE test_drives;
+DROP TABLE seller_settings;
