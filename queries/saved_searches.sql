@@ -32,8 +32,8 @@ DELETE FROM saved_searches WHERE id = :search_id AND user_id = :user_id RETURNIN
 -- name: matches
 -- For every unpaused saved search of :frequency (of an active account), the listed cars published in
 -- [its checked_until, :horizon) that pass its filters (car_matches_filters, as search.cars) and its words: one row
--- per search with at least one match: the number of matches, the newest :per_mail of them as a json array, and the
--- checked_until it was computed from; an empty list when nothing new matches.
+-- per due search: the number of matches (0 for none), the newest :per_mail of them as a json array ([] for none),
+-- and the checked_until it was computed from (advance moves only searches still at that value).
 WITH due AS MATERIALIZED (
     SELECT s.id, s.user_id, s.name, s.query, s.checked_until, f.*,
            CASE WHEN s.words IS NOT NULL THEN websearch_to_tsquery('english', s.words) END AS words,
@@ -81,12 +81,12 @@ WITH due AS MATERIALIZED (
       FROM pairs p
       JOIN fresh c ON c.id = p.car_id
 )
-SELECT d.id, d.user_id, d.name, d.query, d.checked_until, max(h.total) AS total,
-       jsonb_agg(jsonb_build_object('id', h.id, 'title', h.title, 'price', h.price, 'mileage_km', h.mileage_km,
-                                    'city', h.city) ORDER BY h.position) AS cars
-  FROM hits h
-  JOIN due d ON d.id = h.search_id
- WHERE h.position <= :per_mail
+SELECT d.id, d.user_id, d.name, d.query, d.checked_until, coalesce(max(h.total), 0) AS total,
+       coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'title', h.title, 'price', h.price,
+                                             'mileage_km', h.mileage_km, 'city', h.city) ORDER BY h.position)
+                    FILTER (WHERE h.id IS NOT NULL), '[]') AS cars
+  FROM due d
+  LEFT JOIN hits h ON h.search_id = d.id AND h.position <= :per_mail
  GROUP BY d.id, d.user_id, d.name, d.query, d.checked_until
  ORDER BY d.id;
 
@@ -98,10 +98,3 @@ UPDATE saved_searches s
   FROM unnest(:ids::bigint[], :seen::timestamptz[]) AS v(id, seen)
  WHERE s.id = v.id AND s.checked_until = v.seen AND NOT s.paused
 RETURNING s.id;
-
--- name: advance_quiet
--- Mark every unpaused saved search of :frequency checked up to :horizon except :alerted_ids (they were advanced
--- with their alert); how many.
-UPDATE saved_searches
-   SET checked_until = :horizon
- WHERE frequency = :frequency AND NOT paused AND checked_until < :horizon AND id <> ALL(:alerted_ids::bigint[]);

@@ -203,3 +203,36 @@ def test_save_from_results_page_and_manage(app):
     assert post(client, f"/searches/{search_id}", {"action": "delete"}, page="/searches").status_code == 303
     assert sql(app, "SELECT count(*) FROM saved_searches")[0][0] == 0
     assert client.post("/searches", data={"query": "make=BMW"}).status_code == 400  # no CSRF token
+
+
+def test_a_search_that_becomes_due_during_a_run_is_not_skipped_past_untested_cars(make_app, monkeypatch):
+    """A search switched to this frequency after the run's match query (or checked by another run) keeps its
+    checked_until: the run moves on only the quiet searches it matched, from the value it matched them at."""
+    app = make_app(ALERT_SETTLE_SECONDS=0)
+    seller = make_user(app, "seller@example.com")
+    buyer = make_user(app, "buyer@example.com")
+    quiet = _save(app, buyer, {"make": "Fiat"})
+    late = _save(app, buyer, {"make": "BMW"}, frequency="weekly")
+    sql(app, "UPDATE saved_searches SET checked_until = now() - interval '1 hour'")
+    car = make_car(app, seller, status="available", **CARS[1])  # a BMW, new since both were checked
+    before = sql(app, "SELECT checked_until FROM saved_searches WHERE id = %s", late)
+    real_all = db.all
+
+    def switch_after_matching(name, /, **params):
+        rows = real_all(name, **params)
+        if name == "saved_searches.matches":  # the person makes the weekly search daily while the run works
+            sql(app, "UPDATE saved_searches SET frequency = 'daily' WHERE id = %s", late)
+        return rows
+
+    monkeypatch.setattr(db, "all", switch_after_matching)
+    with app.test_request_context():
+        figures = searches.run_alerts("daily")
+    monkeypatch.setattr(db, "all", real_all)
+    assert figures == {"searches_alerted": 0, "matches": 0, "checked_quiet": 1}
+    assert sql(app, "SELECT checked_until FROM saved_searches WHERE id = %s", late) == before
+    assert sql(app, "SELECT checked_until > now() - interval '1 minute' FROM saved_searches WHERE id = %s", quiet) == [
+        (True,)
+    ]
+    with app.test_request_context():
+        assert searches.run_alerts("daily")["searches_alerted"] == 1  # the next run tells of the BMW
+    assert any(f"/cars/{car}" in m.get_body(("plain",)).get_content() for m in mails(app))

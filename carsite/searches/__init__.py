@@ -156,27 +156,34 @@ def run_alerts(frequency: str, *, now: datetime | None = None) -> dict[str, int]
     settle = timedelta(seconds=float(current_app.config.get("ALERT_SETTLE_SECONDS", SETTLE.total_seconds())))
     horizon = (now or datetime.now(UTC)) - settle
     rows = db.all("saved_searches.matches", frequency=frequency, horizon=horizon, per_mail=PER_MAIL)
+    found = [r for r in rows if r["total"]]
     alerted = 0
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
+    for start in range(0, len(found), CHUNK):
+        chunk = found[start : start + CHUNK]
         with db.transaction():
-            advanced = {
-                r["id"]
-                for r in db.all(
-                    "saved_searches.advance",
-                    ids=[r["id"] for r in chunk],
-                    seen=[r["checked_until"] for r in chunk],
-                    horizon=horizon,
-                    alerted=True,
-                )
-            }
+            advanced = set(_advance(chunk, horizon, alerted=True))
             notices = [_notice(row) for row in chunk if row["id"] in advanced]
             notify_many("saved_search", notices, channel=mail.BULK)
             alerted += len(notices)
-    quiet = db.execute(
-        "saved_searches.advance_quiet", frequency=frequency, horizon=horizon, alerted_ids=[r["id"] for r in rows]
-    )
+    # Searches with nothing new move on only from the checked_until they were matched at: one saved, changed or
+    # checked by another run since then is left for the next run, never skipped past cars it was not tested on.
+    quiet = len(_advance([r for r in rows if not r["total"]], horizon, alerted=False))
     return {"searches_alerted": alerted, "matches": sum(int(r["total"]) for r in rows), "checked_quiet": quiet}
+
+
+def _advance(rows: list[dict[str, Any]], horizon: datetime, *, alerted: bool) -> list[int]:
+    if not rows:
+        return []
+    return [
+        r["id"]
+        for r in db.all(
+            "saved_searches.advance",
+            ids=[r["id"] for r in rows],
+            seen=[r["checked_until"] for r in rows],
+            horizon=horizon,
+            alerted=alerted,
+        )
+    ]
 
 
 def _notice(row: dict[str, Any]) -> Notice:
