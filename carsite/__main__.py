@@ -7,10 +7,13 @@ import sys
 from flask.cli import FlaskGroup
 
 from . import create_app
+from .cli import commands
 from .config import ConfigError
 from .db.embedded import EmbeddedUnavailable
 
 cli = FlaskGroup(create_app=create_app, help="carsite: run the site and its chores.")
+for command in commands():
+    cli.add_command(command)
 
 
 def main() -> None:

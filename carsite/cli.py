@@ -35,14 +35,23 @@ from .selling import locations, workflow
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(db_group)
-    app.cli.add_command(queries_group)
-    app.cli.add_command(accounts_group)
-    app.cli.add_command(listings_group)
-    app.cli.add_command(cars_group)
-    app.cli.add_command(seed_command)
-    app.cli.add_command(serve_command)
-    app.cli.add_command(worker_command)
+    for command in commands():
+        app.cli.add_command(command)
+
+
+def commands() -> list[click.Command]:
+    """Every carsite command. ``python -m carsite`` knows them without making the app, so ``serve --help`` or a
+    typo answers at once (making the app would start the embedded database); a command makes the app when it runs."""
+    return [
+        db_group,
+        queries_group,
+        accounts_group,
+        listings_group,
+        cars_group,
+        seed_command,
+        serve_command,
+        worker_command,
+    ]
 
 
 def _fail(message: str) -> NoReturn:

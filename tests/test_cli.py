@@ -149,3 +149,20 @@ def test_without_embedded_package_the_cli_says_database_url_is_needed(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().startswith("carsite: DATABASE_URL is not set and the embedded PostgreSQL")
     assert "Traceback" not in result.stderr
+
+
+def test_help_and_typos_answer_without_making_the_app():
+    """``serve --help`` must not start the embedded database (or need a configuration at all): production settings
+    without a secret key or database make create_app refuse, yet every command's help still answers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARSITE_") and k != "DATABASE_URL"}
+    env["CARSITE_ENV"] = "production"
+    for args in (["serve", "--help"], ["worker", "--help"], ["db", "migrate", "--help"], ["queries", "--help"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "carsite", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, (args, result.stderr)
+        assert result.stdout.startswith("Usage: python -m carsite"), args
+    refused = subprocess.run(
+        [sys.executable, "-m", "carsite", "db", "status"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 2 and "carsite:" in refused.stderr  # running a command does make the app
