@@ -12,9 +12,7 @@ from carsite.domain.actor import Actor
 from carsite.selling import workflow
 
 from .helpers import PASSWORD, mails, make_car, make_user, sql
-from .test_browser import browser, live, page  # noqa: F401 - shared browser fixtures
-
-SHOTS = "/work/shots/h4"
+from .test_browser import browser, keep_screenshots, live, page  # noqa: F401 - shared browser fixtures
 
 
 def test_saved_search_alert_links_back_to_the_approved_car(live, page: Page):  # noqa: F811
@@ -28,18 +26,14 @@ def test_saved_search_alert_links_back_to_the_approved_car(live, page: Page):  #
     page.get_by_label("Email").fill("ann@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    for width in (390, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.goto(base + "/cars?make=Fiat&price_max=1")
-        page.screenshot(path=f"{SHOTS}/empty-{width}.png", full_page=True)
-        page.goto(base + "/cars?make=Fiat")
-        page.screenshot(path=f"{SHOTS}/results-{width}.png", full_page=True)
+    page.goto(base + "/cars?make=Fiat&price_max=1")
+    keep_screenshots(page, "alerts-empty")
+    page.goto(base + "/cars?make=Fiat")
+    keep_screenshots(page, "alerts-results")
     page.locator(".save-search select[name=frequency]").select_option("instant")
     page.locator(".save-search").get_by_role("button", name="Save").click()
     assert "Search saved" in page.content()
-    for width in (390, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=f"{SHOTS}/manage-{width}.png", full_page=True)
+    keep_screenshots(page, "alerts-manage")
     car = make_car(app, seller, status="pending", title="Fiat Panda 4x4")
     with app.app_context():
         workflow.decide(car, "approve", None, actor=Actor(user_id=admin, role="admin", email_verified=True))
