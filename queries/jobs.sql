@@ -23,9 +23,15 @@ SELECT count(procrastinate_retry_job_v2(id, now(), NULL, NULL, NULL)) FROM unnes
 
 -- name: fail_jobs
 -- Mark jobs in "doing" failed, one run more (procrastinate's finish_job), with the reason as each one's recorded
--- failure; how many.
+-- failure, and the outbox messages of mail deliveries among them failed with it; how many jobs.
 WITH failed AS (
     SELECT id, procrastinate_finish_job_v1(id, 'failed', false) FROM unnest(:ids::bigint[]) AS id
+), outbox AS (
+    UPDATE mail_outbox o
+       SET status = 'failed', last_error = left(:error, 2000)
+      FROM procrastinate_jobs j
+     WHERE j.id = ANY(:ids::bigint[]) AND j.task_name = 'carsite.mail.deliver'
+       AND o.id = (j.args ->> 'outbox_id')::bigint AND o.status = 'queued'
 )
 INSERT INTO job_failures (job_id, task_name, attempt, error)
 SELECT j.id, j.task_name, j.attempts + 1, left(:error, 4000)  -- the row as it was before: this run is one more
@@ -57,9 +63,21 @@ DELETE FROM job_failures f
    AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.id = f.job_id);
 
 -- name: record_failure
--- One failed run of a job: its attempt (1 for the first run) and the error text, cut to 4,000 characters.
-INSERT INTO job_failures (job_id, task_name, attempt, error)
-VALUES (:job_id, :task_name, :attempt, left(:error, 4000));
+-- One failed run of a job: its attempt (1 for the first run) and the error text, cut to 4,000 characters. When it
+-- was the :final run of a mail delivery, its outbox message is failed with that error too (a delivery that broke
+-- for another reason than the mail server would otherwise stay "queued" for ever); row count 1.
+WITH failure AS (
+    INSERT INTO job_failures (job_id, task_name, attempt, error)
+    VALUES (:job_id, :task_name, :attempt, left(:error, 4000))
+    RETURNING job_id
+), outbox AS (
+    UPDATE mail_outbox o
+       SET status = 'failed', last_error = left(:error, 2000)
+      FROM procrastinate_jobs j
+     WHERE :final::boolean AND j.id = :job_id AND j.task_name = 'carsite.mail.deliver'
+       AND o.id = (j.args ->> 'outbox_id')::bigint AND o.status = 'queued'
+)
+SELECT job_id FROM failure;
 
 -- name: counts
 -- How many jobs each queue holds in each status, for Admin → Jobs.

@@ -251,6 +251,11 @@ def test_a_job_whose_worker_dies_on_every_run_fails_once_its_attempts_are_used(m
     ]
     ((attempt, error),) = sql(app, "SELECT attempt, error FROM job_failures WHERE job_id = %s", last_job)
     assert attempt == mail.RETRY.attempts and "worker running this job died" in error
+    # its message is failed in the outbox too (Admin → Mail shows it; it never claims to be on its way)
+    assert sql(app, "SELECT id, status, coalesce(last_error, '') LIKE '%%died%%' FROM mail_outbox ORDER BY id") == [
+        (first, "queued", False),
+        (last, "failed", True),
+    ]
     with app.app_context():
         assert maintenance.retry_stalled() == []  # failed for good: not picked up again
     assert sorted(m["To"] for m in mails(app)) == ["a@example.com"]

@@ -289,3 +289,23 @@ def test_mails_queued_together_each_have_their_own_job_and_roll_back_together(ap
 
     delivered = mails(app)
     assert sorted(m["To"] for m in delivered) == [f"p{n}@example.com" for n in range(5)]
+
+
+def test_a_delivery_that_breaks_for_another_reason_fails_its_message_after_the_last_run(app, monkeypatch):
+    """Not the mail server: a bug or a broken template in delivery. The job is retried like any; after its last run
+    the outbox message says failed with the error, instead of staying queued for ever."""
+    outbox_id = queue(app, "listing_approved", **ACCOUNT_MAILS["listing_approved"])
+    job_id = outbox(app, outbox_id)["job_id"]
+
+    def broken(row):
+        raise RuntimeError("the message could not be composed")
+
+    monkeypatch.setattr(mail, "transmit", broken)
+    run_jobs(app)
+    assert outbox(app, outbox_id)["status"] == "queued"  # retried later
+    assert job(app, job_id)[:2] == ("todo", 1)
+    sql(app, "UPDATE procrastinate_jobs SET attempts = %s, scheduled_at = now() WHERE id = %s", 9, job_id)
+    run_jobs(app)
+    row = outbox(app, outbox_id)
+    assert row["status"] == "failed" and "could not be composed" in row["last_error"]
+    assert job(app, job_id)[:2] == ("failed", mail.RETRY.attempts)

@@ -55,7 +55,8 @@ def _runner(flask_app: Flask, found: Task) -> Any:
             except BaseException as exc:
                 job = getattr(context[0], "job", None) if context else None
                 if job is not None and job.id is not None:
-                    _record_failure(job.id, found.name, job.attempts + 1, exc)
+                    final = isinstance(exc, Permanent) or job.attempts + 1 >= found.retry.attempts
+                    _record_failure(job.id, found.name, job.attempts + 1, exc, final=final)
                 raise
 
     run.__name__ = found.func.__name__
@@ -63,8 +64,9 @@ def _runner(flask_app: Flask, found: Task) -> Any:
     return run
 
 
-def _record_failure(job_id: int, task_name: str, attempt: int, exc: BaseException) -> None:
-    """Keep why a run failed (procrastinate keeps only that it did); never let the record hide the error."""
+def _record_failure(job_id: int, task_name: str, attempt: int, exc: BaseException, *, final: bool) -> None:
+    """Keep why a run failed (procrastinate keeps only that it did), and on the ``final`` run of a mail delivery
+    fail its outbox message; never let the record hide the error."""
     try:
         with db.transaction():
             db.execute(
@@ -73,6 +75,7 @@ def _record_failure(job_id: int, task_name: str, attempt: int, exc: BaseExceptio
                 task_name=task_name,
                 attempt=attempt,
                 error=f"{type(exc).__name__}: {exc}",
+                final=final,
             )
     except Exception:
         log.exception("job %s: could not record its failure", job_id)
