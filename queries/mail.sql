@@ -72,3 +72,7 @@ SELECT o.id, o.user_id, u.name AS user_name, o.to_address, o.kind, o.subject, o.
   LEFT JOIN users u ON u.id = o.user_id
   LEFT JOIN procrastinate_jobs j ON j.id = o.job_id
  WHERE o.id = :outbox_id;
+
+-- name: admin_html
+-- The HTML part of one outbox message; NULL (or no row) when it has none or it was blanked once sent.
+SELECT html_body FROM mail_outbox WHERE id = :outbox_id;

@@ -32,7 +32,7 @@ def test_only_admins_read_the_outbox(app):
     outbox_id = queue(app, "bea@example.com")
     clients = clients_by_role(app, "visitor", ("user", "seller", "admin"))
     for role, client in clients.items():
-        for path in ("/admin/mail", f"/admin/mail/{outbox_id}"):
+        for path in ("/admin/mail", f"/admin/mail/{outbox_id}", f"/admin/mail/{outbox_id}/html"):
             answer = client.get(path)
             if role == "admin":
                 assert answer.status_code == 200, path
@@ -145,6 +145,17 @@ def test_a_message_page_answers_did_they_get_it(app, admin):
     html = admin.get(f"/admin/mail/{plain_id}").get_data(as_text=True)
     assert "your listing “Fiat Panda” is live" in html and "The body is removed" not in html
     assert admin.get("/admin/mail/999999").status_code == 404
+    # the HTML part, previewed in a sandboxed frame of the page: the sender's markup, no script, no other site
+    assert f'<iframe class="mail-preview" src="/admin/mail/{plain_id}/html" sandbox' in html
+    part = admin.get(f"/admin/mail/{plain_id}/html")
+    assert part.status_code == 200 and part.mimetype == "text/html" and "Fiat Panda" in part.get_data(as_text=True)
+    assert (
+        part.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        and "sandbox" in (part.headers["Content-Security-Policy"])
+    )
+    assert part.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert admin.get(f"/admin/mail/{secret_id}/html").status_code == 404  # blanked once sent: nothing to show
+    assert "<iframe" not in admin.get(f"/admin/mail/{secret_id}").get_data(as_text=True)
 
 
 def test_a_message_that_keeps_failing_shows_its_attempts_error_and_next_try(app, admin):

@@ -142,6 +142,23 @@ def mail_message(outbox_id: int) -> str:
     return render_template("admin/mail_message.html", m=outbox.message(outbox_id, actor=Actor.from_request()))
 
 
+# The HTML part is the sender's own markup with inline styles: shown in a sandboxed frame of this site only, with no
+# script, form, plugin or request other than its images.
+MAIL_PREVIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; sandbox; frame-ancestors 'self'"
+)
+
+
+@bp.get("/mail/<int:outbox_id>/html")
+@role_required("admin")
+def mail_html(outbox_id: int) -> Response:
+    """The HTML part of a message, for the preview frame on its page."""
+    response = Response(outbox.html_part(outbox_id, actor=Actor.from_request()), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = MAIL_PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
 @bp.get("/moderation")
 @role_required("admin")
 def moderation() -> str:
