@@ -61,7 +61,8 @@ def html_part(outbox_id: int, *, actor: Actor) -> str:
     """The HTML part of an outbox message, as the recipient's mail program shows it; NotFound for an unknown id, a
     text-only message, or one whose body was blanked once sent (it held a one-time link)."""
     _admin_only(actor)
-    html = db.scalar("mail.admin_html", outbox_id=outbox_id)
+    row = db.optional("mail.admin_html", outbox_id=outbox_id)
+    html = row["html_body"] if row else None
     if html is None:
         raise NotFound("This message has no HTML part to show.")
     return str(html)
