@@ -584,7 +584,7 @@ def test_the_header_counts_unread_messages(world):
     html = w.seller.get("/cars").get_data(as_text=True)
     counter = html.split('data-counter="messages"')[1][:900]
     assert 'aria-label="Messages, 1 unread"' in html and '<span class="counter" aria-hidden="true">1</span>' in counter
-    assert '<a href="/messages">Messages</a>' in html
+    assert '<a href="/messages" class="nav-messages">Messages</a>' in html
 
 
 def test_poll_session_returns_the_columns_of_user_for_session(world):
@@ -605,3 +605,19 @@ def test_poll_session_returns_the_columns_of_user_for_session(world):
     assert [key for key in polled if not key.startswith("poll_")] == list(ordinary)
     assert {k: v for k, v in polled.items() if k in ordinary} == ordinary
     assert polled["poll_member"] and polled["poll_last_message_id"] == world.first_message_id
+
+
+def test_replies_are_rate_limited_per_account_and_visitors_go_to_login(make_app):
+    app = make_app()  # limits on
+    seller = make_user(app, "sam@example.com", role="seller")
+    buyer = make_user(app, "bea@example.com")
+    car = make_car(app, seller, status="available")
+    with app.app_context():
+        conversation = conversations.start(car, actor=person(buyer)).conversation_id
+    visitor = app.test_client()
+    response = visitor.post(f"/messages/{conversation}", data={"csrf_token": csrf(visitor, "/forgot"), "body": "x"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    client = client_for(app, "bea@example.com")
+    statuses = [send(client, conversation, f"Message {index}").status_code for index in range(21)]
+    assert statuses == [303] * 20 + [429]
+    assert count(app, "messages") == 20

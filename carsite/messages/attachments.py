@@ -96,7 +96,9 @@ def prepare(uploads: list[tuple[str, bytes]]) -> list[Prepared]:
             try:
                 encoded, content_type, width, height = images.reencode(data)
             except images.ImageRejected as exc:
-                raise Invalid(f"{name} is not an image we can read ({exc}), so it was not sent.", FIELD) from None
+                if "not an image we can read" in str(exc):
+                    raise Invalid(f"{name} is not an image we can read: {ACCEPTED} It was not sent.", FIELD) from None
+                raise Invalid(f"{name} was not sent: {exc}", FIELD) from None
             if content_type != IMAGE_EXTENSIONS[extension]:  # a PNG named .jpg: the name follows the content
                 name = f"{name.rpartition('.')[0]}.{EXTENSION_OF[content_type]}"
             prepared.append(Prepared(encoded, name, content_type, width, height))

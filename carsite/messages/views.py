@@ -92,7 +92,12 @@ def show(conversation_id: int) -> tuple[str, int]:
 
 @bp.post("/messages/<int:conversation_id>")
 @login_required
-@limiter.limit("20 per minute;300 per hour", key_func=lambda: f"messages:{current_user.id}", error_message=TOO_MANY)
+@limiter.limit(
+    "20 per minute;300 per hour",
+    key_func=lambda: f"messages:{getattr(current_user, 'id', None)}",
+    methods=["POST"],
+    error_message=TOO_MANY,
+)
 def send(conversation_id: int) -> Response | tuple[str, int]:
     """Send ``body`` with up to three ``attachment`` files; 303 to the new message. A refusal (empty, too long, a
     file that is not what it claims, a block) shows the page again with the text kept and the reason, storing
