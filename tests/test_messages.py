@@ -515,6 +515,16 @@ def test_three_files_of_nearly_ten_megabytes_fit_one_reply(world):
     assert count(w.app, "message_attachments") == 3
 
 
+def test_a_request_over_the_limit_is_413_saying_what_fits(world):
+    w = world
+    chunk = b"%PDF-1.4\n" + b"0" * (9 * 1024 * 1024)
+    files = [(io.BytesIO(chunk), f"part{i}.pdf") for i in range(4)]
+    response = send(w.buyer, w.conversation_id, "big", files=files)
+    assert response.status_code == 413
+    assert "attach at most 3 files of 10 MB each" in response.get_data(as_text=True)
+    assert count(w.app, "messages") == 1 and count(w.app, "message_attachments") == 0
+
+
 # -- polling -----------------------------------------------------------------------------------------------------
 
 
