@@ -547,6 +547,11 @@ def test_poll_answers_304_with_one_query_and_new_messages_with_their_html(world)
     (message,) = fresh.json["messages"]
     assert 'class="msg msg-theirs"' in message["html"] and 'rel="nofollow ugc noopener"' in message["html"]
     assert fresh.json["unread_total"] == 0
+    # the next poll asks after that message with the ETag it got: nothing new, so a 304 at once
+    following = f"/messages/{w.conversation_id}/poll?after={message['id']}"
+    with Database.record() as names:
+        quiet = w.buyer.get(following, headers={"If-None-Match": fresh.headers["ETag"]})
+    assert quiet.status_code == 304 and len(names) <= 1, names
     assert sql(
         w.app, "SELECT unread_count, last_read_message_id FROM conversation_members WHERE user_id = %s", w.buyer_id
     ) == [(0, message["id"])]

@@ -162,6 +162,8 @@ def poll(conversation_id: int) -> Response:
         response = Response(status=304)
     else:
         rows, more, marked = thread.poll(conversation_id, after, actor=actor)
+        if rows:  # the browser asks after the newest it got next: the ETag it gets back is that request's
+            etag = _etag(last, read_up_to, rows[-1]["id"])
         unread = max(0, current_user.unread.get("messages", 0) - marked)
         me = current_user.id
         response = jsonify(
