@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .admin import views as admin
     from .api import views as api
     from .cars import views as cars
+    from .contact import views as contact
     from .notifications import views as notifications
     from .searches import views as searches
     from .selling import views as selling
@@ -45,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         selling.bp,
         notifications.bp,
         searches.bp,
+        contact.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)
