@@ -414,3 +414,17 @@ def test_phone_reveals_are_limited_per_address_with_a_clear_message(app, market)
     assert statuses == [200] * 10 + [429]
     over = client.get(f"/cars/{market['car']}/phone", headers={"Accept": "application/json"})
     assert over.status_code == 429 and "phone numbers" in json.dumps(over.get_json())
+
+
+def test_the_demo_dealer_publishes_a_phone_number(demo):
+    ((car,),) = sql(
+        demo,
+        "SELECT c.id FROM cars c JOIN users u ON u.id = c.seller_id"
+        " WHERE u.email = 'dealer@demo.carsite.test' AND c.status = 'available' ORDER BY c.id LIMIT 1",
+    )
+    client = demo.test_client()
+    page = client.get(client.get(f"/cars/{car}").headers["Location"]).get_data(as_text=True)
+    assert "Show phone number" in page and "5550 1234" not in page
+    assert client.get(f"/cars/{car}/phone", headers={"Accept": "application/json"}).get_json()["phone"] == (
+        "+49 30 5550 1234"
+    )
