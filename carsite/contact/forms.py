@@ -17,7 +17,7 @@ from ..web.forms import collapse, strip
 QUICK_PROMPTS = (
     "Is it still available?",
     "Can I come and see it?",
-    "What is the lowest price you would accept?",
+    "What is your best price?",
     "Has it had any accidents?",
 )
 
