@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -214,6 +216,44 @@ def test_a_visitor_whose_address_has_an_account_writes_as_it_and_is_sent_to_log_
     assert count(app, "users") == 3  # nobody made: the seller, the buyer, Ann
 
 
+def test_a_link_opened_twice_at_once_delivers_the_message_once(make_app, market):
+    app = make_app(DB_POOL_MAX=6)
+    car = market["car"]
+    assert visitor_post(app.test_client(), car, VISITOR).status_code == 303
+    link = path_of(link_in(mails_to(app, "vic@example.com")[0]))
+    barrier = threading.Barrier(4)
+
+    def open_link() -> int:
+        client = app.test_client()
+        barrier.wait()
+        return client.get(link).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(lambda _: open_link(), range(4)))
+    assert statuses == [303, 410, 410, 410]
+    assert count(app, "messages") == 1 and count(app, "inquiries") == 1
+    assert sql(app, "SELECT count(*) FROM users WHERE email = 'vic@example.com'") == [(1,)]
+
+
+def test_two_links_of_one_new_address_opened_at_once_make_one_account(make_app, market):
+    app = make_app(DB_POOL_MAX=6)
+    car = market["car"]
+    for text in ("First question?", "Second question?"):
+        assert visitor_post(app.test_client(), car, {**VISITOR, "message": text}).status_code == 303
+    links = [path_of(link_in(m)) for m in mails_to(app, "vic@example.com")]
+    barrier = threading.Barrier(2)
+
+    def open_link(link: str) -> int:
+        client = app.test_client()
+        barrier.wait()
+        return client.get(link).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(open_link, links)) == [303, 303]
+    assert sql(app, "SELECT count(*) FROM users WHERE email = 'vic@example.com'") == [(1,)]
+    assert count(app, "conversations") == 1 and count(app, "messages") == 2
+
+
 def test_an_expired_or_unknown_link_delivers_nothing(app, market):
     car = market["car"]
     visitor = app.test_client()
@@ -414,6 +454,7 @@ def test_phone_reveals_are_limited_per_address_with_a_clear_message(app, market)
     assert statuses == [200] * 10 + [429]
     over = client.get(f"/cars/{market['car']}/phone", headers={"Accept": "application/json"})
     assert over.status_code == 429 and "phone numbers" in json.dumps(over.get_json())
+    assert int(over.headers["Retry-After"]) > 60 and over.headers["X-Robots-Tag"] == "noindex, nofollow"
 
 
 def test_the_demo_dealer_publishes_a_phone_number(demo):

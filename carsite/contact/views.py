@@ -77,19 +77,17 @@ def new_form() -> AskForm:
 
 
 def contact_page(form: AskForm, car: dict[str, Any], status: int = 200, problem: str | None = None) -> flask.Response:
-    response = make_response(
-        render_template(
-            "contact/ask.html",
-            form=form,
-            car=car,
-            utm=utm_of_visit(),
-            prompts=QUICK_PROMPTS,
-            problem=problem,
-            visitor=isinstance(form, VisitorForm),
-        ),
-        status,
+    """The contact form of a car: a visitor's (name, email, phone) or a logged-in buyer's (the message only)."""
+    page = render_template(
+        "contact/ask.html",
+        form=form,
+        car=car,
+        utm=utm_of_visit(),
+        prompts=QUICK_PROMPTS,
+        problem=problem,
+        visitor=isinstance(form, VisitorForm),
     )
-    return response
+    return make_response(page, status)
 
 
 def too_many(limit: RequestLimit) -> flask.Response:
@@ -105,7 +103,7 @@ def rate_limited(exc: RateLimitExceeded) -> Response:
     """The answer on_breach made (the form again), else the site's error page or JSON."""
     if isinstance(exc.response, Response):
         return exc.response
-    return error_response(429, exc.description or TOO_MANY, headers={"Retry-After": "60"})
+    return error_response(429, exc.description or TOO_MANY)  # Flask-Limiter adds Retry-After
 
 
 @bp.errorhandler(Invalid)
