@@ -115,7 +115,8 @@ def hold(
     actor: Actor,
 ) -> None:
     """Hold a visitor's message and mail them the link that delivers it (valid LINK_HOURS hours), in one
-    transaction. The answer is the same whether or not the address has an account."""
+    transaction. The answer is the same whether or not the address has an account. The mail does not quote the
+    message, nor the name typed: the form must not be a way to send one's text to anybody's address."""
     text = conversations.clean_text(text, field="message")
     car = contactable(car_id, actor=actor)
     token, digest = passwords.new_token()
@@ -138,9 +139,7 @@ def hold(
             "contact_confirm",
             kind="contact.confirm",
             sensitive=True,
-            name=name,
             car_title=car["title"],
-            message=text,
             url=mail.link("contact.confirm", token=token),
             hours=LINK_HOURS,
         )
