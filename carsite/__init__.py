@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import views as api
     from .cars import views as cars
     from .messages import views as messages
+    from .contact import views as contact
     from .notifications import views as notifications
     from .searches import views as searches
     from .selling import views as selling
@@ -47,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         notifications.bp,
         searches.bp,
         messages.bp,
+        contact.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -161,6 +161,8 @@ DEMO_ACCOUNTS = [
     ("Dana Dealer", "dealer@demo.carsite.test", "seller"),
     ("Bea Buyer", "buyer@demo.carsite.test", "user"),
 ]
+# The demo dealer publishes a phone number (a fictional one: 555 numbers), so car pages show "Show phone number".
+DEMO_PHONES = {"dealer@demo.carsite.test": "+49 30 5550 1234"}
 DEMO_CARS = 400
 DEMO_AGE_DAYS = 120  # demo cars were listed up to this many days ago
 # Models a marketplace has many of: after one car of every model, most demo cars are these, built 2018-2021, so
@@ -196,11 +198,13 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
                     name=name,
                     email=email,
                     role=role,
-                    phone=None,
+                    phone=DEMO_PHONES.get(email),
                     address=None,
                     password_hash=generate_password_hash(DEMO_PASSWORD),
                 )
                 db.execute("users.mark_email_verified", user_id=user_id)
+                if email in DEMO_PHONES:
+                    db.execute("contact.set_phone_public", user_id=user_id, phone_public=True)
                 echo(f"created {role} {email}")
             else:
                 user_id = row["id"]

@@ -116,8 +116,9 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
 -- plan: generic
 -- Everything the car page shows about one car anyone may see (listing_is_public), with whether :user_id (NULL for
 -- visitors) saved it and its price rating (NULL unless the car is for sale and its current price was rated; a
--- rating NULL with comparables set means too few comparables); no row when the id is unknown, the car was deleted
--- or is not public. For a logged-in :user_id the same statement notes the car as recently viewed (so the page
+-- rating NULL with comparables set means too few comparables) and whether its seller publishes a phone number
+-- (phone_shown: the number itself is not here, see contact.reveal_phone); no row when the id is unknown, the car
+-- was deleted or is not public. For a logged-in :user_id the same statement notes the car as recently viewed (so the page
 -- keeps its query budget).
 WITH seen AS (
     INSERT INTO recently_viewed (user_id, car_id, viewed_at)
@@ -135,9 +136,11 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
                                  ORDER BY p.position), '[]'::json)
           FROM car_photos p WHERE p.car_id = c.id AND NOT p.awaiting_review) AS photos,
        pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
-       pr.comparables AS price_comparables
+       pr.comparables AS price_comparables,
+       (u.phone IS NOT NULL AND coalesce(ss.phone_public, false)) AS phone_shown
   FROM cars c
   JOIN users u ON u.id = c.seller_id
+  LEFT JOIN seller_settings ss ON ss.user_id = c.seller_id
   LEFT JOIN favorites f ON f.car_id = c.id AND f.user_id = :user_id
   LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price AND c.status = 'available'
  WHERE c.id = :car_id

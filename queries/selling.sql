@@ -55,16 +55,20 @@ SELECT c.id, c.seller_id, c.title, c.make, c.model, c.make_id, c.model_id, c.mod
    FOR NO KEY UPDATE;
 
 -- name: of_seller
--- A seller's listings, newest first, after the keyset (created_at, id) when given, with photo counts, views and their
--- open revision's status and remark (NULL without one); an empty list when none (more).
+-- A seller's listings, newest first, after the keyset (created_at, id) when given, with photo counts, views, their
+-- open revision's status and remark (NULL without one), and their contacts and phone reveals of all time
+-- (car_contact_stats); an empty list when none (more).
 SELECT c.id, c.title, c.price, c.status, c.rejection_remark, c.cover_photo, c.view_count, c.created_at, c.updated_at,
        c.listed_at, c.expiry_reminded_at,
        (SELECT count(*) FROM car_photos p WHERE p.car_id = c.id) AS photos,
        (SELECT count(*) FROM favorites f WHERE f.car_id = c.id) AS saved,
-       r.status AS revision_status, r.remark AS revision_remark
+       r.status AS revision_status, r.remark AS revision_remark,
+       coalesce(st.contacts, 0) AS contacts, coalesce(st.phone_reveals, 0) AS phone_reveals
   FROM cars c
   LEFT JOIN LATERAL (SELECT lr.status, lr.remark FROM listing_revisions lr WHERE lr.car_id = c.id
                       ORDER BY lr.id DESC LIMIT 1) AS r ON r.status IN ('pending', 'rejected')
+  LEFT JOIN LATERAL (SELECT sum(s.contacts) AS contacts, sum(s.phone_reveals) AS phone_reveals
+                       FROM car_contact_stats s WHERE s.car_id = c.id) AS st ON true
  WHERE c.seller_id = :seller_id AND c.deleted_at IS NULL
    AND (:after_id::bigint IS NULL OR (c.created_at, c.id) < (:after_created_at::timestamptz, :after_id))
  ORDER BY c.created_at DESC, c.id DESC

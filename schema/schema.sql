@@ -531,6 +531,27 @@ $$;
 COMMENT ON FUNCTION public.catalogue_model_id(make integer, typed text, by_leading_words boolean) IS 'The model of a catalogue make a typed name stands for (name or alias by catalogue_key, else, by_leading_words, its leading words'' model: ''Golf GTI'' is a Golf); NULL if none.';
 
 --
+-- Name: count_car_contact(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.count_car_contact() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO car_contact_stats AS s (car_id, day, contacts)
+    VALUES (NEW.car_id, (NEW.created_at AT TIME ZONE 'UTC')::date, 1)
+        ON CONFLICT (car_id, day) DO UPDATE SET contacts = s.contacts + 1;
+    RETURN NULL;
+END;
+$$;
+
+--
+-- Name: FUNCTION count_car_contact(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.count_car_contact() IS 'Row trigger on inquiries: adds one to the contacts of the inquiry''s car and day (UTC) in car_contact_stats.';
+
+--
 -- Name: count_listings(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1375,6 +1396,37 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: car_contact_stats; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.car_contact_stats (
+    car_id bigint NOT NULL,
+    day date NOT NULL,
+    contacts integer DEFAULT 0 NOT NULL,
+    phone_reveals integer DEFAULT 0 NOT NULL,
+    CONSTRAINT car_contact_stats_contacts_check CHECK ((contacts >= 0)),
+    CONSTRAINT car_contact_stats_phone_reveals_check CHECK ((phone_reveals >= 0))
+);
+
+--
+-- Name: TABLE car_contact_stats; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.car_contact_stats IS 'Per car and day (UTC): how many contacts (inquiries) it got and how often its seller''s phone number was shown.';
+
+--
+-- Name: COLUMN car_contact_stats.contacts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.car_contact_stats.contacts IS 'Inquiries recorded that day (kept by the trigger inquiries_count_contact).';
+
+--
+-- Name: COLUMN car_contact_stats.phone_reveals; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.car_contact_stats.phone_reveals IS 'Times the seller''s phone number was shown on the car''s page that day (contact.reveal_phone).';
+
+--
 -- Name: car_photos; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1554,6 +1606,99 @@ CREATE TABLE public.compared_cars (
     slot smallint NOT NULL,
     added_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     CONSTRAINT compared_cars_slot_check CHECK (((slot >= 1) AND (slot <= 4)))
+);
+
+--
+-- Name: contact_requests; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contact_requests (
+    id bigint NOT NULL,
+    token_hash bytea NOT NULL,
+    car_id bigint NOT NULL,
+    name text NOT NULL,
+    email text NOT NULL,
+    phone text,
+    message text NOT NULL,
+    utm jsonb DEFAULT '{}'::jsonb NOT NULL,
+    ip inet,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    confirmed_at timestamp with time zone,
+    user_id bigint,
+    conversation_id bigint,
+    CONSTRAINT contact_requests_email_check CHECK (((length(email) >= 3) AND (length(email) <= 254))),
+    CONSTRAINT contact_requests_message_check CHECK (((length(btrim(message)) >= 1) AND (length(btrim(message)) <= 5000))),
+    CONSTRAINT contact_requests_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+    CONSTRAINT contact_requests_phone_check CHECK ((length(phone) <= 40)),
+    CONSTRAINT contact_requests_utm_check CHECK ((jsonb_typeof(utm) = 'object'::text))
+);
+
+--
+-- Name: TABLE contact_requests; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.contact_requests IS 'A visitor''s message to a seller, held until they confirm their email address with the mailed link.';
+
+--
+-- Name: COLUMN contact_requests.token_hash; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.contact_requests.token_hash IS 'SHA-256 of the confirmation link''s token (the token itself is only in the mail).';
+
+--
+-- Name: COLUMN contact_requests.phone; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.contact_requests.phone IS 'The phone number the visitor gave (optional; it goes to the account made for them, never to the seller).';
+
+--
+-- Name: COLUMN contact_requests.utm; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.contact_requests.utm IS 'The utm_* parameters of the visit that led to the contact.';
+
+--
+-- Name: COLUMN contact_requests.ip; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.contact_requests.ip IS 'The address the form was sent from (for abuse reports).';
+
+--
+-- Name: COLUMN contact_requests.expires_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.contact_requests.expires_at IS 'The link works until then; the row is purged a while after.';
+
+--
+-- Name: COLUMN contact_requests.confirmed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.contact_requests.confirmed_at IS 'When the link was used and the message delivered (a link works once).';
+
+--
+-- Name: COLUMN contact_requests.user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.contact_requests.user_id IS 'The account the message was delivered as (made on confirming when the address had none).';
+
+--
+-- Name: COLUMN contact_requests.conversation_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.contact_requests.conversation_id IS 'The conversation the message was delivered to.';
+
+--
+-- Name: contact_requests_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.contact_requests ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.contact_requests_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -2556,6 +2701,13 @@ ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
 --
+-- Name: car_contact_stats car_contact_stats_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.car_contact_stats
+    ADD CONSTRAINT car_contact_stats_pkey PRIMARY KEY (car_id, day);
+
+--
 -- Name: car_photos car_photos_car_id_position_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2617,6 +2769,20 @@ ALTER TABLE ONLY public.compared_cars
 
 ALTER TABLE ONLY public.compared_cars
     ADD CONSTRAINT compared_cars_user_id_slot_key UNIQUE (user_id, slot);
+
+--
+-- Name: contact_requests contact_requests_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_requests
+    ADD CONSTRAINT contact_requests_pkey PRIMARY KEY (id);
+
+--
+-- Name: contact_requests contact_requests_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_requests
+    ADD CONSTRAINT contact_requests_token_hash_key UNIQUE (token_hash);
 
 --
 -- Name: conversation_members conversation_members_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3124,6 +3290,18 @@ CREATE UNIQUE INDEX catalogue_aliases_model_key_idx ON public.catalogue_aliases 
 --
 
 CREATE INDEX compared_cars_car_id_idx ON public.compared_cars USING btree (car_id);
+
+--
+-- Name: contact_requests_car_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contact_requests_car_id_idx ON public.contact_requests USING btree (car_id);
+
+--
+-- Name: contact_requests_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contact_requests_expires_at_idx ON public.contact_requests USING btree (expires_at);
 
 --
 -- Name: conversation_members_inbox_idx; Type: INDEX; Schema: public; Owner: -
@@ -3709,6 +3887,18 @@ CREATE TRIGGER catalogue_aliases_bump AFTER INSERT OR DELETE OR UPDATE ON public
 COMMENT ON TRIGGER catalogue_aliases_bump ON public.catalogue_aliases IS 'Bumps the catalogue data version (bump_data_version).';
 
 --
+-- Name: inquiries inquiries_count_contact; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER inquiries_count_contact AFTER INSERT ON public.inquiries FOR EACH ROW EXECUTE FUNCTION public.count_car_contact();
+
+--
+-- Name: TRIGGER inquiries_count_contact ON inquiries; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER inquiries_count_contact ON public.inquiries IS 'Counts each inquiry in car_contact_stats (the seller''s statistics on Your listings).';
+
+--
 -- Name: inquiries inquiries_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3823,6 +4013,30 @@ CREATE TRIGGER saved_searches_within_limit BEFORE INSERT ON public.saved_searche
 COMMENT ON TRIGGER saved_searches_within_limit ON public.saved_searches IS 'At most 50 saved searches a person (saved_searches_within_limit()).';
 
 --
+-- Name: seller_settings seller_settings_bump_listings_inserted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER seller_settings_bump_listings_inserted AFTER INSERT ON public.seller_settings FOR EACH ROW WHEN (new.phone_public) EXECUTE FUNCTION public.bump_data_version('listings');
+
+--
+-- Name: TRIGGER seller_settings_bump_listings_inserted ON seller_settings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER seller_settings_bump_listings_inserted ON public.seller_settings IS 'Bumps the listings data version when a seller publishes their phone number: car pages show the button (bump_data_version).';
+
+--
+-- Name: seller_settings seller_settings_bump_listings_updated; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER seller_settings_bump_listings_updated AFTER UPDATE OF phone_public ON public.seller_settings FOR EACH ROW WHEN ((old.phone_public IS DISTINCT FROM new.phone_public)) EXECUTE FUNCTION public.bump_data_version('listings');
+
+--
+-- Name: TRIGGER seller_settings_bump_listings_updated ON seller_settings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER seller_settings_bump_listings_updated ON public.seller_settings IS 'Bumps the listings data version when a seller publishes or hides their phone number: car pages show the button (bump_data_version).';
+
+--
 -- Name: test_drives test_drives_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3871,6 +4085,13 @@ ALTER TABLE ONLY public.audit_log
 
 ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_subject_id_fkey FOREIGN KEY (subject_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: car_contact_stats car_contact_stats_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.car_contact_stats
+    ADD CONSTRAINT car_contact_stats_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
 
 --
 -- Name: car_photos car_photos_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -3941,6 +4162,27 @@ ALTER TABLE ONLY public.compared_cars
 
 ALTER TABLE ONLY public.compared_cars
     ADD CONSTRAINT compared_cars_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_requests contact_requests_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_requests
+    ADD CONSTRAINT contact_requests_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_requests contact_requests_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_requests
+    ADD CONSTRAINT contact_requests_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE SET NULL;
+
+--
+-- Name: contact_requests contact_requests_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_requests
+    ADD CONSTRAINT contact_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
 
 --
 -- Name: conversation_members conversation_members_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

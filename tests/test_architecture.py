@@ -30,7 +30,7 @@ from .helpers import make_user, sql
 
 PACKAGE = Path(__file__).resolve().parent.parent / "carsite"
 SCHEMA = PACKAGE.parent / "schema" / "schema.sql"
-AREAS = ("accounts", "cars", "selling", "admin", "api", "site")
+AREAS = ("accounts", "cars", "selling", "admin", "api", "site", "contact")
 REQUEST_STATE = {"request", "session", "g", "current_user"}
 
 

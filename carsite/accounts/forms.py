@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import email_validator
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -17,13 +19,28 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from ..domain.vocabulary import ROLES, label
 from ..web.forms import collapse, strip
 from . import passwords
 
-PHONE = Regexp(r"^[+0-9 ()./-]{5,40}$", message="Use digits, spaces and + ( ) - . / only.")
+
+class PhoneNumber:
+    """A phone number as people write it: digits, spaces and + ( ) - . / (a + only in front), 6 to 15 digits (the
+    most E.164 allows), at most 40 characters in all."""
+
+    SHAPE = re.compile(r"\+?[0-9 ()./-]{1,39}")
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        value = field.data or ""
+        if not self.SHAPE.fullmatch(value):
+            raise ValidationError("Use digits, spaces and + ( ) - . / only (a + only at the start).")
+        if not 6 <= sum(ch.isdigit() for ch in value) <= 15:
+            raise ValidationError("A phone number has 6 to 15 digits.")
+
+
+PHONE = PhoneNumber()
 
 
 class EmailAddress:
@@ -92,6 +109,12 @@ class ChangePasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField("Name", filters=[collapse], validators=[DataRequired(), Length(max=100)])
     phone = TelField("Phone", filters=[strip], validators=[Optional(), PHONE])
+    phone_public = BooleanField("Show my phone number on my car pages")
+
+    def validate_phone_public(self, field: BooleanField) -> None:
+        if field.data and not self.phone.data:
+            raise ValidationError("Add a phone number above to show it on your car pages.")
+
     address = TextAreaField("Address", filters=[strip], validators=[Optional(), Length(max=500)])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import db, images
+from ..contact import phone as contact_phone
 from ..domain import audit
 from ..domain.actor import Actor
 from . import passwords, recovery
@@ -22,8 +23,23 @@ def live_sessions(actor: Actor) -> list[dict[str, Any]]:
     return db.all("sessions.live_sessions", user_id=actor.user_id)
 
 
-def update(*, name: str, phone: str | None, address: str | None, actor: Actor) -> None:
-    db.execute("users.update_profile", user_id=actor.user_id, name=name, phone=phone or None, address=address or None)
+def update(
+    *, name: str, phone: str | None, address: str | None, phone_public: bool | None = None, actor: Actor
+) -> None:
+    """Save the profile; ``phone_public`` (sellers: whether car pages offer the phone number) when given."""
+    with db.transaction():
+        db.execute(
+            "users.update_profile", user_id=actor.user_id, name=name, phone=phone or None, address=address or None
+        )
+        if not phone:  # whatever the role now: a car page never offers a number that is gone
+            contact_phone.hide(actor=actor)
+        elif phone_public is not None:
+            contact_phone.set_public(phone_public, actor=actor)
+
+
+def phone_public(actor: Actor) -> bool:
+    """Whether the actor's car pages offer their phone number."""
+    return contact_phone.is_public(actor=actor)
 
 
 def set_avatar(data: bytes | None, *, actor: Actor) -> None:

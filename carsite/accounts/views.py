@@ -218,7 +218,7 @@ def account_page(form: ProfileForm | None = None, avatar_form: AvatarForm | None
     return form_page(
         "account/show.html",
         status,
-        form=form or ProfileForm(data=row),
+        form=form or ProfileForm(data={**row, "phone_public": profile.phone_public(actor)}),
         avatar_form=avatar_form or AvatarForm(),
         account=row,
         sessions=profile.live_sessions(actor),
@@ -234,7 +234,11 @@ def show() -> Response | tuple[str, int]:
     form = ProfileForm()
     if form.validate_on_submit():
         profile.update(
-            name=form.name.data, phone=form.phone.data, address=form.address.data, actor=Actor.from_request()
+            name=form.name.data,
+            phone=form.phone.data,
+            address=form.address.data,
+            phone_public=bool(form.phone_public.data) if current_user.is_seller else None,
+            actor=Actor.from_request(),
         )
         flash("Your profile is saved.", "success")
         return redirect(url_for("account.show"), code=303)

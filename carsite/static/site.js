@@ -290,10 +290,74 @@
     el.addEventListener("dragstart", function (event) { event.preventDefault(); });
   }
 
+  /* -- contacting a seller: quick prompts put their question into the message box (the chips are hidden without
+     JavaScript); "Show phone number" opens a small page with the number, or here fetches it as JSON and replaces
+     the button in place with a tel: link ---------------------------------------------------------------------- */
+  function prompts() {
+    document.querySelectorAll(".prompt-chips").forEach(function (list) {
+      var form = list.closest("form");
+      var box = form && form.querySelector("textarea");
+      if (!box) return;
+      list.hidden = false;
+      list.addEventListener("click", function (event) {
+        var chip = event.target.closest("[data-prompt]");
+        if (!chip) return;
+        var text = chip.getAttribute("data-prompt");
+        box.value = box.value.trim() ? box.value.replace(/\s+$/, "") + "\n" + text : text;
+        box.focus();
+        box.setSelectionRange(box.value.length, box.value.length);
+      });
+    });
+  }
+
+  function say(link, text) {
+    var note = link.parentNode.querySelector(".phone-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "phone-note field-error";
+      note.setAttribute("role", "status");
+      link.parentNode.insertBefore(note, link.nextSibling);
+    }
+    note.textContent = text;
+  }
+
+  function phoneReveal() {
+    document.querySelectorAll("[data-phone-reveal]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (!window.fetch) return;
+        event.preventDefault();
+        link.setAttribute("aria-busy", "true");
+        fetch(link.href, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then(function (response) {
+            return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+          })
+          .then(function (result) {
+            link.removeAttribute("aria-busy");
+            if (!result.ok) {
+              say(link, (result.body.error && result.body.error.message) || "The number could not be shown.");
+              return;
+            }
+            var number = document.createElement("a");
+            number.className = "button button-secondary phone-number";
+            number.href = result.body.tel;
+            number.textContent = result.body.phone;
+            link.replaceWith(number);
+            number.focus();
+          })
+          .catch(function () {
+            link.removeAttribute("aria-busy");
+            window.location.href = link.href;
+          });
+      });
+    });
+  }
+
   function ready() {
     menus();
     filterDrawer();
     gallery();
+    prompts();
+    phoneReveal();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();

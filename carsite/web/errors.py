@@ -33,6 +33,7 @@ TITLES = {
     404: "Page not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Link no longer valid",
     413: "Too large",
     429: "Too many requests",
     500: "Something went wrong",
