@@ -30,8 +30,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .admin import views as admin
     from .api import views as api
     from .cars import views as cars
-    from .messages import views as messages
     from .contact import views as contact
+    from .messages import views as messages
     from .notifications import views as notifications
     from .searches import views as searches
     from .selling import views as selling
