@@ -14,6 +14,14 @@ UPDATE contact_requests
  WHERE token_hash = :token_hash AND confirmed_at IS NULL AND expires_at > now()
 RETURNING id, car_id, name, email, phone, message, utm;
 
+-- name: pending_request
+-- A held request its link may still send (unused, not expired), with the car it is about: what the confirmation
+-- page shows before the person presses the button; no row otherwise (request_state tells why).
+SELECT r.id, r.car_id, r.name, c.title, c.price, c.cover_photo, c.body, c.year, c.mileage_km, c.city
+  FROM contact_requests r
+  JOIN cars c ON c.id = r.car_id
+ WHERE r.token_hash = :token_hash AND r.confirmed_at IS NULL AND r.expires_at > now();
+
 -- name: request_state
 -- Why a confirmation link does not work: whether it was used and whether it expired; no row when it is unknown (or
 -- purged).

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .helpers import csrf, link_in, login, mails, make_car, make_user, post, sql
+from .helpers import TOKEN, csrf, link_in, login, mails, make_car, make_user, post, sql
 
 MESSAGE = "Hello, is the Panda still available? I could come on Saturday."
 
@@ -25,6 +25,16 @@ def market(app):
     sql(app, "UPDATE users SET phone = '+49 151 9998877' WHERE id = %s", buyer)
     car = make_car(app, seller, status="available", title="Fiat Panda 1.2")
     return {"seller": seller, "buyer": buyer, "car": car}
+
+
+def send_by_link(client, link: str):
+    """Open the mailed link (a page that sends nothing) and press its button, as a person does."""
+    page = client.get(link)
+    if page.status_code != 200:
+        return page
+    assert "Send my message" in page.get_data(as_text=True)
+    token = TOKEN.search(page.get_data(as_text=True))
+    return client.post(link, data={"csrf_token": token.group(1) or token.group(2)})
 
 
 def logged_in(app, email: str):
@@ -170,7 +180,9 @@ def test_a_visitor_message_waits_for_the_link_which_makes_the_account_and_delive
     assert "Fiat Panda 1.2" in body_of(confirmation) and MESSAGE not in body_of(confirmation)  # no relay for text
 
     fresh = app.test_client()  # the link opened in another browser (the mail app's) works the same
-    conversation = conversation_of(fresh.get(link))
+    assert fresh.get(link).status_code == 200 and count(app, "messages") == 0  # opening it sends nothing (scanners)
+    assert fresh.get("/account").status_code == 302  # nor logs anyone in
+    conversation = conversation_of(send_by_link(fresh, link))
     with fresh.session_transaction() as session:
         flashed = " ".join(text for _category, text in session.get("_flashes", []))
     assert "password" in flashed
@@ -191,7 +203,7 @@ def test_a_visitor_message_waits_for_the_link_which_makes_the_account_and_delive
         assert secret not in body_of(told), secret
 
     # the link works once: a second use is refused, and nothing is delivered twice
-    again = app.test_client().get(link)
+    again = send_by_link(app.test_client(), link)
     assert again.status_code == 410 and "used already" in again.get_data(as_text=True)
     assert count(app, "messages") == 1 and count(app, "inquiries") == 1 and count(app, "notifications") == 1
 
@@ -204,7 +216,7 @@ def test_a_visitor_whose_address_has_an_account_writes_as_it_and_is_sent_to_log_
         visitor_post(visitor, car, {**VISITOR, "email": "ANN@example.com", "name": "Someone Else"}).status_code == 303
     )
     link = path_of(link_in(mails_to(app, "ANN@example.com")[0]))
-    opened = visitor.get(link)
+    opened = send_by_link(visitor, link)
     assert opened.status_code == 303
     conversation = int(re.search(r"next=(?:%2F|/)messages(?:%2F|/)(\d+)", opened.headers["Location"]).group(1))
     assert path_of(opened.headers["Location"]).startswith("/login?")
@@ -225,8 +237,9 @@ def test_a_link_opened_twice_at_once_delivers_the_message_once(make_app, market)
 
     def open_link() -> int:
         client = app.test_client()
+        token = TOKEN.search(client.get(link).get_data(as_text=True))
         barrier.wait()
-        return client.get(link).status_code
+        return client.post(link, data={"csrf_token": token.group(1) or token.group(2)}).status_code
 
     with ThreadPoolExecutor(4) as pool:
         statuses = sorted(pool.map(lambda _: open_link(), range(4)))
@@ -245,8 +258,9 @@ def test_two_links_of_one_new_address_opened_at_once_make_one_account(make_app, 
 
     def open_link(link: str) -> int:
         client = app.test_client()
+        token = TOKEN.search(client.get(link).get_data(as_text=True))
         barrier.wait()
-        return client.get(link).status_code
+        return client.post(link, data={"csrf_token": token.group(1) or token.group(2)}).status_code
 
     with ThreadPoolExecutor(2) as pool:
         assert list(pool.map(open_link, links)) == [303, 303]
@@ -262,6 +276,7 @@ def test_an_expired_or_unknown_link_delivers_nothing(app, market):
     sql(app, "UPDATE contact_requests SET expires_at = now() - interval '1 minute'")
     expired = visitor.get(link)
     assert expired.status_code == 410 and "expired" in expired.get_data(as_text=True)
+    assert send_by_link(visitor, link).status_code == 410
     assert visitor.get("/contact/confirm/not-a-real-token").status_code == 404
     assert visitor.get("/contact/confirm/" + "x" * 300).status_code == 404
     assert count(app, "messages") == 0 and sql(app, "SELECT count(*) FROM users WHERE email = 'vic@example.com'") == [

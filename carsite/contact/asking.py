@@ -146,6 +146,26 @@ def hold(
         audit.record("contact.held", actor=actor, car_id=car_id)
 
 
+def _unusable(digest: bytes) -> DomainError:
+    """Why a link sends nothing: NotFound when it is unknown, Gone when used or expired."""
+    state = db.optional("contact.request_state", token_hash=digest)
+    if state is None:
+        return NotFound("This link is not valid. Check that you opened the whole link from the mail.")
+    if state["used"]:
+        return Gone("This link was used already: your message has been sent to the seller.")
+    return Gone("This link has expired: messages wait 24 hours for their confirmation. Write to the seller again.")
+
+
+def pending(token: str) -> dict[str, Any]:
+    """The held request a confirmation link would send, with its car, without sending it (the page with the button:
+    a mail scanner that opens links must not send the message or log itself in). NotFound / Gone as confirm."""
+    digest = passwords.token_hash(token) if len(token) <= 100 else b""
+    held = db.optional("contact.pending_request", token_hash=digest)
+    if held is None:
+        raise _unusable(digest)
+    return held
+
+
 def confirm(token: str, *, actor: Actor) -> Delivered:
     """Deliver a held message with its single-use link: under the account of its address, made now (a plain user,
     address confirmed, no usable password) when there is none. Gone (410) for a used or expired link, NotFound for
@@ -154,14 +174,7 @@ def confirm(token: str, *, actor: Actor) -> Delivered:
     with db.transaction():
         held = db.optional("contact.use_request", token_hash=digest)
         if held is None:
-            state = db.optional("contact.request_state", token_hash=digest)
-            if state is None:
-                raise NotFound("This link is not valid. Check that you opened the whole link from the mail.")
-            if state["used"]:
-                raise Gone("This link was used already: your message has been sent to the seller.")
-            raise Gone(
-                "This link has expired: messages wait 24 hours for their confirmation. Write to the seller again."
-            )
+            raise _unusable(digest)
         account, created = _account_for(held, actor=actor)
         buyer = Actor(
             user_id=account["id"], role=account["role"], email_verified=True, ip=actor.ip, user_agent=actor.user_agent

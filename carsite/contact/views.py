@@ -180,6 +180,14 @@ def sent(car_id: int) -> str:
 
 @bp.get("/contact/confirm/<token>")
 @public
+def confirm_page(token: str) -> str:
+    """The mailed link's page: the car and one button that sends the held message. Opening the link sends nothing
+    (mail scanners open links). 410 for a used or expired link, 404 for an unknown one."""
+    return render_template("contact/confirm.html", held=asking.pending(token), token=token)
+
+
+@bp.post("/contact/confirm/<token>")
+@public
 def confirm(token: str) -> Response:
     """Deliver a visitor's held message with the mailed single-use link. A new address gets an account and is
     logged in (when nobody is) and goes to the conversation; an address with an account is sent to log in first.
