@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .searches import views as searches
     from .selling import views as selling
     from .site import views as site
+    from .testdrives import views as testdrives
 
     for blueprint in (
         site.bp,
@@ -45,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         selling.bp,
         notifications.bp,
         searches.bp,
+        testdrives.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

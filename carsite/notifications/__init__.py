@@ -41,6 +41,11 @@ KINDS: dict[str, Kind] = {
         Kind("saved_search", "Saved search alerts", "New cars that match a search you saved."),
         Kind("price_drop", "Price drops", "When a car you saved gets cheaper."),
         Kind("car_unavailable", "Saved cars gone", "When a car you saved is sold or no longer listed."),
+        Kind(
+            "test_drive",
+            "Test drives",
+            "Test drives asked for, confirmed, moved or cancelled, and a reminder the day before.",
+        ),
     )
 }
 
