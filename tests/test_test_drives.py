@@ -487,3 +487,47 @@ def test_demo_makes_a_confirmed_and_a_requested_drive(world):
         made = demo.create([w["cid"], other_cid])
     assert len(made) == 2
     assert sql(app, "SELECT status FROM test_drives ORDER BY id") == [("confirmed",), ("requested",)]
+
+
+def test_booking_from_the_car_page_starts_the_conversation_only_when_the_request_is_good(world):
+    w, app = world, world["app"]
+    make_user(app, "bob@example.com", name="Bob Buyer")
+    bob = client_of(app, "bob@example.com")
+    bad = send(bob, f"/cars/{w['car']}/test-drives", {"date_1": "2020-01-01", "time_1": "10:00"})
+    assert bad.status_code == 400 and sql(app, "SELECT count(*) FROM conversations") == [(1,)]
+    good = send(bob, f"/cars/{w['car']}/test-drives", {"date_1": day(3), "time_1": "10:00"})
+    assert good.status_code == 303
+    ((cid,),) = sql(app, "SELECT id FROM conversations WHERE buyer_id <> %s", w["buyer"])
+    assert good.headers["Location"].endswith(f"/messages/{cid}#test-drives")
+    assert sql(app, "SELECT conversation_id, status FROM test_drives") == [(cid, "requested")]
+    assert send(w["sam"], f"/cars/{w['car']}/test-drives", {"date_1": day(3), "time_1": "11:00"}).status_code == 409
+    assert send(bob, f"/cars/{w['car'] + 999}/test-drives", {"date_1": day(3), "time_1": "11:00"}).status_code == 404
+
+
+def test_the_car_page_box_for_visitors_sellers_and_buyers(world):
+    w, app = world, world["app"]
+    from flask_login import login_user
+
+    from carsite.web.access import User
+
+    with app.app_context():
+        car = db.one("cars.car_by_id", car_id=w["car"])
+
+    def box(user_id=None):
+        with app.test_request_context(f"/cars/{w['car']}"):
+            if user_id is not None:
+                row = dict(db.one("users.user_by_id", user_id=user_id))
+                row.update(
+                    session_id=None,
+                    compare_ids=[],
+                    avatar=row.get("avatar"),
+                    email_verified_at=row.get("email_verified_at"),
+                )
+                login_user(User(row, "t"))
+            return render_template("testdrives/_book.html", car=car)
+
+    assert "Log in to book a test drive" in box()
+    assert box(w["seller"]).strip() == ""
+    assert "Book a test drive" in box(w["buyer"])
+    ask(w, (day(3), "10:00"))
+    assert f"/messages/{w['cid']}#test-drives" in box(w["buyer"])

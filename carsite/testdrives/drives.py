@@ -475,6 +475,10 @@ def panel(
         slot = row.get("slot")
         started = slot is not None and slot.lower <= now
         answering = status == "requested" and role != proposed_by
+        if status == "cancelled" and row.get("cancelled_by"):
+            writer = "buyer" if row["cancelled_by"] == _get(conversation, "buyer_id") else "seller"
+        else:
+            writer = "seller" if status == "declined" else proposed_by
         shown.append(
             {
                 "id": row["id"],
@@ -484,6 +488,7 @@ def panel(
                 "mine": proposed_by == role,
                 "zone": zone,
                 "note": row.get("note") or "",
+                "note_by": "You wrote" if writer == role else f"The {writer} wrote",
                 "slots": [
                     {"index": n, "label": slot_label(s, zone), "past": s.lower <= now}
                     for n, s in enumerate(row.get("slots") or [])
@@ -514,4 +519,54 @@ def panel(
         "hours": [(hours.WEEKDAYS[d - 1], settings.opening_hours.get(str(d), [])) for d in range(1, 8)]
         if settings.has_hours
         else [],
+    }
+
+
+# -- booking from the car page -------------------------------------------------------------------------------------
+
+
+def book(
+    car_id: int,
+    times: SlotInput,
+    note: str | None,
+    *,
+    actor: Actor,
+    utm: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """A buyer asks for a test drive from the car page: the conversation of the car and buyer (started if new) gets
+    the request (see ``request``); nothing is stored, not even a new conversation, when the request is refused."""
+    with db.transaction():
+        started = conversations.start(car_id, actor=actor)
+        return request(started.conversation_id, times, note, actor=actor, utm=utm, now=now)
+
+
+def booking(car: Mapping[str, Any], *, actor: Actor, now: datetime | None = None) -> dict[str, Any]:
+    """What the car page's "Book a test drive" box shows this person: whether they may book (not the seller, the car
+    for sale), their conversation and its open drive when they have one, and the times to pick or type."""
+    now = now or datetime.now(UTC)
+    car_id, seller_id = int(car["id"]), int(car["seller_id"])
+    settings = hours.settings_of(seller_id)
+    local_today = now.astimezone(settings.zone).date()
+    conversation_id = None
+    open_drive = None
+    if actor.user_id is not None and actor.user_id != seller_id:
+        found = db.optional("messages.of_car_and_buyer", car_id=car_id, buyer_id=actor.user_id)
+        if found is not None:
+            conversation_id = found["id"]
+            open_row = db.optional("testdrives.open_drive_of_conversation", conversation_id=conversation_id)
+            open_drive = open_row["id"] if open_row else None
+    return {
+        "car_id": car_id,
+        "visitor": actor.user_id is None,
+        "own_car": actor.user_id == seller_id,
+        "for_sale": car.get("status") == "available",
+        "conversation_id": conversation_id,
+        "open_drive": open_drive,
+        "zone": settings.time_zone,
+        "slot_minutes": settings.slot_minutes,
+        "has_hours": settings.has_hours,
+        "offer": hours.offered(car_id, settings, now=now) if actor.user_id not in (None, seller_id) else [],
+        "today": local_today.isoformat(),
+        "last_day": (local_today + timedelta(days=hours.MAX_DAYS_AHEAD)).isoformat(),
     }

@@ -35,7 +35,10 @@ def panel_function() -> dict[str, Any]:
     def test_drive_panel(conversation: Any, rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         return drives.panel(conversation, rows, actor=Actor.from_request())
 
-    return {"test_drive_panel": test_drive_panel, "test_drive_zones": hours.time_zones}
+    def test_drive_booking(car: dict[str, Any]) -> dict[str, Any]:
+        return drives.booking(car, actor=Actor.from_request())
+
+    return {"test_drive_panel": test_drive_panel, "test_drive_booking": test_drive_booking}
 
 
 def back(conversation_id: int) -> Response:
@@ -57,6 +60,23 @@ def create(conversation_id: int) -> Response:
     )
     flash("Your test drive request is sent to the seller.", "success")
     return back(conversation_id)
+
+
+@bp.post("/cars/<int:car_id>/test-drives")
+@login_required
+def book(car_id: int) -> Response:
+    """A buyer asks for a test drive from the car page (the box of ``testdrives/_book.html``): in their conversation
+    about the car, started if new."""
+    utm = {key: request.form.get(key) for key in conversations.UTM_KEYS}
+    drive = drives.book(
+        car_id,
+        drives.SlotInput.from_form(request.form),
+        request.form.get("note"),
+        actor=Actor.from_request(),
+        utm=utm,
+    )
+    flash("Your test drive request is sent to the seller.", "success")
+    return redirect(f"/messages/{drive['conversation_id']}#test-drives", code=303)
 
 
 @bp.post("/test-drives/<int:drive_id>/<any(confirm, propose, decline, cancel, held, no_show):action>")
