@@ -531,3 +531,18 @@ def test_the_car_page_box_for_visitors_sellers_and_buyers(world):
     assert "Book a test drive" in box(w["buyer"])
     ask(w, (day(3), "10:00"))
     assert f"/messages/{w['cid']}#test-drives" in box(w["buyer"])
+
+
+def test_requests_are_limited_per_account(make_app):
+    app = make_app()
+    seller = make_user(app, "sam@example.com", role="seller")
+    buyer = make_user(app, "bea@example.com")
+    car = make_car(app, seller, status="available")
+    with app.app_context():
+        cid = conversations.start(car, actor=person(buyer)).conversation_id
+    bea = client_of(app, "bea@example.com")
+    statuses = [
+        send(bea, f"/messages/{cid}/test-drives", {"date_1": "2020-01-01", "time_1": "10:00"}).status_code
+        for _ in range(11)
+    ]
+    assert statuses == [400] * 10 + [429]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..domain.actor import Actor
@@ -16,9 +17,19 @@ from ..domain.errors import Invalid
 from ..messages import conversations
 from ..web.access import login_required, role_required
 from ..web.forms import safe_next
+from ..web.ratelimit import TOO_MANY, limiter
 from . import drives, hours
 
 bp = Blueprint("testdrives", __name__)
+
+# Per account: asking (each request mails the seller) and moving drives (each move mails the other side).
+REQUESTS_PER_ACCOUNT = "10 per hour;30 per day"
+MOVES_PER_ACCOUNT = "60 per hour"
+
+
+def account() -> str:
+    return f"testdrives:{current_user.id}"
+
 
 DONE = {
     "confirm": "The test drive is confirmed. You both got a calendar invitation by mail.",
@@ -48,6 +59,7 @@ def back(conversation_id: int) -> Response:
 
 @bp.post("/messages/<int:conversation_id>/test-drives")
 @login_required
+@limiter.limit(REQUESTS_PER_ACCOUNT, key_func=account, error_message=TOO_MANY)
 def create(conversation_id: int) -> Response:
     """The buyer asks for a test drive at up to three times."""
     utm = {key: request.form.get(key) for key in conversations.UTM_KEYS}
@@ -64,6 +76,7 @@ def create(conversation_id: int) -> Response:
 
 @bp.post("/cars/<int:car_id>/test-drives")
 @login_required
+@limiter.limit(REQUESTS_PER_ACCOUNT, key_func=account, error_message=TOO_MANY)
 def book(car_id: int) -> Response:
     """A buyer asks for a test drive from the car page (the box of ``testdrives/_book.html``): in their conversation
     about the car, started if new."""
@@ -81,6 +94,7 @@ def book(car_id: int) -> Response:
 
 @bp.post("/test-drives/<int:drive_id>/<any(confirm, propose, decline, cancel, held, no_show):action>")
 @login_required
+@limiter.limit(MOVES_PER_ACCOUNT, key_func=lambda: f"{account()}:moves", error_message=TOO_MANY)
 def act(drive_id: int, action: str) -> Response:
     """One move of a test drive by its buyer or seller."""
     drive = drives.act(drive_id, action, request.form, actor=Actor.from_request())
