@@ -470,7 +470,7 @@ def panel(
         rows = db.all("testdrives.of_conversation", conversation_id=conversation_id)
     settings = hours.settings_of(int(_get(conversation, "seller_id")))
     shown = []
-    for row in rows:
+    for row in sorted(rows, key=lambda r: r["id"], reverse=True):  # the newest (the open one) first
         status, proposed_by, zone = row["status"], row["proposed_by"], row["time_zone"]
         slot = row.get("slot")
         started = slot is not None and slot.lower <= now
