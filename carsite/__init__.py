@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .searches import views as searches
     from .selling import views as selling
     from .site import views as site
+    from .testdrives import views as testdrives
 
     for blueprint in (
         site.bp,
@@ -49,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         searches.bp,
         messages.bp,
         contact.bp,
+        testdrives.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

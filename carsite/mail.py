@@ -13,6 +13,7 @@ went away) before the "sent" row committed, the retry sends it again.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -55,6 +56,22 @@ class MailError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (a calendar invitation), kept in the outbox row with the rest of it."""
+
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=REQUEST"
+    content: bytes
+
+    def stored(self) -> dict[str, str]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "content": base64.b64encode(self.content).decode("ascii"),
+        }
+
+
+@dataclass(frozen=True)
 class Rendered:
     """A message rendered for the outbox, not yet queued (see render and queue_many)."""
 
@@ -66,6 +83,7 @@ class Rendered:
     html_body: str
     headers: dict[str, str]
     sensitive: bool
+    attachments: tuple[Attachment, ...] = ()
 
 
 def queue(
@@ -78,6 +96,7 @@ def queue(
     unsubscribe: bool = False,
     sensitive: bool = False,
     channel: tuple[str, int] = TRANSACTIONAL,
+    attachments: tuple[Attachment, ...] = (),
     **context: Any,
 ) -> int:
     """Render ``mail/<template>`` and queue it for ``to``; the outbox row's id.
@@ -85,10 +104,19 @@ def queue(
     ``kind`` names what the mail is (``account.verify``, ``listing.approved`` …) for the outbox and for the
     person's notification settings. ``unsubscribe`` (needs ``user_id``): the mail is not strictly transactional, so
     it carries a footer link and the one-click ``List-Unsubscribe`` headers (RFC 8058) that stop this kind of mail.
-    ``sensitive``: the body holds a one-time secret and is blanked once sent.
+    ``sensitive``: the body holds a one-time secret and is blanked once sent. ``attachments`` go with it, stored in
+    the outbox row.
     """
     message = render(
-        to, subject, template, kind=kind, user_id=user_id, unsubscribe=unsubscribe, sensitive=sensitive, **context
+        to,
+        subject,
+        template,
+        kind=kind,
+        user_id=user_id,
+        unsubscribe=unsubscribe,
+        sensitive=sensitive,
+        attachments=attachments,
+        **context,
     )
     return queue_many([message], channel=channel)[0]
 
@@ -102,6 +130,7 @@ def render(
     user_id: int | None = None,
     unsubscribe: bool = False,
     sensitive: bool = False,
+    attachments: tuple[Attachment, ...] = (),
     **context: Any,
 ) -> Rendered:
     """A message of ``mail/<template>`` (its .txt, and its .html or the text as HTML paragraphs), as queue takes it."""
@@ -125,7 +154,7 @@ def render(
     except TemplateNotFound:
         # the layout's footer carries the unsubscribe link: the text's signature would say it twice
         html_body = render_template("mail/_layout.html", paragraphs=paragraphs(plain), **context)
-    return Rendered(to, subject, kind, user_id, text_body, html_body, headers, sensitive)
+    return Rendered(to, subject, kind, user_id, text_body, html_body, headers, sensitive, tuple(attachments))
 
 
 def queue_many(messages: list[Rendered], *, channel: tuple[str, int] = TRANSACTIONAL) -> list[int]:
@@ -148,6 +177,7 @@ def queue_many(messages: list[Rendered], *, channel: tuple[str, int] = TRANSACTI
             html_bodies=[m.html_body for m in messages],
             headers=[json.dumps(m.headers) for m in messages],
             sensitive=[m.sensitive for m in messages],
+            attachments=[json.dumps([a.stored() for a in m.attachments]) for m in messages],
         )
     ]
 
@@ -204,6 +234,17 @@ def compose(row: dict[str, Any]) -> EmailMessage:
     message.set_content(row["text_body"])
     if row.get("html_body"):
         message.add_alternative(row["html_body"], subtype="html")
+    for attachment in row.get("attachments") or []:
+        content_type, *options = (part.strip() for part in attachment["content_type"].split(";"))
+        maintype, _, subtype = content_type.partition("/")
+        params = dict(option.partition("=")[::2] for option in options if "=" in option)
+        message.add_attachment(
+            base64.b64decode(attachment["content"]),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+            params=params,
+        )
     return message
 
 

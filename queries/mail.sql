@@ -6,17 +6,19 @@
 WITH message AS MATERIALIZED (
     SELECT nextval(pg_get_serial_sequence('mail_outbox', 'id')) AS id, m.*
       FROM unnest(:user_ids::bigint[], :to_addresses::text[], :kinds::text[], :subjects::text[], :text_bodies::text[],
-                  :html_bodies::text[], :headers::jsonb[], :sensitive::boolean[])
-           WITH ORDINALITY AS m (user_id, to_address, kind, subject, text_body, html_body, headers, sensitive, n)
+                  :html_bodies::text[], :headers::jsonb[], :sensitive::boolean[], :attachments::jsonb[])
+           WITH ORDINALITY AS m (user_id, to_address, kind, subject, text_body, html_body, headers, sensitive,
+                                 attachments, n)
 ), job AS (
     SELECT procrastinate_defer_jobs_v1(array_agg(ROW(
                :queue_name, 'carsite.mail.deliver', :priority, NULL, NULL, jsonb_build_object('outbox_id', id), NULL
            )::procrastinate_job_to_defer_v1 ORDER BY n)) AS ids
       FROM message
 )
-INSERT INTO mail_outbox (id, job_id, user_id, to_address, kind, subject, text_body, html_body, headers, sensitive)
+INSERT INTO mail_outbox (id, job_id, user_id, to_address, kind, subject, text_body, html_body, headers, sensitive,
+                         attachments)
 SELECT m.id, job.ids[m.n], m.user_id, m.to_address, m.kind, m.subject, m.text_body, m.html_body, m.headers,
-       m.sensitive
+       m.sensitive, m.attachments
   FROM message m CROSS JOIN job
  ORDER BY m.n
 RETURNING id;
@@ -24,7 +26,7 @@ RETURNING id;
 -- name: claim
 -- Lock an outbox message for sending: no row when it is already sent, failed for good or suppressed (a retried or
 -- duplicated job then sends nothing). The lock is held until the send is recorded, so two jobs never send at once.
-SELECT id, to_address, subject, text_body, html_body, headers, kind, attempts
+SELECT id, to_address, subject, text_body, html_body, headers, attachments, kind, attempts
   FROM mail_outbox
  WHERE id = :outbox_id AND status = 'queued'
    FOR UPDATE;

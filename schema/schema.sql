@@ -1992,6 +1992,8 @@ CREATE TABLE public.mail_outbox (
     message_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     sent_at timestamp with time zone,
+    attachments jsonb DEFAULT '[]'::jsonb NOT NULL,
+    CONSTRAINT mail_outbox_attachments_check CHECK ((jsonb_typeof(attachments) = 'array'::text)),
     CONSTRAINT mail_outbox_sent_at CHECK (((status = 'sent'::text) = (sent_at IS NOT NULL))),
     CONSTRAINT mail_outbox_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sent'::text, 'failed'::text, 'suppressed'::text]))),
     CONSTRAINT mail_outbox_to_address_check CHECK (((length(to_address) >= 3) AND (length(to_address) <= 320)))
@@ -2002,6 +2004,12 @@ CREATE TABLE public.mail_outbox (
 --
 
 COMMENT ON TABLE public.mail_outbox IS 'Every mail carsite sends, written with the job that sends it; status queued -> sent | failed | suppressed.';
+
+--
+-- Name: COLUMN mail_outbox.attachments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.mail_outbox.attachments IS 'Files sent with the message: [{"filename", "content_type", "content" (base64)}], empty for most mail.';
 
 --
 -- Name: mail_outbox_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -2514,6 +2522,8 @@ CREATE TABLE public.test_drives (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     confirmed_at timestamp with time zone,
+    ics_sequence integer DEFAULT 0 NOT NULL,
+    CONSTRAINT test_drives_ics_sequence_check CHECK ((ics_sequence >= 0)),
     CONSTRAINT test_drives_note_check CHECK ((length(note) <= 1000)),
     CONSTRAINT test_drives_proposed_by_check CHECK ((proposed_by = ANY (ARRAY['buyer'::text, 'seller'::text]))),
     CONSTRAINT test_drives_slot_check CHECK (((status <> ALL (ARRAY['confirmed'::text, 'held'::text, 'no_show'::text])) OR (slot IS NOT NULL))),
@@ -2544,6 +2554,12 @@ COMMENT ON COLUMN public.test_drives.slot IS 'The confirmed time.';
 --
 
 COMMENT ON COLUMN public.test_drives.reminder_job_id IS 'The job that reminds both sides the day before (cancelled with the drive).';
+
+--
+-- Name: COLUMN test_drives.ics_sequence; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.test_drives.ics_sequence IS 'iCalendar SEQUENCE of the drive''s invitation: one more with each invitation or cancellation sent.';
 
 --
 -- Name: test_drives_id_seq; Type: SEQUENCE; Schema: public; Owner: -

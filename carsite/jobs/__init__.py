@@ -148,6 +148,7 @@ TASK_MODULES = (
     "carsite.cars.follow",
     "carsite.selling.expiry",
     "carsite.contact.asking",
+    "carsite.testdrives.drives",
 )
 
 

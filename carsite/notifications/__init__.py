@@ -42,6 +42,11 @@ KINDS: dict[str, Kind] = {
         Kind("price_drop", "Price drops", "When a car you saved gets cheaper."),
         Kind("car_unavailable", "Saved cars gone", "When a car you saved is sold or no longer listed."),
         Kind("inquiry", "Messages from buyers", "When a buyer writes to you about one of your cars."),
+        Kind(
+            "test_drive",
+            "Test drives",
+            "Test drives asked for, confirmed, moved or cancelled, and a reminder the day before.",
+        ),
     )
 }
 
