@@ -103,8 +103,11 @@ SELECT c.id, c.car_id, me.role, me.unread_count, me.archived_at, me.last_message
 -- name: conversation_page
 -- A conversation as one of its members opens it, in one row per test drive of the conversation (one row with the
 -- drive_* columns NULL when it has none): the conversation and the member's read position; the other member (name,
--- how far they read, and when); the car (title, price, status, cover photo); who blocked whom; and the drive's
--- columns as drive_<column>. No row when there is no such conversation or the user is not a member (404).
+-- how far they read, and when); the car (title, price, status, cover photo); who blocked whom; the seller's test
+-- drive settings (seller_time_zone, seller_slot_minutes, seller_opening_hours: the defaults when none are saved) and
+-- the car's confirmed drives of the next :offer_days days (car_busy, ranges: the free times the panel offers); and
+-- the drive's columns as drive_<column>. No row when there is no such conversation or the user is not a member
+-- (404).
 SELECT c.id, c.car_id, c.buyer_id, c.seller_id, c.created_at, c.last_message_id,
        me.role, me.last_read_message_id, me.unread_count, me.archived_at,
        them.user_id AS other_id, other.name AS other_name, (other.deleted_at IS NOT NULL) AS other_gone,
@@ -119,12 +122,19 @@ SELECT c.id, c.car_id, c.buyer_id, c.seller_id, c.created_at, c.last_message_id,
        d.proposed_by AS drive_proposed_by, d.slots AS drive_slots, d.slot AS drive_slot,
        d.time_zone AS drive_time_zone, d.note AS drive_note, d.reminder_job_id AS drive_reminder_job_id,
        d.cancelled_by AS drive_cancelled_by, d.created_at AS drive_created_at, d.updated_at AS drive_updated_at,
-       d.confirmed_at AS drive_confirmed_at
+       d.confirmed_at AS drive_confirmed_at, d.ics_sequence AS drive_ics_sequence,
+       coalesce(ss.time_zone, 'Europe/Berlin') AS seller_time_zone, coalesce(ss.slot_minutes, 30) AS seller_slot_minutes,
+       coalesce(ss.opening_hours, '{}') AS seller_opening_hours,
+       ARRAY(SELECT b.slot FROM test_drives b
+              WHERE b.car_id = c.car_id AND b.status = 'confirmed'
+                AND b.slot && tstzrange(now(), now() + make_interval(days => :offer_days), '[)')
+              ORDER BY lower(b.slot)) AS car_busy
   FROM conversations c
   JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = :user_id
   JOIN conversation_members them ON them.conversation_id = c.id AND them.user_id <> :user_id
   JOIN users other ON other.id = them.user_id
   JOIN cars car ON car.id = c.car_id
+  LEFT JOIN seller_settings ss ON ss.user_id = c.seller_id
   LEFT JOIN test_drives d ON d.conversation_id = c.id
  WHERE c.id = :conversation_id
  ORDER BY d.id;

@@ -267,6 +267,18 @@ def test_conversation_page_marks_read_shows_car_and_stays_within_four_queries(wo
     assert 'name="body"' in html and 'name="attachment"' in html and "multiple" in html
     assert sql(w.app, "SELECT unread_count FROM conversation_members WHERE user_id = %s", w.seller_id) == [(0,)]
     assert 'data-counter="messages"' in html and 'class="counter"' not in html.split('data-counter="messages"')[1][:900]
+    # the buyer's page offers the seller's free times (opening hours published, one drive of the car confirmed)
+    sql(
+        w.app,
+        "INSERT INTO seller_settings (user_id, time_zone, slot_minutes, opening_hours)"
+        """ VALUES (%s, 'Europe/Berlin', 60, '{"1": [["09:00", "17:00"]], "2": [["09:00", "17:00"]],"""
+        """ "3": [["09:00", "17:00"]], "4": [["09:00", "17:00"]], "5": [["09:00", "17:00"]]}')""",
+        w.seller_id,
+    )
+    with Database.record() as names:
+        response = w.buyer.get(f"/messages/{w.conversation_id}")
+    assert response.status_code == 200 and len(names) <= 4, names
+    assert '<select name="slot"' in response.get_data(as_text=True)  # the seller's free times to pick from
 
 
 def test_the_drives_reach_the_panel_as_rows_of_test_drives(world):

@@ -10,11 +10,13 @@ from .. import db
 from ..domain.actor import Actor
 from ..domain.audit import record as audit
 from ..domain.errors import NotFound
+from ..testdrives.hours import OFFER_DAYS
 from . import attachments, conversations
 
 PAGE_SIZE = 50
 POLL_MAX = 50
 DRIVE_PREFIX = "drive_"
+BUSY_DAYS = OFFER_DAYS + 1  # the car's confirmed drives the test drive panel needs to offer free times
 
 
 @dataclass
@@ -35,7 +37,12 @@ def header(conversation_id: int, *, actor: Actor) -> tuple[dict[str, Any], list[
     one query; NotFound for anyone who is not a member."""
     if actor.user_id is None:
         raise NotFound(conversations.NOT_FOUND)
-    rows = db.all("messages.conversation_page", conversation_id=conversation_id, user_id=actor.user_id)
+    rows = db.all(
+        "messages.conversation_page",
+        conversation_id=conversation_id,
+        user_id=actor.user_id,
+        offer_days=BUSY_DAYS,
+    )
     if not rows:
         raise NotFound(conversations.NOT_FOUND)
     conversation = {k: v for k, v in rows[0].items() if not k.startswith(DRIVE_PREFIX)}

@@ -468,7 +468,7 @@ def panel(
     role = _get(conversation, "role") or ("buyer" if actor.user_id == _get(conversation, "buyer_id") else "seller")
     if rows is None:
         rows = db.all("testdrives.of_conversation", conversation_id=conversation_id)
-    settings = hours.settings_of(int(_get(conversation, "seller_id")))
+    settings = hours.settings_in(conversation) or hours.settings_of(int(_get(conversation, "seller_id")))
     shown = []
     for row in sorted(rows, key=lambda r: r["id"], reverse=True):  # the newest (the open one) first
         status, proposed_by, zone = row["status"], row["proposed_by"], row["time_zone"]
@@ -504,7 +504,11 @@ def panel(
             }
         )
     open_drive = any(d["status"] in ("requested", "confirmed") for d in shown)
-    offer = hours.offered(int(_get(conversation, "car_id")), settings, now=now) if role == "buyer" else []
+    offer = (
+        hours.offered(int(_get(conversation, "car_id")), settings, now=now, busy_slots=_get(conversation, "car_busy"))
+        if role == "buyer"
+        else []
+    )
     return {
         "conversation_id": conversation_id,
         "role": role,

@@ -65,6 +65,19 @@ def settings_of(seller_id: int) -> Settings:
     return Settings(row["time_zone"], int(row["slot_minutes"]), clean_hours_stored(row["opening_hours"]))
 
 
+def settings_in(row: Any) -> Settings | None:
+    """The seller's settings a page's own query brought (seller_time_zone, seller_slot_minutes,
+    seller_opening_hours, as messages.conversation_page does); None when it brought none."""
+    values: dict[str, Any] = row if isinstance(row, dict) else vars(row) if hasattr(row, "__dict__") else {}
+    if values.get("seller_time_zone") is None:
+        return None
+    return Settings(
+        str(values["seller_time_zone"]),
+        int(values["seller_slot_minutes"]),
+        clean_hours_stored(values.get("seller_opening_hours")),
+    )
+
+
 def clean_hours_stored(value: Any) -> dict[str, list[list[str]]]:
     """Opening hours as stored, keeping only well-formed intervals (a hand-edited row never breaks a page)."""
     out: dict[str, list[list[str]]] = {}
@@ -206,23 +219,29 @@ class OfferedDay:
     times: list[tuple[str, str]]  # (value "YYYY-MM-DDTHH:MM", label "10:00")
 
 
-def offered(car_id: int, settings: Settings, *, now: datetime | None = None) -> list[OfferedDay]:
+def offered(
+    car_id: int, settings: Settings, *, now: datetime | None = None, busy_slots: list[Any] | None = None
+) -> list[OfferedDay]:
     """The free times for the next 14 days when the seller published opening hours: slot by slot through each
-    interval, leaving out times less than two hours ahead and those overlapping a confirmed drive of the car."""
+    interval, leaving out times less than two hours ahead and those overlapping a confirmed drive of the car
+    (``busy_slots``: their ranges, when the page's query brought them; else read here)."""
     if not settings.has_hours:
         return []
     now = now or datetime.now(UTC)
     zone, length = settings.zone, settings.slot
     first = now.astimezone(zone).date()
-    busy = [
-        (row["starts_at"], row["ends_at"])
-        for row in db.all(
-            "testdrives.busy_times",
-            car_id=car_id,
-            from_at=now,
-            to_at=now + timedelta(days=OFFER_DAYS + 1),
-        )
-    ]
+    if busy_slots is not None:
+        busy = [(r.lower, r.upper) for r in busy_slots]
+    else:
+        busy = [
+            (row["starts_at"], row["ends_at"])
+            for row in db.all(
+                "testdrives.busy_times",
+                car_id=car_id,
+                from_at=now,
+                to_at=now + timedelta(days=OFFER_DAYS + 1),
+            )
+        ]
     days: list[OfferedDay] = []
     for offset in range(OFFER_DAYS):
         day = first + timedelta(days=offset)
