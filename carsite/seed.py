@@ -226,12 +226,18 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
 
 
 def _demo_conversations(seller_ids: list[int], echo: Callable[[str], None]) -> None:
-    """The demo buyer's conversations with the demo sellers (carsite.messages.demo)."""
+    """The demo buyer's conversations with the demo sellers (carsite.messages.demo), and test drives in the first
+    two of them: one confirmed, one waiting for the seller (carsite.testdrives.demo)."""
     from .messages.demo import demo_conversations
+    from .testdrives import demo as demo_drives
 
     buyer = db.optional("users.user_by_email", email="buyer@demo.carsite.test")
-    if buyer is not None:
-        demo_conversations(buyer["id"], seller_ids, echo)
+    if buyer is None or not demo_conversations(buyer["id"], seller_ids, echo):
+        return
+    rows = db.all("messages.inbox", user_id=buyer["id"], archived=False, after_at=None, after_id=None, limit=10)
+    made = demo_drives.create([row["id"] for row in reversed(rows)])
+    if made:
+        echo(f"booked {len(made)} demo test drives")
 
 
 def demo_expiry(seller_ids: list[int]) -> None:
