@@ -147,6 +147,7 @@ TASK_MODULES = (
     "carsite.searches",
     "carsite.cars.follow",
     "carsite.selling.expiry",
+    "carsite.messages.mailing",
 )
 
 

@@ -41,6 +41,14 @@ KINDS: dict[str, Kind] = {
         Kind("saved_search", "Saved search alerts", "New cars that match a search you saved."),
         Kind("price_drop", "Price drops", "When a car you saved gets cheaper."),
         Kind("car_unavailable", "Saved cars gone", "When a car you saved is sold or no longer listed."),
+        # In the site the messages counter shows them already; by mail, one per conversation after a short delay.
+        Kind(
+            "message",
+            "New messages",
+            "Messages from buyers or sellers that you have not read a few minutes after they came.",
+            in_site=False,
+        ),
+        Kind("report", "Your reports", "When our moderators have acted on something you reported.", by_mail=False),
     )
 }
 
