@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import views as api
     from .cars import views as cars
     from .notifications import views as notifications
+    from .reports import views as reports
     from .searches import views as searches
     from .selling import views as selling
     from .site import views as site
@@ -45,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         selling.bp,
         notifications.bp,
         searches.bp,
+        reports.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)
