@@ -218,3 +218,12 @@ def test_reports_are_rate_limited_per_account(world):
     assert statuses[:10] == [303] * 10
     assert statuses[10] == 429
     assert sql(app, "SELECT count(*) FROM reports") == [(10,)]
+
+
+def test_the_demo_has_one_open_report_for_the_moderation_queue(demo):
+    from carsite import seed
+
+    assert sql(demo, "SELECT kind, reason, status FROM reports") == [("car", "misleading", "open")]
+    with demo.app_context():
+        assert seed.demo() == 0  # a rerun adds no second report
+    assert sql(demo, "SELECT count(*) FROM reports") == [(1,)]
