@@ -165,3 +165,26 @@ def test_the_scan_runs_a_constant_number_of_statements(app):
         assert mailing.send_due(datetime.now(UTC)) == 3
     assert names.count("messages.mail_due") == 1
     assert len(names) <= 4, names
+
+
+def test_two_runs_at_once_mail_each_conversation_once(app):
+    import threading
+
+    for n in range(5):
+        conversation, _, _ = chat(app, bodies=["Hello", "Still there?"], buyer_email=f"r{n}@example.com")
+        age(app, conversation, 10)
+    barrier = threading.Barrier(3)
+    done: list[int] = []
+
+    def run_once() -> None:
+        with app.app_context():
+            barrier.wait()
+            done.append(mailing.send_due(datetime.now(UTC)))
+
+    threads = [threading.Thread(target=run_once) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum(done) == 5
+    assert len(mails(app)) == 5
