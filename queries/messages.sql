@@ -90,7 +90,13 @@ WITH candidates AS (
            greatest(coalesce(cm.last_read_message_id, 0), coalesce(cm.mailed_message_id, 0)) AS after_id,
            CASE WHEN cm.role = 'buyer' THEN c.seller_id ELSE c.buyer_id END AS other_id
       FROM conversation_members cm
-      JOIN conversations c ON c.id = cm.conversation_id
+     -- one primary-key probe per candidate (LIMIT keeps the planner from hashing the whole conversations table
+     -- for the few hundred members the partial index gives)
+     CROSS JOIN LATERAL (
+           SELECT c.car_id, c.buyer_id, c.seller_id, c.last_message_id
+             FROM conversations c
+            WHERE c.id = cm.conversation_id
+            LIMIT 1) c
      WHERE cm.unread_count > 0
        AND cm.last_message_at > :now - make_interval(days => :horizon_days)
        AND c.last_message_id > coalesce(cm.mailed_message_id, 0)
