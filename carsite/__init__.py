@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .admin import views as admin
     from .api import views as api
     from .cars import views as cars
+    from .messages import views as messages
     from .notifications import views as notifications
     from .reports import views as reports
     from .searches import views as searches
@@ -46,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         selling.bp,
         notifications.bp,
         searches.bp,
+        messages.bp,
         reports.bp,
     ):
         app.register_blueprint(blueprint)

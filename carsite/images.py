@@ -206,3 +206,30 @@ def remove_photo(name: str | None) -> None:
         for size in PHOTO_SIZES:
             (upload_dir("photos") / f"{name}-{size}.webp").unlink(missing_ok=True)
         demo_photos.forget(upload_dir("demo"), name)
+
+
+# Images sent with a message keep their own format (a JPEG stays a JPEG), at most ATTACHMENT_MAX_SIDE a side.
+ATTACHMENT_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+ATTACHMENT_MAX_SIDE = 2560
+
+
+def reencode(data: bytes) -> tuple[bytes, str, int, int]:
+    """Decode an image completely and encode it again in its own format (JPEG, PNG or WebP), scaled to at most
+    ATTACHMENT_MAX_SIDE a side: only the pixels survive (no EXIF, GPS, comments or embedded profiles). Returns the
+    new bytes, the content type, width and height; ImageRejected for anything else, Busy as save_photo."""
+    image_format, _width, _height = check(data, PHOTO_MAX_PIXELS)
+    if image_format not in ATTACHMENT_FORMATS:
+        raise ImageRejected("Attach a JPEG, PNG or WebP image (or a PDF).")
+    side = ATTACHMENT_MAX_SIDE
+    with worker():
+        image = load(data, PHOTO_MAX_PIXELS, (side, side))
+        image.thumbnail((side, side), Image.Resampling.LANCZOS)
+        image.info = {}  # what the encoders would carry over (ICC profile, EXIF, text chunks)
+        buffer = io.BytesIO()
+        if image_format == "JPEG":
+            image.save(buffer, "JPEG", quality=85)
+        elif image_format == "PNG":
+            image.save(buffer, "PNG")
+        else:
+            image.save(buffer, "WEBP", quality=85, method=4)
+    return buffer.getvalue(), ATTACHMENT_FORMATS[image_format], image.width, image.height

@@ -208,6 +208,7 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
                 seller_ids.append(user_id)
         if db.scalar("cars.count_by_seller", seller_id=seller_ids[0]):
             demo_notifications(echo)
+            _demo_conversations(seller_ids, echo)
             demo_report(echo)
             return 0
         cars = demo_cars(seller_ids, DEMO_CARS, random.Random(2026), catalogue_models(), dealer_ids={seller_ids[1]})
@@ -215,10 +216,20 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
         demo_photos.attach([row["id"] for row in ids])
         demo_expiry(seller_ids)
         demo_notifications(echo)
+        _demo_conversations(seller_ids, echo)
         demo_report(echo)
     pricing.refresh_all()
     echo(f"added {len(ids)} demo cars and rated their prices")
     return len(ids)
+
+
+def _demo_conversations(seller_ids: list[int], echo: Callable[[str], None]) -> None:
+    """The demo buyer's conversations with the demo sellers (carsite.messages.demo)."""
+    from .messages.demo import demo_conversations
+
+    buyer = db.optional("users.user_by_email", email="buyer@demo.carsite.test")
+    if buyer is not None:
+        demo_conversations(buyer["id"], seller_ids, echo)
 
 
 def demo_expiry(seller_ids: list[int]) -> None:

@@ -77,6 +77,170 @@ VALUES (:car_id, :user_id, :seller_id, :message, :kind, :requested_date, :conver
         :utm::jsonb)
 RETURNING id;
 
+-- name: inbox
+-- One page of a member's conversations, newest message first (keyset over the member's last_message_at and the
+-- conversation id: after_at / after_id from the previous page's last row, NULL for the first), archived ones or the
+-- others: each with its car (title, price, status, cover photo), the other member's name and the newest message
+-- (its first 200 characters, and whether the member wrote it). An empty list when there are none.
+SELECT c.id, c.car_id, me.role, me.unread_count, me.archived_at, me.last_message_at,
+       car.title, car.price, car.status, car.cover_photo, car.body, (car.deleted_at IS NOT NULL) AS car_removed,
+       other.name AS other_name, (other.deleted_at IS NOT NULL) AS other_gone,
+       m.id AS last_message_id, m.kind AS last_kind, left(m.body, 200) AS last_body, m.created_at AS last_created_at,
+       (m.sender_id = :user_id) AS last_mine,
+       (SELECT count(*) FROM message_attachments a WHERE a.message_id = m.id)::int AS last_attachments
+  FROM conversation_members me
+  JOIN conversations c ON c.id = me.conversation_id
+  JOIN cars car ON car.id = c.car_id
+  JOIN users other ON other.id = CASE WHEN me.role = 'buyer' THEN c.seller_id ELSE c.buyer_id END
+  LEFT JOIN messages m ON m.id = c.last_message_id
+ WHERE me.user_id = :user_id
+   AND (me.archived_at IS NOT NULL) = :archived
+   AND (:after_at::timestamptz IS NULL
+        OR (me.last_message_at, me.conversation_id) < (:after_at::timestamptz, :after_id::bigint))
+ ORDER BY me.last_message_at DESC, me.conversation_id DESC
+ LIMIT :limit;
+
+-- name: conversation_page
+-- A conversation as one of its members opens it, in one row per test drive of the conversation (one row with the
+-- drive_* columns NULL when it has none): the conversation and the member's read position; the other member (name,
+-- how far they read, and when); the car (title, price, status, cover photo); who blocked whom; and the drive's
+-- columns as drive_<column>. No row when there is no such conversation or the user is not a member (404).
+SELECT c.id, c.car_id, c.buyer_id, c.seller_id, c.created_at, c.last_message_id,
+       me.role, me.last_read_message_id, me.unread_count, me.archived_at,
+       them.user_id AS other_id, other.name AS other_name, (other.deleted_at IS NOT NULL) AS other_gone,
+       them.last_read_message_id AS other_read_id, them.last_read_at AS other_read_at,
+       car.title, car.price, car.status, car.cover_photo, car.body, car.year, car.mileage_km,
+       (car.deleted_at IS NOT NULL) AS car_removed,
+       EXISTS (SELECT FROM user_blocks b WHERE b.blocker_id = me.user_id AND b.blocked_id = them.user_id) AS i_blocked,
+       EXISTS (SELECT FROM user_blocks b WHERE b.blocker_id = them.user_id AND b.blocked_id = me.user_id)
+         AS blocked_me,
+       d.id AS drive_id, d.conversation_id AS drive_conversation_id, d.car_id AS drive_car_id,
+       d.buyer_id AS drive_buyer_id, d.seller_id AS drive_seller_id, d.status AS drive_status,
+       d.proposed_by AS drive_proposed_by, d.slots AS drive_slots, d.slot AS drive_slot,
+       d.time_zone AS drive_time_zone, d.note AS drive_note, d.reminder_job_id AS drive_reminder_job_id,
+       d.cancelled_by AS drive_cancelled_by, d.created_at AS drive_created_at, d.updated_at AS drive_updated_at,
+       d.confirmed_at AS drive_confirmed_at
+  FROM conversations c
+  JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = :user_id
+  JOIN conversation_members them ON them.conversation_id = c.id AND them.user_id <> :user_id
+  JOIN users other ON other.id = them.user_id
+  JOIN cars car ON car.id = c.car_id
+  LEFT JOIN test_drives d ON d.conversation_id = c.id
+ WHERE c.id = :conversation_id
+ ORDER BY d.id;
+
+-- name: messages_page
+-- Messages of a conversation, newest first: at most :limit, those before :before_id and after :after_id when given
+-- (NULL: no bound), each with its attachments (a JSON list of id, name, content_type, size_bytes, width, height).
+-- An empty list when there are none.
+SELECT m.id, m.sender_id, m.kind, m.body, m.created_at,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'name', a.original_name,
+                                                     'content_type', a.content_type, 'size_bytes', a.size_bytes,
+                                                     'width', a.width, 'height', a.height) ORDER BY a.id)
+                   FROM message_attachments a WHERE a.message_id = m.id), '[]'::jsonb) AS attachments
+  FROM messages m
+ WHERE m.conversation_id = :conversation_id
+   AND (:before_id::bigint IS NULL OR m.id < :before_id::bigint)
+   AND (:after_id::bigint IS NULL OR m.id > :after_id::bigint)
+ ORDER BY m.id DESC
+ LIMIT :limit;
+
+-- name: mark_read
+-- A member has seen the conversation up to message :up_to_id: their read position moves there (never back), and
+-- their unread count becomes the number of messages after it not written by them (0 when the page showed the
+-- newest). Returns the new unread count and what it was before; no row when nothing changed or the user is not a
+-- member.
+UPDATE conversation_members me
+   SET last_read_message_id = greatest(me.last_read_message_id, :up_to_id::bigint),
+       last_read_at = now(),
+       unread_count = (SELECT count(*) FROM messages m
+                        WHERE m.conversation_id = me.conversation_id
+                          AND m.id > greatest(me.last_read_message_id, :up_to_id::bigint)
+                          AND m.sender_id IS DISTINCT FROM me.user_id)
+  FROM conversation_members before
+ WHERE me.conversation_id = :conversation_id AND me.user_id = :user_id
+   AND before.conversation_id = me.conversation_id AND before.user_id = me.user_id
+   AND (me.last_read_message_id IS NULL OR me.last_read_message_id < :up_to_id::bigint OR me.unread_count > 0)
+RETURNING me.unread_count, before.unread_count AS unread_before;
+
+-- name: poll_session
+-- sessions.user_for_session (the same columns, the same rule: only a live session of an active account) and, in
+-- the same round trip, the state a poll of conversation :conversation_id compares with the browser's: poll_member
+-- (false when the user is not a member: a 404), the newest message's id, and how far the other member read
+-- (poll_read_up_to, poll_read_at). No row when the session is not live. Keep its user columns those of
+-- user_for_session (tests/test_messages.py checks).
+SELECT u.id, u.name, u.email, u.role, u.email_verified_at, u.avatar,
+       s.id AS session_id, s.last_seen_at,
+       ARRAY(SELECT cc.car_id FROM compared_cars cc WHERE cc.user_id = u.id ORDER BY cc.added_at, cc.slot)
+         AS compare_ids,
+       (SELECT count(*) FROM (SELECT FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL LIMIT 10) n)::int
+         AS unread_notifications,
+       (SELECT coalesce(sum(cm.unread_count), 0) FROM conversation_members cm
+         WHERE cm.user_id = u.id AND cm.unread_count > 0)::int AS unread_messages,
+       (me.user_id IS NOT NULL) AS poll_member, c.last_message_id AS poll_last_message_id,
+       them.last_read_message_id AS poll_read_up_to, them.last_read_at AS poll_read_at
+  FROM user_sessions s
+  JOIN users u ON u.id = s.user_id
+  LEFT JOIN conversation_members me ON me.conversation_id = :conversation_id AND me.user_id = u.id
+  LEFT JOIN conversations c ON c.id = me.conversation_id
+  LEFT JOIN conversation_members them ON them.conversation_id = me.conversation_id AND them.user_id <> u.id
+ WHERE s.token_hash = :token_hash
+   AND s.revoked_at IS NULL
+   AND s.expires_at > now()
+   AND u.is_active
+   AND u.deleted_at IS NULL;
+
+-- name: set_archived
+-- A member archives (:archived true) or brings back a conversation; the row count is 0 when the user is not a
+-- member.
+UPDATE conversation_members
+   SET archived_at = CASE WHEN :archived THEN coalesce(archived_at, now()) END
+ WHERE conversation_id = :conversation_id AND user_id = :user_id;
+
+-- name: block
+-- A person blocks another (nothing happens when they already did); the row count is 1 when the block is new.
+INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (:blocker_id, :blocked_id)
+    ON CONFLICT (blocker_id, blocked_id) DO NOTHING;
+
+-- name: unblock
+-- A person lifts their block of another; the row count is 0 when there was none.
+DELETE FROM user_blocks WHERE blocker_id = :blocker_id AND blocked_id = :blocked_id;
+
+-- name: add_attachment
+-- Record a file stored with a message of a conversation; its id.
+INSERT INTO message_attachments (message_id, conversation_id, file, original_name, content_type, size_bytes, width,
+                                 height)
+VALUES (:message_id, :conversation_id, :file, :original_name, :content_type, :size_bytes, :width, :height)
+RETURNING id;
+
+-- name: attachment_for_member
+-- An attachment of a conversation as one of its members downloads it: the stored file's name, the original name
+-- and the content type. No row when the attachment is not of that conversation or the user is not a member (404).
+SELECT a.id, a.file, a.original_name, a.content_type, a.size_bytes
+  FROM message_attachments a
+  JOIN conversation_members me ON me.conversation_id = a.conversation_id AND me.user_id = :user_id
+ WHERE a.id = :attachment_id AND a.conversation_id = :conversation_id;
+
+-- name: demo_backdate
+-- Demo data only: move messages back in time (parallel arrays of message ids and minutes ago) and their
+-- conversations' and members' times with them, so the demo inbox reads like days of use; returns the number of
+-- member rows moved.
+WITH shifted AS (
+    UPDATE messages m SET created_at = now() - make_interval(mins => x.minutes)
+      FROM unnest(:ids::bigint[], :minutes::int[]) AS x(id, minutes)
+     WHERE m.id = x.id
+    RETURNING m.conversation_id, m.created_at
+), latest AS (
+    SELECT conversation_id, max(created_at) AS at FROM shifted GROUP BY conversation_id
+), conversation AS (
+    UPDATE conversations c SET last_message_at = l.at FROM latest l WHERE c.id = l.conversation_id
+)
+UPDATE conversation_members cm
+   SET last_message_at = l.at,
+       last_read_at = CASE WHEN cm.last_read_at IS NOT NULL THEN l.at + interval '3 minutes' END
+  FROM latest l
+ WHERE cm.conversation_id = l.conversation_id;
+
 -- name: mail_due
 -- Claim the next :limit members due a new-message mail and record it (mailed_message_id, in the caller's
 -- transaction, with the mail queued beside it): members with messages from the other side after what they read

@@ -1885,6 +1885,89 @@ ALTER TABLE public.makes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: message_attachments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.message_attachments (
+    id bigint NOT NULL,
+    message_id bigint NOT NULL,
+    conversation_id bigint NOT NULL,
+    file text NOT NULL,
+    original_name text NOT NULL,
+    content_type text NOT NULL,
+    size_bytes integer NOT NULL,
+    width integer,
+    height integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT message_attachments_content_type_check CHECK ((content_type = ANY (ARRAY['image/jpeg'::text, 'image/png'::text, 'image/webp'::text, 'application/pdf'::text]))),
+    CONSTRAINT message_attachments_file_check CHECK ((file ~ '^[0-9a-f]{32}\.(jpg|png|webp|pdf)$'::text)),
+    CONSTRAINT message_attachments_original_name_check CHECK (((length(original_name) >= 1) AND (length(original_name) <= 200))),
+    CONSTRAINT message_attachments_size_bytes_check CHECK (((size_bytes >= 1) AND (size_bytes <= 10485760))),
+    CONSTRAINT message_attachments_size_check CHECK (((content_type = 'application/pdf'::text) = ((width IS NULL) AND (height IS NULL))))
+);
+
+--
+-- Name: TABLE message_attachments; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.message_attachments IS 'Files sent with a message (up to three): re-encoded JPEG, PNG or WebP images and checked PDFs, downloadable by the conversation''s members only.';
+
+--
+-- Name: COLUMN message_attachments.conversation_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.message_attachments.conversation_id IS 'The message''s conversation, kept here so a download checks membership and ownership in one lookup.';
+
+--
+-- Name: COLUMN message_attachments.file; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.message_attachments.file IS 'The stored file''s server-made name under the upload folder''s attachments/ (random, never the sender''s).';
+
+--
+-- Name: COLUMN message_attachments.original_name; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.message_attachments.original_name IS 'The name the sender''s file had (cleaned), offered as the download''s name.';
+
+--
+-- Name: COLUMN message_attachments.content_type; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.message_attachments.content_type IS 'What the stored file is, found from its content (not from the sender''s claim): image/jpeg, image/png, image/webp (re-encoded) or application/pdf.';
+
+--
+-- Name: COLUMN message_attachments.size_bytes; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.message_attachments.size_bytes IS 'The stored file''s size (an image''s after re-encoding); at most 10 MB.';
+
+--
+-- Name: COLUMN message_attachments.width; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.message_attachments.width IS 'An image''s width in pixels as stored; NULL for a PDF.';
+
+--
+-- Name: COLUMN message_attachments.height; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.message_attachments.height IS 'An image''s height in pixels as stored; NULL for a PDF.';
+
+--
+-- Name: message_attachments_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.message_attachments ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.message_attachments_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: messages; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2721,6 +2804,20 @@ ALTER TABLE ONLY public.makes
     ADD CONSTRAINT makes_pkey PRIMARY KEY (id);
 
 --
+-- Name: message_attachments message_attachments_file_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_attachments
+    ADD CONSTRAINT message_attachments_file_key UNIQUE (file);
+
+--
+-- Name: message_attachments message_attachments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_attachments
+    ADD CONSTRAINT message_attachments_pkey PRIMARY KEY (id);
+
+--
 -- Name: messages messages_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3271,6 +3368,18 @@ CREATE INDEX mail_outbox_waiting_idx ON public.mail_outbox USING btree (created_
 --
 
 CREATE INDEX makes_name_trgm_idx ON public.makes USING gist (name public.gist_trgm_ops);
+
+--
+-- Name: message_attachments_conversation_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX message_attachments_conversation_id_idx ON public.message_attachments USING btree (conversation_id);
+
+--
+-- Name: message_attachments_message_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX message_attachments_message_id_idx ON public.message_attachments USING btree (message_id);
 
 --
 -- Name: messages_conversation_id_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -4068,6 +4177,20 @@ ALTER TABLE ONLY public.listing_revisions
 
 ALTER TABLE ONLY public.mail_outbox
     ADD CONSTRAINT mail_outbox_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: message_attachments message_attachments_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_attachments
+    ADD CONSTRAINT message_attachments_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
+
+--
+-- Name: message_attachments message_attachments_message_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_attachments
+    ADD CONSTRAINT message_attachments_message_id_fkey FOREIGN KEY (message_id) REFERENCES public.messages(id) ON DELETE CASCADE;
 
 --
 -- Name: messages messages_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

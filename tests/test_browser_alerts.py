@@ -52,7 +52,7 @@ def test_saved_search_alert_links_back_to_the_approved_car(live, page: Page):  #
     assert sql(app, "SELECT url FROM notifications WHERE kind = 'saved_search'") == [("/cars?make=Fiat",)]
     # the bell in the header: one unread notification, its count on the icon
     page.goto(base + "/cars")
-    bell = page.locator("header .counter-link")
+    bell = page.locator('header .counter-link[data-counter="bell"]')
     expect(bell).to_have_attribute("aria-label", "Notifications, 1 unread")
     expect(bell.locator(".counter")).to_have_text("1")
     bell.click()
@@ -65,8 +65,8 @@ def test_saved_search_alert_links_back_to_the_approved_car(live, page: Page):  #
     notes.first.get_by_role("button", name=re.compile("new car")).click()
     # opening it reads it and leads to the saved search, where the new car is; its card opens the car
     expect(page).to_have_url(base + "/cars?make=Fiat")
-    expect(page.locator("header .counter-link")).to_have_attribute("aria-label", "Notifications")
-    expect(page.locator("header .counter-link .counter")).to_have_count(0)
+    expect(page.locator('header .counter-link[data-counter="bell"]')).to_have_attribute("aria-label", "Notifications")
+    expect(page.locator('header .counter-link[data-counter="bell"] .counter')).to_have_count(0)
     page.locator(".card-link", has_text="Fiat Panda 4x4").click()
     expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/cars/{car}(/|$)"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Fiat Panda 4x4")

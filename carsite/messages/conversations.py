@@ -84,11 +84,11 @@ def membership(conversation_id: int, *, actor: Actor) -> dict[str, Any]:
     return row
 
 
-def post(conversation_id: int, body: str, *, actor: Actor) -> dict[str, Any]:
-    """A member writes a message (cleaned by clean_text); the stored message. NotFound for non-members, Conflict
-    when one of the two blocked the other."""
+def post(conversation_id: int, body: str, *, actor: Actor, required: bool = True) -> dict[str, Any]:
+    """A member writes a message (cleaned by clean_text; may be empty when not ``required``, for files alone); the
+    stored message. NotFound for non-members, Conflict when one of the two blocked the other."""
     membership(conversation_id, actor=actor)
-    text = clean_text(body)
+    text = clean_text(body, required=required)
     message = db.optional(
         "messages.post", conversation_id=conversation_id, sender_id=actor.user_id, kind="text", body=text
     )

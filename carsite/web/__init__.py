@@ -118,7 +118,7 @@ def _headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if access.loaded_user() is not None and request.endpoint != "static":
+    if access.loaded_user() is not None and request.endpoint != "static" and not caching.keeps_private(response):
         # Pages for a logged-in person must not be kept by browsers or shared caches (ASVS 8.2.1).
         headers["Cache-Control"] = "no-store, private"
         response.vary.add("Cookie")

@@ -58,6 +58,21 @@ def _release_files() -> str:
     return digest.hexdigest()
 
 
+PRIVATE_MARK = "carsite_private_cache"
+
+
+def private_cache(response: Any) -> Any:
+    """Let a logged-in person's browser keep this answer (``Cache-Control: private``) instead of the ``no-store``
+    every logged-in page gets: for content that never changes under its URL, such as a message's attachment."""
+    response.headers["Cache-Control"] = "private"
+    setattr(response, PRIVATE_MARK, True)
+    return response
+
+
+def keeps_private(response: Any) -> bool:
+    return bool(getattr(response, PRIVATE_MARK, False))
+
+
 def release() -> str:
     """A short token that changes with a deploy or with a setting that shapes the pages."""
     settings = "\0".join(str(current_app.config.get(name)) for name in RENDER_SETTINGS)
