@@ -515,6 +515,16 @@ def test_three_files_of_nearly_ten_megabytes_fit_one_reply(world):
     assert count(w.app, "message_attachments") == 3
 
 
+def test_a_request_over_the_limit_is_413_saying_what_fits(world):
+    w = world
+    chunk = b"%PDF-1.4\n" + b"0" * (9 * 1024 * 1024)
+    files = [(io.BytesIO(chunk), f"part{i}.pdf") for i in range(4)]
+    response = send(w.buyer, w.conversation_id, "big", files=files)
+    assert response.status_code == 413
+    assert "attach at most 3 files of 10 MB each" in response.get_data(as_text=True)
+    assert count(w.app, "messages") == 1 and count(w.app, "message_attachments") == 0
+
+
 # -- polling -----------------------------------------------------------------------------------------------------
 
 
@@ -537,6 +547,11 @@ def test_poll_answers_304_with_one_query_and_new_messages_with_their_html(world)
     (message,) = fresh.json["messages"]
     assert 'class="msg msg-theirs"' in message["html"] and 'rel="nofollow ugc noopener"' in message["html"]
     assert fresh.json["unread_total"] == 0
+    # the next poll asks after that message with the ETag it got: nothing new, so a 304 at once
+    following = f"/messages/{w.conversation_id}/poll?after={message['id']}"
+    with Database.record() as names:
+        quiet = w.buyer.get(following, headers={"If-None-Match": fresh.headers["ETag"]})
+    assert quiet.status_code == 304 and len(names) <= 1, names
     assert sql(
         w.app, "SELECT unread_count, last_read_message_id FROM conversation_members WHERE user_id = %s", w.buyer_id
     ) == [(0, message["id"])]

@@ -7,12 +7,14 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from ..domain.actor import Actor
 from ..domain.errors import DomainError
 from ..web.access import login_required, session_state, with_session_state
 from ..web.caching import private_cache
+from ..web.errors import error_response
 from ..web.filters import moment
 from ..web.forms import safe_next
 from ..web.inputs import parse_id
@@ -42,6 +44,14 @@ def _upload_limit(state: Any) -> None:
             request.max_content_length = attachments.MAX_FILES * attachments.MAX_BYTES + 1024 * 1024
 
     state.app.before_request_funcs.setdefault(None, []).insert(0, allow_attachments)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge) -> Response:
+    """A reply over the request limit, refused before anything was read: say what fits."""
+    return error_response(
+        413, f"This message is too large: attach at most {attachments.MAX_FILES} files of 10 MB each.", "attachment"
+    )
 
 
 @bp.get("/messages")
@@ -152,6 +162,8 @@ def poll(conversation_id: int) -> Response:
         response = Response(status=304)
     else:
         rows, more, marked = thread.poll(conversation_id, after, actor=actor)
+        if rows:  # the browser asks after the newest it got next: the ETag it gets back is that request's
+            etag = _etag(last, read_up_to, rows[-1]["id"])
         unread = max(0, current_user.unread.get("messages", 0) - marked)
         me = current_user.id
         response = jsonify(
