@@ -230,13 +230,14 @@ SELECT c.id, CASE WHEN k % 2 = 1 THEN c.buyer_id ELSE c.seller_id END, 'text',
 
 -- name: messaging_last_messages
 -- Record each conversation's newest message (what messages.post keeps) where it is not recorded yet; how many.
+-- One index probe per such conversation (a join with an aggregate over all messages went quadratic when the
+-- planner believed few conversations were missing theirs).
 UPDATE conversations c
-   SET last_message_id = m.last_id, last_message_at = m.last_at
-  FROM (SELECT conversation_id, max(id) AS last_id, max(created_at) AS last_at
-          FROM messages
-         GROUP BY conversation_id) m
- WHERE c.id = m.conversation_id
-   AND c.last_message_id IS NULL;
+   SET (last_message_id, last_message_at) = (SELECT max(m.id), max(m.created_at)
+                                               FROM messages m
+                                              WHERE m.conversation_id = c.id)
+ WHERE c.last_message_id IS NULL
+   AND EXISTS (SELECT FROM messages m WHERE m.conversation_id = c.id);
 
 -- name: messaging_members
 -- Add both members of every conversation that has none: four in five have read everything, the others up to their
@@ -309,3 +310,28 @@ UNION ALL
   WHERE cm.user_id = :user_id
   ORDER BY random()
   LIMIT 1);
+
+-- name: messaging_busy_seller
+-- Make bench-seller-1 a busy dealer: up to :count more conversations about their cars, with random bench buyers,
+-- created 1 to 180 days ago; how many were new (the messages and members statements then fill them in).
+WITH pool AS (
+    SELECT (SELECT array_agg(c.id) FROM cars c JOIN users u ON u.id = c.seller_id
+             WHERE u.email = 'bench-seller-1@bench.carsite.test' AND c.status = 'available'
+               AND c.deleted_at IS NULL) AS cars,
+           (SELECT array_agg(id) FROM users WHERE email LIKE 'bench-user-%@bench.carsite.test') AS buyers
+), drawn AS (
+    SELECT pool.cars[1 + floor(random() * cardinality(pool.cars))::int] AS car_id,
+           pool.buyers[1 + floor(random() * cardinality(pool.buyers))::int] AS buyer_id,
+           now() - interval '1 day' - random() * interval '179 days' AS created_at
+      FROM pool, generate_series(1, :count)
+     WHERE cardinality(pool.cars) > 0
+)
+INSERT INTO conversations (car_id, buyer_id, seller_id, created_at)
+SELECT d.car_id, d.buyer_id, c.seller_id, d.created_at
+  FROM drawn d
+  JOIN cars c ON c.id = d.car_id
+    ON CONFLICT (car_id, buyer_id) DO NOTHING;
+
+-- name: messaging_conversations_of_user
+-- How many conversations a member has; 0 when none.
+SELECT count(*) FROM conversation_members WHERE user_id = (SELECT id FROM users WHERE email = :email);
