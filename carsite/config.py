@@ -85,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     # renewal link) LISTING_REMINDER_DAYS before, and it never expires sooner than that after the reminder.
     "LISTING_DAYS": 60,
     "LISTING_REMINDER_DAYS": 7,
+    # New messages are mailed in one batch per conversation once the oldest unread one is this many minutes old
+    # (a member who reads them in the site meanwhile gets no mail). 0: at the next minute's run.
+    "MESSAGE_MAIL_DELAY_MINUTES": 5,
     # Uploads live outside the web root and are served by carsite with safe headers.
     "UPLOAD_DIR": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -135,6 +138,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     _cookies(app.config, production)
     _locale(app.config)
     _listing_days(app.config)
+    _message_mail(app.config)
     if production:
         key = app.config.get("SECRET_KEY")
         if not key or str(key).lower() in PLACEHOLDER_KEYS or len(str(key)) < 32:
@@ -216,6 +220,18 @@ def _listing_days(config: dict[str, Any]) -> None:
             f" got {values['LISTING_REMINDER_DAYS']}"
         )
     config.update(values)
+
+
+def _message_mail(config: dict[str, Any]) -> None:
+    """Check MESSAGE_MAIL_DELAY_MINUTES: a whole number of minutes, 0 to a day."""
+    raw = config["MESSAGE_MAIL_DELAY_MINUTES"]
+    try:
+        minutes = int(str(raw))
+    except (TypeError, ValueError):
+        minutes = -1
+    if not 0 <= minutes <= 1440:
+        raise ConfigError(f"CARSITE_MESSAGE_MAIL_DELAY_MINUTES must be whole minutes from 0 to 1440, got {raw!r}")
+    config["MESSAGE_MAIL_DELAY_MINUTES"] = minutes
 
 
 def _locale(config: dict[str, Any]) -> None:

@@ -213,6 +213,7 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
         if db.scalar("cars.count_by_seller", seller_id=seller_ids[0]):
             demo_notifications(echo)
             _demo_conversations(seller_ids, echo)
+            demo_report(echo)
             return 0
         cars = demo_cars(seller_ids, DEMO_CARS, random.Random(2026), catalogue_models(), dealer_ids={seller_ids[1]})
         ids = db.all("cars.insert_many", **cars)
@@ -220,6 +221,7 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
         demo_expiry(seller_ids)
         demo_notifications(echo)
         _demo_conversations(seller_ids, echo)
+        demo_report(echo)
     pricing.refresh_all()
     echo(f"added {len(ids)} demo cars and rated their prices")
     return len(ids)
@@ -322,6 +324,28 @@ def demo_notifications(echo: Callable[[str], None] = lambda message: None) -> in
     if added:
         echo(f"added {added} demo notifications")
     return added
+
+
+def demo_report(echo: Callable[[str], None] = lambda message: None) -> bool:
+    """Give the admins' moderation queue one open report: the demo buyer reports one of the dealer's listings as
+    misleading, unless the buyer has an open report on it already. Whether one was filed."""
+    from .reports import reports
+
+    buyer = db.optional("users.user_by_email", email="buyer@demo.carsite.test")
+    dealer = db.optional("users.user_by_email", email="dealer@demo.carsite.test")
+    cars = db.all("seed.demo_notification_cars", seller_id=dealer["id"], limit=1) if buyer and dealer else []
+    if not cars:
+        return False
+    actor = Actor(user_id=buyer["id"], role="user", email_verified=True)  # type: ignore[index]
+    filed = reports.report_car(
+        cars[0]["id"],
+        "misleading",
+        "The photos show a different colour and the mileage in the description does not match the listing.",
+        actor=actor,
+    )
+    if not filed.duplicate:
+        echo("added a demo report for the moderation queue")
+    return not filed.duplicate
 
 
 def catalogue_models() -> dict[tuple[str, str], dict]:

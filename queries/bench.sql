@@ -176,3 +176,162 @@ ANALYZE cars, saved_searches;
 -- cars is new; how many moved. Run after replica_role, as alert_publish_day.
 UPDATE cars SET published_at = published_at - interval '2 days'
  WHERE status = 'available' AND deleted_at IS NULL AND published_at > now() - interval '1 day';
+
+-- name: messaging_accounts
+-- Add accounts bench-<role>-1 … -:count@bench.carsite.test with role :role, :password_hash and a confirmed address
+-- (the messaging benchmark's buyers and sellers); how many were added (0 on a rerun).
+INSERT INTO users (name, email, password_hash, role, email_verified_at)
+SELECT initcap(:role) || ' ' || n, 'bench-' || :role || '-' || n || '@bench.carsite.test', :password_hash, :role, now()
+  FROM generate_series(1, :count) AS n
+    ON CONFLICT DO NOTHING;
+
+-- name: messaging_sizes
+-- How many conversations, members and messages there are; one row.
+SELECT (SELECT count(*) FROM conversations) AS conversations,
+       (SELECT count(*) FROM conversation_members) AS members,
+       (SELECT count(*) FROM messages) AS messages;
+
+-- name: messaging_conversations
+-- Start up to :count conversations between random bench buyers (some ask far more than others) and the sellers of
+-- random listed cars (popular cars more often), created 1 to 180 days ago; how many were new (a pair drawn twice,
+-- or already there, counts once).
+WITH pool AS (
+    SELECT (SELECT array_agg(id) FROM cars WHERE status = 'available' AND deleted_at IS NULL) AS cars,
+           (SELECT array_agg(id) FROM users WHERE email LIKE 'bench-user-%@bench.carsite.test') AS buyers
+), drawn AS (
+    SELECT pool.cars[1 + floor(power(random(), 1.5) * cardinality(pool.cars))::int] AS car_id,
+           pool.buyers[1 + floor(power(random(), 1.3) * cardinality(pool.buyers))::int] AS buyer_id,
+           now() - interval '1 day' - random() * interval '179 days' AS created_at
+      FROM pool, generate_series(1, :count)
+)
+INSERT INTO conversations (car_id, buyer_id, seller_id, created_at)
+SELECT d.car_id, d.buyer_id, c.seller_id, d.created_at
+  FROM drawn d
+  JOIN cars c ON c.id = d.car_id
+ WHERE c.seller_id <> d.buyer_id
+    ON CONFLICT (car_id, buyer_id) DO NOTHING;
+
+-- name: messaging_messages
+-- Write messages into every conversation that has none: 1 to 2 × :per_conversation - 1 of them (a fixed draw per
+-- conversation), buyer and seller in turn starting with the buyer, 47 minutes apart from the conversation's start,
+-- in time order (so ids grow with time, as in a live site); how many were written.
+INSERT INTO messages (conversation_id, sender_id, kind, body, created_at)
+SELECT c.id, CASE WHEN k % 2 = 1 THEN c.buyer_id ELSE c.seller_id END, 'text',
+       (ARRAY['Is it still available?', 'Yes, it is. When would you like to see it?',
+              'Could you send more photos of the interior?', 'What is the lowest price you would take?',
+              'Has the timing belt been changed? Any service history?', 'Saturday morning works for me.',
+              'I can do 500 less if you pick it up this week.', 'Thanks, I will think about it and let you know.'])
+           [1 + abs(hashint8(c.id * 31 + k)) % 8],
+       c.created_at + k * interval '47 minutes'
+  FROM conversations c
+ CROSS JOIN LATERAL generate_series(1, 1 + (abs(hashint8(c.id)) % (2 * :per_conversation - 1))::int) AS k
+ WHERE NOT EXISTS (SELECT FROM messages m WHERE m.conversation_id = c.id)
+ ORDER BY c.created_at + k * interval '47 minutes';
+
+-- name: messaging_last_messages
+-- Record each conversation's newest message (what messages.post keeps) where it is not recorded yet; how many.
+-- One index probe per such conversation (a join with an aggregate over all messages went quadratic when the
+-- planner believed few conversations were missing theirs).
+UPDATE conversations c
+   SET (last_message_id, last_message_at) = (SELECT max(m.id), max(m.created_at)
+                                               FROM messages m
+                                              WHERE m.conversation_id = c.id)
+ WHERE c.last_message_id IS NULL
+   AND EXISTS (SELECT FROM messages m WHERE m.conversation_id = c.id);
+
+-- name: messaging_members
+-- Add both members of every conversation that has none: four in five have read everything, the others up to their
+-- own last message (or nothing), with unread_count counted from the messages as messages.post keeps it; how many.
+INSERT INTO conversation_members (conversation_id, user_id, role, last_message_at, last_read_message_id,
+                                  last_read_at, unread_count)
+SELECT c.id, who.user_id, who.role, c.last_message_at, r.read_id, c.last_message_at,
+       (SELECT count(*)
+          FROM messages m
+         WHERE m.conversation_id = c.id
+           AND m.id > coalesce(r.read_id, 0)
+           AND m.sender_id IS DISTINCT FROM who.user_id)
+  FROM conversations c
+ CROSS JOIN LATERAL (VALUES (c.buyer_id, 'buyer'), (c.seller_id, 'seller')) AS who (user_id, role)
+ CROSS JOIN LATERAL (
+       SELECT CASE WHEN abs(hashint8(c.id * 2 + (who.role = 'buyer')::int)) % 5 = 0
+                   THEN (SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id AND m.sender_id = who.user_id)
+                   ELSE c.last_message_id END AS read_id) r
+ WHERE c.last_message_id IS NOT NULL
+   AND NOT EXISTS (SELECT FROM conversation_members x WHERE x.conversation_id = c.id);
+
+-- name: messaging_vacuum
+-- Set the visibility map and statistics of the messaging tables after a bulk load, as autovacuum soon would; no rows.
+VACUUM (ANALYZE) conversations, conversation_members, messages;
+
+-- name: messaging_sample
+-- Members to measure the messaging pages for: the bench seller and the bench buyer with the most conversations,
+-- then :per_role more of each role drawn at random (a fixed draw); id, email, role, number of conversations.
+(SELECT u.id AS user_id, u.email, u.role, count(*) AS conversations
+   FROM users u JOIN conversation_members cm ON cm.user_id = u.id
+  WHERE u.email LIKE 'bench-seller-%'
+  GROUP BY u.id
+  ORDER BY count(*) DESC
+  LIMIT 1)
+UNION ALL
+(SELECT u.id AS user_id, u.email, u.role, count(*) AS conversations
+   FROM users u JOIN conversation_members cm ON cm.user_id = u.id
+  WHERE u.email LIKE 'bench-user-%'
+  GROUP BY u.id
+  ORDER BY count(*) DESC
+  LIMIT 1)
+UNION ALL
+(SELECT u.id, u.email, u.role, (SELECT count(*) FROM conversation_members x WHERE x.user_id = u.id)
+   FROM users u
+  WHERE u.email LIKE 'bench-seller-%'
+    AND EXISTS (SELECT FROM conversation_members x WHERE x.user_id = u.id)
+  ORDER BY hashint8(u.id)
+  LIMIT :per_role)
+UNION ALL
+(SELECT u.id, u.email, u.role, (SELECT count(*) FROM conversation_members x WHERE x.user_id = u.id)
+   FROM users u
+  WHERE u.email LIKE 'bench-user-%'
+    AND EXISTS (SELECT FROM conversation_members x WHERE x.user_id = u.id)
+  ORDER BY hashint8(u.id)
+  LIMIT :per_role);
+
+-- name: messaging_conversations_of
+-- The ids of a member's newest conversation and of a random other one, with each one's last message and the
+-- message three before it (for polls that find something new); up to two rows.
+(SELECT c.id, c.last_message_id,
+        (SELECT m.id FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC OFFSET 3 LIMIT 1) AS older_id
+   FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+  WHERE cm.user_id = :user_id
+  ORDER BY cm.last_message_at DESC
+  LIMIT 1)
+UNION ALL
+(SELECT c.id, c.last_message_id,
+        (SELECT m.id FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC OFFSET 3 LIMIT 1) AS older_id
+   FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+  WHERE cm.user_id = :user_id
+  ORDER BY random()
+  LIMIT 1);
+
+-- name: messaging_busy_seller
+-- Make bench-seller-1 a busy dealer: up to :count more conversations about their cars, with random bench buyers,
+-- created 1 to 180 days ago; how many were new (the messages and members statements then fill them in).
+WITH pool AS (
+    SELECT (SELECT array_agg(c.id) FROM cars c JOIN users u ON u.id = c.seller_id
+             WHERE u.email = 'bench-seller-1@bench.carsite.test' AND c.status = 'available'
+               AND c.deleted_at IS NULL) AS cars,
+           (SELECT array_agg(id) FROM users WHERE email LIKE 'bench-user-%@bench.carsite.test') AS buyers
+), drawn AS (
+    SELECT pool.cars[1 + floor(random() * cardinality(pool.cars))::int] AS car_id,
+           pool.buyers[1 + floor(random() * cardinality(pool.buyers))::int] AS buyer_id,
+           now() - interval '1 day' - random() * interval '179 days' AS created_at
+      FROM pool, generate_series(1, :count)
+     WHERE cardinality(pool.cars) > 0
+)
+INSERT INTO conversations (car_id, buyer_id, seller_id, created_at)
+SELECT d.car_id, d.buyer_id, c.seller_id, d.created_at
+  FROM drawn d
+  JOIN cars c ON c.id = d.car_id
+    ON CONFLICT (car_id, buyer_id) DO NOTHING;
+
+-- name: messaging_conversations_of_user
+-- How many conversations a member has; 0 when none.
+SELECT count(*) FROM conversation_members WHERE user_id = (SELECT id FROM users WHERE email = :email);

@@ -250,3 +250,73 @@ UPDATE conversation_members cm
        last_read_at = CASE WHEN cm.last_read_at IS NOT NULL THEN l.at + interval '3 minutes' END
   FROM latest l
  WHERE cm.conversation_id = l.conversation_id;
+
+-- name: mail_due
+-- Claim the next :limit members due a new-message mail and record it (mailed_message_id, in the caller's
+-- transaction, with the mail queued beside it): members with messages from the other side after what they read
+-- and were mailed, the oldest of them written at least :delay_minutes before :now, in conversations active within
+-- :horizon_days and where neither member blocked the other. Per member: the conversation, the count of those
+-- messages, the newest one's id (now mailed_message_id) and the first five (body cut to 300 characters, created_at),
+-- the other member's name and the car's title. Empty when nobody is due. A member claimed by a concurrent run is
+-- skipped (the claim checks mailed_message_id is still what was read).
+WITH candidates AS (
+    SELECT cm.conversation_id, cm.user_id, cm.mailed_message_id, c.car_id,
+           greatest(coalesce(cm.last_read_message_id, 0), coalesce(cm.mailed_message_id, 0)) AS after_id,
+           CASE WHEN cm.role = 'buyer' THEN c.seller_id ELSE c.buyer_id END AS other_id
+      FROM conversation_members cm
+     -- one primary-key probe per candidate (LIMIT keeps the planner from hashing the whole conversations table
+     -- for the few hundred members the partial index gives)
+     CROSS JOIN LATERAL (
+           SELECT c.car_id, c.buyer_id, c.seller_id, c.last_message_id
+             FROM conversations c
+            WHERE c.id = cm.conversation_id
+            LIMIT 1) c
+     WHERE cm.unread_count > 0
+       AND cm.last_message_at > :now - make_interval(days => :horizon_days)
+       AND c.last_message_id > coalesce(cm.mailed_message_id, 0)
+       AND NOT EXISTS (
+               SELECT FROM user_blocks b
+                WHERE (b.blocker_id = c.buyer_id AND b.blocked_id = c.seller_id)
+                   OR (b.blocker_id = c.seller_id AND b.blocked_id = c.buyer_id))
+), due AS (
+    SELECT candidates.*
+      FROM candidates
+      JOIN LATERAL (
+           SELECT m.created_at
+             FROM messages m
+            WHERE m.conversation_id = candidates.conversation_id
+              AND m.id > candidates.after_id
+              AND m.sender_id = candidates.other_id
+            ORDER BY m.id
+            LIMIT 1) first ON true
+     WHERE first.created_at <= :now - make_interval(mins => :delay_minutes)
+     ORDER BY first.created_at
+     LIMIT :limit
+), summary AS (
+    SELECT due.conversation_id, due.user_id, due.mailed_message_id, due.car_id, due.other_id, s.unread,
+           s.newest_id, s.shown
+      FROM due
+     CROSS JOIN LATERAL (
+           SELECT count(*) AS unread, max(m.id) AS newest_id,
+                  (array_agg(jsonb_build_object('body', left(m.body, 300), 'created_at', m.created_at)
+                             ORDER BY m.id))[1:5] AS shown
+             FROM messages m
+            WHERE m.conversation_id = due.conversation_id
+              AND m.id > due.after_id
+              AND m.sender_id = due.other_id) s
+), claimed AS (
+    UPDATE conversation_members cm
+       SET mailed_message_id = summary.newest_id
+      FROM summary
+     WHERE cm.conversation_id = summary.conversation_id
+       AND cm.user_id = summary.user_id
+       AND cm.mailed_message_id IS NOT DISTINCT FROM summary.mailed_message_id
+    RETURNING cm.conversation_id, cm.user_id, summary.unread, summary.newest_id, summary.shown, summary.car_id,
+              summary.other_id
+)
+SELECT claimed.conversation_id, claimed.user_id, claimed.unread, claimed.newest_id,
+       to_jsonb(claimed.shown) AS shown, coalesce(u.name, 'A member') AS other_name, car.title AS car_title
+  FROM claimed
+  JOIN cars car ON car.id = claimed.car_id
+  LEFT JOIN users u ON u.id = claimed.other_id
+ ORDER BY claimed.conversation_id, claimed.user_id;

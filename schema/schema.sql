@@ -2379,6 +2379,93 @@ CREATE TABLE public.recently_viewed (
 );
 
 --
+-- Name: reports; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.reports (
+    id bigint NOT NULL,
+    reporter_id bigint,
+    kind text NOT NULL,
+    conversation_id bigint,
+    car_id bigint NOT NULL,
+    reason text NOT NULL,
+    details text DEFAULT ''::text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    resolved_by bigint,
+    resolved_at timestamp with time zone,
+    note text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT reports_details_check CHECK ((length(details) <= 1000)),
+    CONSTRAINT reports_kind_check CHECK ((kind = ANY (ARRAY['conversation'::text, 'car'::text]))),
+    CONSTRAINT reports_note_check CHECK ((length(note) <= 1000)),
+    CONSTRAINT reports_reason_check CHECK ((reason = ANY (ARRAY['scam'::text, 'abusive'::text, 'misleading'::text, 'other'::text]))),
+    CONSTRAINT reports_resolved_check CHECK (((status = 'open'::text) = (resolved_at IS NULL))),
+    CONSTRAINT reports_status_check CHECK ((status = ANY (ARRAY['open'::text, 'resolved'::text, 'dismissed'::text]))),
+    CONSTRAINT reports_target_check CHECK (((kind = 'conversation'::text) = (conversation_id IS NOT NULL)))
+);
+
+--
+-- Name: TABLE reports; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.reports IS 'A report to the moderators about a conversation or a listing, and what an admin decided.';
+
+--
+-- Name: COLUMN reports.reporter_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.reports.reporter_id IS 'Who reported; NULL once their account is deleted (the report stays).';
+
+--
+-- Name: COLUMN reports.kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.reports.kind IS 'What is reported: conversation (conversation_id set) or car (the listing itself).';
+
+--
+-- Name: COLUMN reports.car_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.reports.car_id IS 'The car reported, or the car the reported conversation is about.';
+
+--
+-- Name: COLUMN reports.reason; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.reports.reason IS 'The reporter''s choice: scam (spam or scam), abusive, misleading (listing), other.';
+
+--
+-- Name: COLUMN reports.details; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.reports.details IS 'What the reporter wrote (at most 1,000 characters, cleaned like a message).';
+
+--
+-- Name: COLUMN reports.status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.reports.status IS 'open until an admin resolves (acted on it) or dismisses (nothing to do) it.';
+
+--
+-- Name: COLUMN reports.note; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.reports.note IS 'The admin''s note on the decision (for the audit trail and other moderators).';
+
+--
+-- Name: reports_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.reports ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.reports_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: reviews; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3018,6 +3105,13 @@ ALTER TABLE ONLY public.recently_viewed
     ADD CONSTRAINT recently_viewed_pkey PRIMARY KEY (user_id, car_id);
 
 --
+-- Name: reports reports_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_pkey PRIMARY KEY (id);
+
+--
 -- Name: reviews reviews_car_id_user_id_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3326,6 +3420,12 @@ CREATE INDEX contact_requests_expires_at_idx ON public.contact_requests USING bt
 CREATE INDEX conversation_members_inbox_idx ON public.conversation_members USING btree (user_id, last_message_at DESC, conversation_id DESC);
 
 --
+-- Name: conversation_members_mail_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX conversation_members_mail_idx ON public.conversation_members USING btree (last_message_at) WHERE (unread_count > 0);
+
+--
 -- Name: conversation_members_unread_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3582,6 +3682,30 @@ CREATE INDEX recently_viewed_car_id_idx ON public.recently_viewed USING btree (c
 --
 
 CREATE INDEX recently_viewed_user_id_viewed_at_idx ON public.recently_viewed USING btree (user_id, viewed_at DESC);
+
+--
+-- Name: reports_car_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reports_car_id_idx ON public.reports USING btree (car_id);
+
+--
+-- Name: reports_conversation_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reports_conversation_id_idx ON public.reports USING btree (conversation_id) WHERE (conversation_id IS NOT NULL);
+
+--
+-- Name: reports_open_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reports_open_idx ON public.reports USING btree (created_at, id) WHERE (status = 'open'::text);
+
+--
+-- Name: reports_open_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX reports_open_key ON public.reports USING btree (reporter_id, kind, COALESCE(conversation_id, car_id)) WHERE (status = 'open'::text);
 
 --
 -- Name: reviews_user_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -4416,6 +4540,34 @@ ALTER TABLE ONLY public.recently_viewed
 
 ALTER TABLE ONLY public.recently_viewed
     ADD CONSTRAINT recently_viewed_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: reports reports_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+
+--
+-- Name: reports reports_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
+
+--
+-- Name: reports reports_reporter_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_reporter_id_fkey FOREIGN KEY (reporter_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: reports reports_resolved_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_resolved_by_fkey FOREIGN KEY (resolved_by) REFERENCES public.users(id) ON DELETE SET NULL;
 
 --
 -- Name: reviews reviews_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -19,7 +19,8 @@ GONE = "This account no longer exists."
 def settings_form(page: str) -> dict[str, str]:
     """The settings form as a browser would send it: every ticked box."""
     ticked = re.findall(r'<input type="checkbox" name="([a-z_]+-(?:mail|site))" checked>', page)
-    assert len(ticked) == 2 * len(KINDS), page  # every kind on in both channels by default
+    defaults = sum(kind.by_mail + kind.in_site for kind in KINDS.values())
+    assert len(ticked) == defaults, page  # every kind's default channels on
     return {"settings": "1", **dict.fromkeys(ticked, "on")}
 
 
@@ -74,13 +75,14 @@ def test_a_settings_change_on_the_settings_page_is_audited(app):
     assert client.post("/account/notifications", data=form).status_code == 303
     assert sql(
         app, "SELECT kind, by_mail, in_site FROM notification_settings WHERE NOT (by_mail AND in_site) ORDER BY kind"
-    ) == [("price_drop", False, True), ("saved_search", True, False)]
+    ) == [("message", True, False), ("price_drop", False, True), ("report", False, True), ("saved_search", True, False)]
     assert audit(app) == [
         (
             "notifications.settings",
             ann,
             ann,
-            {"off_by_mail": ["price_drop"], "off_in_site": ["saved_search"]},
+            # message (in the site) and report (by mail) are off by default
+            {"off_by_mail": ["price_drop", "report"], "off_in_site": ["message", "saved_search"]},
         )
     ]
     ((ip,),) = sql(app, "SELECT host(ip) FROM audit_log WHERE action = 'notifications.settings'")
@@ -100,5 +102,10 @@ def test_changes_through_an_unsubscribe_link_are_audited_as_the_visitor_holding_
     assert visitor.post(url, data=form).status_code == 200
     assert audit(app) == [
         ("notifications.unsubscribe", None, ann, {"kind": "price_drop"}),
-        ("notifications.settings", None, ann, {"off_by_mail": ["car_unavailable"], "off_in_site": []}),
+        (
+            "notifications.settings",
+            None,
+            ann,
+            {"off_by_mail": ["car_unavailable", "report"], "off_in_site": ["message"]},
+        ),
     ]

@@ -14,6 +14,7 @@ from ..cars import makes
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, DomainError, Invalid, NotFound
 from ..domain.vocabulary import BODIES, ROLES
+from ..reports import reports
 from ..selling import workflow
 from ..web.access import role_required
 from ..web.forms import confirmation_page, confirmed
@@ -162,10 +163,13 @@ def mail_html(outbox_id: int) -> Response:
 @bp.get("/moderation")
 @role_required("admin")
 def moderation() -> str:
-    """Listings waiting for review, oldest first, then changes of live listings (a diff per field, new photos)."""
+    """Listings waiting for review, oldest first, then changes of live listings (a diff per field, new photos), then
+    open reports (a reported conversation's last messages shown inline, which the audit log records)."""
     actor = Actor.from_request()
     return render_template(
         "admin/moderation.html",
+        reports=reports.queue(actor=actor),
+        reasons=reports.REASONS,
         cars=workflow.moderation_queue(actor=actor),
         revisions=workflow.revision_queue(actor=actor),
         unmapped=makes.unmapped(actor=actor),
@@ -242,6 +246,19 @@ def decide_revision(revision_id: int, decision: str) -> Response:
         "success",
     )
     return redirect(url_for("admin.moderation"), code=303)
+
+
+@bp.post("/reports/<int:report_id>/<any(resolve, dismiss):decision>")
+@role_required("admin")
+def decide_report(report_id: int, decision: str) -> Response:
+    """Resolve (acted on it: the reporter is told) or dismiss an open report, with an optional note (audited)."""
+    try:
+        row = reports.decide(report_id, decision, request.form.get("note"), actor=Actor.from_request())
+    except NotFound as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.moderation", _anchor="reports"), code=303)
+    flash(f"The report on “{row['car_title']}” is {reports.DECISIONS[decision]}.", "success")
+    return redirect(url_for("admin.moderation", _anchor="reports"), code=303)
 
 
 @bp.post("/cars/<int:car_id>/<any(feature, unfeature):action>")

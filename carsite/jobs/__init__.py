@@ -149,6 +149,7 @@ TASK_MODULES = (
     "carsite.selling.expiry",
     "carsite.contact.asking",
     "carsite.testdrives.drives",
+    "carsite.messages.mailing",
 )
 
 

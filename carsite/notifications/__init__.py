@@ -47,6 +47,14 @@ KINDS: dict[str, Kind] = {
             "Test drives",
             "Test drives asked for, confirmed, moved or cancelled, and a reminder the day before.",
         ),
+        # In the site the messages counter shows them already; by mail, one per conversation after a short delay.
+        Kind(
+            "message",
+            "New messages",
+            "Messages from buyers or sellers that you have not read a few minutes after they came.",
+            in_site=False,
+        ),
+        Kind("report", "Your reports", "When our moderators have acted on something you reported.", by_mail=False),
     )
 }
 

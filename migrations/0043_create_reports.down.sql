@@ -1,0 +1,2 @@
+DROP INDEX conversation_members_mail_idx;
+DROP TABLE reports;
