@@ -216,3 +216,17 @@ def test_home_and_similar_cars_show_what_the_user_saved(demo):
     assert 'aria-pressed="false"' in card_of(page_of(client, car_id).get_data(as_text=True), similar[0])
     post(client, f"/cars/{similar[0]}/favorite", page="/")
     assert 'aria-pressed="true"' in card_of(page_of(client, car_id).get_data(as_text=True), similar[0])
+
+
+def test_the_redirect_to_the_canonical_address_keeps_the_query_string(app):
+    """A campaign link without the slug (/cars/5?utm_source=…) lands on the car with its utm_* values, which the
+    contact form keeps with the inquiry."""
+    seller = make_user(app, "sam@example.com", role="seller")
+    car = make_car(app, seller, status="available", title="Fiat Panda 1.2")
+    client = app.test_client()
+    moved = client.get(f"/cars/{car}?utm_source=newsletter&utm_campaign=spring")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == f"/cars/{car}/fiat-panda-1-2?utm_source=newsletter&utm_campaign=spring"
+    assert client.get(f"/cars/{car}/old-title").headers["Location"] == f"/cars/{car}/fiat-panda-1-2"
+    html = client.get(moved.headers["Location"]).get_data(as_text=True)
+    assert f'href="/cars/{car}/contact?utm_source=newsletter&amp;utm_campaign=spring"' in html

@@ -190,7 +190,10 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
     car = catalogue.car_page(car_id, actor=actor)
     canonical = slugify(car["title"])
     if slug != canonical:
-        return redirect(url_for("cars.show", car_id=car_id, slug=canonical), code=301)
+        # the query string goes along: a campaign's utm_* (kept with a contact), the photo shown
+        target = url_for("cars.show", car_id=car_id, slug=canonical)
+        query = request.query_string.decode("latin-1")
+        return redirect(f"{target}?{query}" if query else target, code=301)
     _viewed(car_id)
     if actor.user_id is None:  # an account's views are noted by cars.car_page itself
         recent.remember(car_id, catalogue.RECENT_SIZE)
