@@ -20,8 +20,10 @@ SELECT id, seller_id, created FROM conversation;
 -- name: post
 -- Add a message to a conversation and keep its bookkeeping in the same statement: the conversation's newest
 -- message, each member's place in the inbox (an archived conversation comes back), the other member's unread count,
--- and the sender's own read position (who writes has read what came before: their count goes to 0). The new message; no row when a text's sender and the other member have
--- blocked one another (either way round), so nothing is stored. A system message (sender_id NULL) is unread for all.
+-- the sender's own read position (who writes has read what came before: their count goes to 0), and, when the
+-- seller writes, the buyer's open inquiries of the conversation closed as answered. The new message; no row when a
+-- text's sender and the other member have blocked one another (either way round), so nothing is stored. A system
+-- message (sender_id NULL) is unread for all.
 WITH allowed AS (
     SELECT c.id
       FROM conversations c
@@ -51,6 +53,12 @@ WITH allowed AS (
            last_read_at = CASE WHEN cm.user_id = m.sender_id THEN m.created_at ELSE cm.last_read_at END
       FROM message m
      WHERE cm.conversation_id = m.conversation_id
+), answered AS (
+    UPDATE inquiries i
+       SET status = 'closed', answered_at = m.created_at
+      FROM message m
+      JOIN conversations c ON c.id = m.conversation_id
+     WHERE i.conversation_id = m.conversation_id AND i.status = 'open' AND m.sender_id = c.seller_id
 )
 SELECT id, conversation_id, sender_id, kind, body, created_at FROM message;
 

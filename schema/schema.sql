@@ -1856,6 +1856,7 @@ CREATE TABLE public.inquiries (
     message_id bigint,
     source text DEFAULT 'car_page'::text NOT NULL,
     utm jsonb DEFAULT '{}'::jsonb NOT NULL,
+    answered_at timestamp with time zone,
     CONSTRAINT inquiries_kind_check CHECK ((kind = ANY (ARRAY['general'::text, 'test_drive'::text]))),
     CONSTRAINT inquiries_message_check CHECK (((length(btrim(message)) >= 1) AND (length(btrim(message)) <= 5000))),
     CONSTRAINT inquiries_requested_date_check CHECK (((kind = 'test_drive'::text) OR (requested_date IS NULL))),
@@ -1875,6 +1876,12 @@ COMMENT ON COLUMN public.inquiries.source IS 'Where the contact came from: car_p
 --
 
 COMMENT ON COLUMN public.inquiries.utm IS 'The utm_* parameters of the visit that led to the contact, when present.';
+
+--
+-- Name: COLUMN inquiries.answered_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.inquiries.answered_at IS 'When the seller first wrote in the inquiry''s conversation after it (the reply that closed it); NULL while unanswered.';
 
 --
 -- Name: inquiries_id_seq; Type: SEQUENCE; Schema: public; Owner: -

@@ -76,3 +76,20 @@ def test_a_block_either_way_stops_texts_but_not_system_notes(app):
         conversations.post_system(started.conversation_id, "The car is sold.")
     assert sql(app, "SELECT count(*) FROM messages WHERE conversation_id = %s", started.conversation_id) == [(2,)]
     assert members(app, started.conversation_id)[1][1] == 2  # the seller: the text and the note
+
+
+def test_the_sellers_reply_closes_the_open_inquiries_of_the_conversation_as_answered(app):
+    seller = make_user(app, "sam@example.com", role="seller")
+    buyer = make_user(app, "bea@example.com")
+    car = make_car(app, seller, status="available")
+    with app.app_context():
+        started = conversations.start(car, actor=person(buyer))
+        first = conversations.post(started.conversation_id, "Is it still for sale?", actor=person(buyer))
+        conversations.record_inquiry(started, first, car_id=car, actor=person(buyer))
+        conversations.post(started.conversation_id, "And the service book?", actor=person(buyer))
+        conversations.post_system(started.conversation_id, "Test drive requested")  # carsite's note answers nothing
+    assert sql(app, "SELECT status, answered_at FROM inquiries") == [("open", None)]
+    with app.app_context():
+        reply = conversations.post(started.conversation_id, "Yes, and it has one.", actor=person(seller))
+        conversations.post(started.conversation_id, "Anything else?", actor=person(seller))
+    assert sql(app, "SELECT status, answered_at FROM inquiries") == [("closed", reply["created_at"])]
