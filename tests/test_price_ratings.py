@@ -215,6 +215,10 @@ def test_a_car_without_enough_comparables_says_so_and_has_no_badge(app):
     html = car_page(app.test_client(), ids[0])
     assert "Only 2 similar cars for sale: too few to rate this price." in html
     assert "price-rating-" not in html
+    alone = golf(app, seller, 9_000, year=2005)  # no other Golf of its years: nothing to compare with
+    refresh_all(app)
+    html = car_page(app.test_client(), alone)
+    assert "No similar cars for sale here yet: nothing to rate this price against." in html and "Only 0" not in html
 
 
 def test_a_changed_price_drops_the_badge_from_cards_page_and_api(app):
