@@ -165,16 +165,18 @@ SELECT m.id, m.sender_id, m.kind, m.body, m.created_at,
 
 -- name: mark_read
 -- A member has seen the conversation up to message :up_to_id: their read position moves there (never back), and
--- their unread count becomes the number of messages after it not written by them (0 when the page showed the
--- newest). Returns the new unread count and what it was before; no row when nothing changed or the user is not a
--- member.
+-- their unread count drops by the messages from others it passed over (0 when the page showed the newest). The
+-- count is lowered, never recounted: a message posted while this waits on the row (its post adds 1 to the count)
+-- stays unread even though this statement's snapshot does not see it. Returns the new unread count and what it was
+-- before; no row when nothing changed or the user is not a member.
 UPDATE conversation_members me
    SET last_read_message_id = greatest(me.last_read_message_id, :up_to_id::bigint),
        last_read_at = now(),
-       unread_count = (SELECT count(*) FROM messages m
-                        WHERE m.conversation_id = me.conversation_id
-                          AND m.id > greatest(me.last_read_message_id, :up_to_id::bigint)
-                          AND m.sender_id IS DISTINCT FROM me.user_id)
+       unread_count = greatest(0, me.unread_count - (
+                        SELECT count(*) FROM messages m
+                         WHERE m.conversation_id = me.conversation_id
+                           AND m.id > coalesce(me.last_read_message_id, 0) AND m.id <= :up_to_id::bigint
+                           AND m.sender_id IS DISTINCT FROM me.user_id))
   FROM conversation_members before
  WHERE me.conversation_id = :conversation_id AND me.user_id = :user_id
    AND before.conversation_id = me.conversation_id AND before.user_id = me.user_id

@@ -34,6 +34,7 @@ SELECT c.id, c.car_id, c.buyer_id, c.seller_id, 'buyer',
    AND NOT EXISTS (SELECT FROM user_blocks b
                     WHERE (b.blocker_id = c.buyer_id AND b.blocked_id = c.seller_id)
                        OR (b.blocker_id = c.seller_id AND b.blocked_id = c.buyer_id))
+    ON CONFLICT (conversation_id) WHERE status IN ('requested', 'confirmed') DO NOTHING  -- a request sent at once
 RETURNING *;
 
 -- name: open_drive_of_conversation
@@ -56,10 +57,14 @@ SELECT d.*, c.title AS car_title, c.city AS car_city, b.name AS buyer_name, b.em
    AND :user_id IN (d.buyer_id, d.seller_id);
 
 -- name: lock_drive_for_member
--- drive_for_member, locked until the end of the transaction, for a change of its state; no row for anyone but its
+-- drive_for_member, locked until the end of the transaction, for a change of its state, and whether one of the two
+-- has blocked the other (blocked: then only a cancellation, without a note, is allowed); no row for anyone but its
 -- buyer and seller.
 SELECT d.*, c.title AS car_title, c.city AS car_city, b.name AS buyer_name, b.email AS buyer_email,
-       s.name AS seller_name, s.email AS seller_email
+       s.name AS seller_name, s.email AS seller_email,
+       EXISTS (SELECT FROM user_blocks ub
+                WHERE (ub.blocker_id = d.buyer_id AND ub.blocked_id = d.seller_id)
+                   OR (ub.blocker_id = d.seller_id AND ub.blocked_id = d.buyer_id)) AS blocked
   FROM test_drives d
   JOIN cars c ON c.id = d.car_id
   JOIN users b ON b.id = d.buyer_id

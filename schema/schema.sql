@@ -3739,6 +3739,18 @@ CREATE INDEX test_drives_buyer_id_idx ON public.test_drives USING btree (buyer_i
 CREATE INDEX test_drives_conversation_id_idx ON public.test_drives USING btree (conversation_id, id);
 
 --
+-- Name: test_drives_one_open_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX test_drives_one_open_key ON public.test_drives USING btree (conversation_id) WHERE (status = ANY (ARRAY['requested'::text, 'confirmed'::text]));
+
+--
+-- Name: INDEX test_drives_one_open_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.test_drives_one_open_key IS 'At most one requested or confirmed test drive per conversation.';
+
+--
 -- Name: test_drives_seller_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 

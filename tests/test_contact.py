@@ -210,7 +210,7 @@ def test_a_visitor_message_waits_for_the_link_which_makes_the_account_and_delive
 
 def test_a_visitor_whose_address_has_an_account_writes_as_it_and_is_sent_to_log_in(app, market):
     car = market["car"]
-    ann = make_user(app, "ann@example.com", name="Ann Example", verified=False)
+    ann = make_user(app, "ann@example.com", name="Ann Example")  # confirmed, with a password (else it is claimed)
     visitor = app.test_client()
     assert (
         visitor_post(visitor, car, {**VISITOR, "email": "ANN@example.com", "name": "Someone Else"}).status_code == 303
@@ -484,3 +484,41 @@ def test_the_demo_dealer_publishes_a_phone_number(demo):
     assert client.get(f"/cars/{car}/phone", headers={"Accept": "application/json"}).get_json()["phone"] == (
         "+49 30 5550 1234"
     )
+
+
+def test_an_unconfirmed_account_of_the_address_is_claimed_by_whoever_confirms_the_link(app, market):
+    """Someone signed up with Vic's address and never confirmed it (they cannot read Vic's mail). When Vic confirms
+    a contact link, that account's password and sessions end before it gets the message, and Vic is let in."""
+    car = market["car"]
+    squatter_id = make_user(app, "vic@example.com", name="Not Vic", verified=False)
+    squatter = app.test_client()
+    assert login(squatter, "vic@example.com").status_code == 303
+    vic = app.test_client()
+    assert visitor_post(vic, car, VISITOR).status_code == 303
+    conversation = conversation_of(send_by_link(vic, path_of(link_in(mails_to(app, "vic@example.com")[0]))))
+    assert vic.get(f"/messages/{conversation}").status_code == 200  # Vic is in
+    assert squatter.get(f"/messages/{conversation}").status_code in (302, 404)  # the squatter's session ended
+    assert squatter.get("/account").status_code == 302
+    assert sql(app, "SELECT password_hash, email_verified_at IS NOT NULL FROM users WHERE id = %s", squatter_id) == [
+        ("!", True)
+    ]
+    assert login(app.test_client(), "vic@example.com").status_code != 303  # the old password is gone
+    assert sql(app, "SELECT action FROM audit_log WHERE action = 'account.claimed_by_contact'") == [
+        ("account.claimed_by_contact",)
+    ]
+
+
+def test_a_second_contact_of_an_account_without_password_logs_its_owner_in_again(app, market):
+    """The account a first contact made has no password until its owner sets one; a later contact from another
+    device must not send them to a login page they cannot pass."""
+    car = market["car"]
+    first = app.test_client()
+    assert visitor_post(first, car, VISITOR).status_code == 303
+    send_by_link(first, path_of(link_in(mails_to(app, "vic@example.com")[0])))
+    other_car = make_car(app, market["seller"], status="available", title="Skoda Fabia")
+    laptop = app.test_client()
+    assert visitor_post(laptop, other_car, {**VISITOR, "message": "And the Fabia?"}).status_code == 303
+    links = [path_of(link_in(m)) for m in mails_to(app, "vic@example.com")]
+    conversation = conversation_of(send_by_link(laptop, links[-1]))
+    assert laptop.get(f"/messages/{conversation}").status_code == 200
+    assert sql(app, "SELECT count(*) FROM users WHERE email = 'vic@example.com'") == [(1,)]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
+from carsite import db
 from carsite.domain.actor import Actor
 from carsite.domain.errors import Conflict, Invalid, NotFound
-from carsite.messages import conversations
+from carsite.messages import conversations, thread
 
 from .helpers import make_car, make_user, sql
 
@@ -93,3 +97,38 @@ def test_the_sellers_reply_closes_the_open_inquiries_of_the_conversation_as_answ
         reply = conversations.post(started.conversation_id, "Yes, and it has one.", actor=person(seller))
         conversations.post(started.conversation_id, "Anything else?", actor=person(seller))
     assert sql(app, "SELECT status, answered_at FROM inquiries") == [("closed", reply["created_at"])]
+
+
+def test_a_message_posted_while_the_page_marks_read_stays_unread(make_app):
+    """The page marks read up to what it showed while the other side's post is committing: the count is lowered by
+    what was read, not recounted from a snapshot that cannot see the new message."""
+    app = make_app(DB_POOL_MAX=4)
+    seller = make_user(app, "sam@example.com", role="seller")
+    buyer = make_user(app, "bea@example.com")
+    car = make_car(app, seller, status="available")
+    with app.app_context():
+        started = conversations.start(car, actor=person(buyer))
+        seen = conversations.post(started.conversation_id, "Hello?", actor=person(seller))
+    posted, release = threading.Event(), threading.Event()
+
+    def post_and_hold() -> None:
+        with app.app_context(), db.transaction():
+            conversations.post(started.conversation_id, "Are you there?", actor=person(seller))
+            posted.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=post_and_hold)
+    writer.start()
+    assert posted.wait(10)
+
+    def read() -> None:
+        with app.app_context():
+            thread.mark_read(started.conversation_id, seen["id"], actor=person(buyer))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.3)  # the reader now waits on the member row the writer holds
+    release.set()
+    writer.join(10)
+    reader.join(10)
+    assert members(app, started.conversation_id)[0][:2] == ("buyer", 1)

@@ -342,6 +342,27 @@ def test_a_time_the_clocks_skip_is_refused(world):
             )
 
 
+def test_a_drive_across_the_autumn_clock_change_lasts_its_length(world):
+    """02:45 on the night the clocks go back: a 30-minute drive ends 30 real minutes later (03:15 in winter time),
+    not 90 (wall-clock arithmetic on an aware time)."""
+    with world["app"].app_context():
+        settings = hours.Settings("Europe/Berlin", 30, {})
+        ((start, end),) = hours.check_slots(
+            [("2026-10-25T02:45", "date_1")], settings, within_hours=False, now=datetime(2026, 10, 1, tzinfo=UTC)
+        )
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(minutes=30)
+    assert str(end.tzinfo) == "Europe/Berlin"
+
+
+def test_a_huge_slot_number_is_a_plain_400(world):
+    w = world
+    assert ask(w, (day(3), "10:00")).status_code == 303
+    ((drive_id, *_),) = drive_rows(w["app"])
+    response = send(w["sam"], f"/test-drives/{drive_id}/confirm", {"slot": "9" * 5000})
+    assert response.status_code == 400 and "Choose one of the proposed times" in response.get_data(as_text=True)
+    assert drive_rows(w["app"])[0][1] == "requested"
+
+
 def test_confirmations_racing_for_overlapping_times_leave_exactly_one(world):
     w, app = world, world["app"]
     second_buyer = make_user(app, "bob@example.com", name="Bob Buyer")
@@ -434,6 +455,7 @@ def test_opening_hours_offer_free_times_and_bound_requests(world):
         ({"time_zone": "Mars/Olympus"}, "time zone from the list"),
         ({"slot_minutes": "7"}, "how long a test drive"),
         ({"slot_minutes": "３０"}, "how long a test drive"),
+        ({"slot_minutes": "9" * 5000}, "how long a test drive"),
         ({"open_2": "y", "from_2": "18:00", "to_2": "09:00"}, "Tuesday"),
         ({"open_2": "y", "from_2": "9 am", "to_2": "12:00"}, "HH:MM"),
         ({"open_3": "y", "from_3": "09:00", "to_3": "09:15"}, "at least one drive"),
@@ -546,3 +568,92 @@ def test_requests_are_limited_per_account(make_app):
         for _ in range(11)
     ]
     assert statuses == [400] * 10 + [429]
+
+
+def test_two_requests_sent_at_once_make_one_open_drive(world):
+    """The second request waits on the first one's row of test_drives_one_open_key, then finds the drive open."""
+    w, app = world, world["app"]
+    held, release = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def first() -> None:
+        with app.app_context(), db.transaction():
+            drives.request(w["cid"], drives.SlotInput([], [(day(3), "10:00")]), None, actor=person(w["buyer"]))
+            held.set()
+            release.wait(10)
+
+    def second() -> None:
+        with app.app_context():
+            try:
+                drives.request(w["cid"], drives.SlotInput([], [(day(4), "11:00")]), None, actor=person(w["buyer"]))
+                outcome.append("made")
+            except Conflict as exc:
+                outcome.append(exc.message)
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert held.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)
+    release.set()
+    one.join(10)
+    two.join(10)
+    assert outcome == [drives.OPEN]
+    assert [row[1] for row in drive_rows(app)] == ["requested"]
+
+
+def test_after_a_block_a_drive_can_only_be_cancelled_and_carries_no_words(world):
+    w, app = world, world["app"]
+    assert ask(w, (day(3), "10:00"), (day(4), "10:00")).status_code == 303
+    ((drive_id, *_),) = drive_rows(app)
+    sql(app, "INSERT INTO user_blocks (blocker_id, blocked_id) VALUES (%s, %s)", w["seller"], w["buyer"])
+    before = sql(app, "SELECT count(*) FROM messages")
+    moves = {
+        "propose": {"date_1": day(5), "time_1": "10:00", "note": "I know where you live"},
+        "confirm": {"slot": "0"},
+        "decline": {"note": "no"},
+    }
+    for action, data in moves.items():
+        client = w["bea"] if action == "propose" else w["sam"]
+        response = send(client, f"/test-drives/{drive_id}/{action}", data)
+        assert response.status_code == 409 and "blocked" in response.get_data(as_text=True), action
+    assert sql(app, "SELECT count(*) FROM messages") == before and drive_rows(app)[0][1] == "requested"
+    page = w["bea"].get(f"/messages/{w['cid']}").get_data(as_text=True)
+    assert "can only be cancelled" in page and "Propose other times" not in page
+    assert send(w["bea"], f"/test-drives/{drive_id}/cancel", {"note": "I know where you live"}).status_code == 303
+    assert drive_rows(app)[0][1] == "cancelled"
+    assert sql(app, "SELECT count(*) FROM messages WHERE body LIKE '%%know where you live%%'") == [(0,)]
+    assert "know where" not in sql(app, "SELECT note FROM test_drives")[0][0]
+
+
+def test_the_car_page_links_to_a_booking_page_that_shows_refusals_in_place(world):
+    w, app = world, world["app"]
+    link = f'href="/cars/{w["car"]}/test-drives"'
+    page = f"/cars/{w['car']}/fiat-panda-1-2"
+    assert link in app.test_client().get(page).get_data(as_text=True)  # visitors: the page sends them to log in
+    assert link in w["bea"].get(page).get_data(as_text=True)
+    assert link not in w["sam"].get(page).get_data(as_text=True)  # the seller's own car
+    visitor = app.test_client().get(f"/cars/{w['car']}/test-drives")
+    assert visitor.status_code in (302, 303) and "/login" in visitor.headers["Location"]
+    booking = w["bea"].get(f"/cars/{w['car']}/test-drives").get_data(as_text=True)
+    assert "Book a test drive" in booking and "Fiat Panda 1.2" in booking and 'name="date_1"' in booking
+    bad = send(w["bea"], f"/cars/{w['car']}/test-drives", {"date_1": "2020-01-01", "time_1": "10:00"})
+    assert bad.status_code == 400 and "has passed" in bad.get_data(as_text=True)
+    assert 'name="date_1"' in bad.get_data(as_text=True)  # the form again, with the reason above it
+    assert w["bea"].get(f"/cars/{w['car'] + 999}/test-drives").status_code == 404
+
+
+def test_an_unconfirmed_account_is_asked_to_confirm_before_writing_or_booking(world):
+    w, app = world, world["app"]
+    make_user(app, "una@example.com", name="Una Unconfirmed", verified=False)
+    una = client_of(app, "una@example.com")
+    page = una.get(f"/cars/{w['car']}/fiat-panda-1-2").get_data(as_text=True)
+    assert "Confirm your email address to write to the seller" in page and 'name="message"' not in page
+    asked = send(una, f"/cars/{w['car']}/contact", {"message": "Is it still for sale?"})
+    assert asked.status_code == 403 and "Confirm your email address first" in asked.get_data(as_text=True)
+    booked = send(una, f"/cars/{w['car']}/test-drives", {"date_1": day(3), "time_1": "10:00"})
+    assert booked.status_code == 403 and "Confirm your email address first" in booked.get_data(as_text=True)
+    assert sql(app, "SELECT count(*) FROM conversations") == [(1,)] and sql(app, "SELECT count(*) FROM messages") == [
+        (0,)
+    ]

@@ -37,11 +37,14 @@ class Gone(DomainError):
 
 @dataclass(frozen=True)
 class Delivered:
-    """A message delivered: its conversation, the account it was sent as, and whether that account is new."""
+    """A message delivered: its conversation, the account it was sent as, whether that account is new, and whether
+    the link may log the person in (a new account, one that had no password, or one nobody had confirmed: the link
+    proved the mailbox, and nothing else gets them in)."""
 
     conversation_id: int
     user_id: int
     account_created: bool
+    may_log_in: bool = False
 
 
 def contactable(car_id: int, *, actor: Actor) -> dict[str, Any]:
@@ -175,7 +178,7 @@ def confirm(token: str, *, actor: Actor) -> Delivered:
         held = db.optional("contact.use_request", token_hash=digest)
         if held is None:
             raise _unusable(digest)
-        account, created = _account_for(held, actor=actor)
+        account, created, may_log_in = _account_for(held, actor=actor)
         buyer = Actor(
             user_id=account["id"], role=account["role"], email_verified=True, ip=actor.ip, user_agent=actor.user_agent
         )
@@ -185,12 +188,14 @@ def confirm(token: str, *, actor: Actor) -> Delivered:
             "contact.mark_delivered", request_id=held["id"], user_id=account["id"], conversation_id=conversation_id
         )
         audit.record("contact.confirmed", actor=buyer, car_id=car["id"], conversation_id=conversation_id)
-    return Delivered(conversation_id, account["id"], created)
+    return Delivered(conversation_id, account["id"], created, may_log_in)
 
 
-def _account_for(held: dict[str, Any], *, actor: Actor) -> tuple[dict[str, Any], bool]:
+def _account_for(held: dict[str, Any], *, actor: Actor) -> tuple[dict[str, Any], bool, bool]:
     """The active account of the held request's address (its address now confirmed: the link proved it), or a new
-    one; Conflict when the address belongs to a switched-off account."""
+    one, whether it is new and whether the link may log in to it; Conflict when the address belongs to a
+    switched-off account. An account made with the address but never confirmed is claimed: whoever made it never
+    read this mailbox, so its password and sessions end (as a reset would end them) before it gets the message."""
     account = db.optional("users.login_candidate", email=held["email"])
     created = False
     if account is None:
@@ -216,8 +221,16 @@ def _account_for(held: dict[str, Any], *, actor: Actor) -> tuple[dict[str, Any],
             )
     if not account["is_active"]:
         raise Conflict("The account of this address is switched off, so it cannot send messages.")
+    claimed = not created and account["email_verified_at"] is None
+    if claimed:
+        db.execute("users.change_password", user_id=account["id"], password_hash=UNUSABLE_PASSWORD)
+        db.execute("sessions.revoke_user_sessions", user_id=account["id"])
+        audit.record(
+            "account.claimed_by_contact", actor=replace(actor, user_id=account["id"]), subject_id=account["id"]
+        )
     db.execute("users.mark_email_verified", user_id=account["id"])
-    return account, created
+    may_log_in = created or claimed or account["password_hash"] == UNUSABLE_PASSWORD
+    return account, created, may_log_in
 
 
 @jobs.task(queue="maintenance", name="carsite.contact.purge", periodic="41 4 * * *", retry=jobs.NO_RETRY)

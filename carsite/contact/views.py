@@ -28,7 +28,7 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ..cars import catalogue
@@ -197,14 +197,18 @@ def confirm(token: str) -> Response:
     if current_user.is_authenticated and current_user.id == delivered.user_id:
         flash("Your message is sent to the seller.", "success")
         return redirect(target, code=303)
-    if delivered.account_created and not current_user.is_authenticated:
+    if delivered.may_log_in and not current_user.is_authenticated:
         start_session(delivered.user_id, remember=False, lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"])
+        made = (
+            "Your message is sent to the seller, and we made you an account with your address to keep the "
+            "conversation in."
+            if delivered.account_created
+            else "Your message is sent to the seller."
+        )
         flash(
             Markup(
-                "Your message is sent to the seller, and we made you an account with your address to keep the "
-                "conversation in. To log in from another device later, choose a password: "
-                '<a href="{}">set a password</a>.'
-            ).format(escape(url_for("auth.forgot"))),
+                '{} To log in from another device later, choose a password: <a href="{}">set a password</a>.'
+            ).format(made, url_for("auth.forgot")),
             "success",
         )
         return redirect(target, code=303)

@@ -14,12 +14,16 @@ from typing import Any
 from .. import db
 from ..cars import catalogue
 from ..domain.actor import Actor
-from ..domain.errors import Conflict, Invalid, NotFound
+from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_LENGTH = 5000
 NOT_FOUND = "No such conversation."
 BLOCKED = "You can no longer send messages in this conversation: one of you has blocked the other."
 OWN_CAR = "This is your own car: buyers contact you about it here."
+UNCONFIRMED = (
+    "Confirm your email address first: use the link we sent you, or send a new one from your account. Then you can "
+    "write to sellers."
+)
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 
@@ -62,10 +66,14 @@ def clean_utm(values: dict[str, Any] | None) -> dict[str, str]:
 
 def start(car_id: int, *, actor: Actor) -> Started:
     """The conversation of this car and the acting buyer, started if new. NotFound for a car nobody may see;
-    Conflict for the seller's own car."""
+    Conflict for the seller's own car; Forbidden for an account whose address is not confirmed (anyone could have
+    typed it)."""
     if actor.user_id is None:
         raise NotFound(catalogue.GONE)
     car = catalogue.public_car(car_id)
+    if not actor.email_verified:
+        # a visitor's message waits for the link that proves the address; an account's first message does too
+        raise Forbidden(UNCONFIRMED)
     if car["seller_id"] == actor.user_id:
         raise Conflict(OWN_CAR)
     row = db.optional("messages.start", car_id=car_id, buyer_id=actor.user_id)

@@ -11,6 +11,7 @@ confirmed drive its cancellation, and a job reminds both the day before.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -195,6 +196,12 @@ def act(drive_id: int, action: str, form: Any, *, actor: Actor, now: datetime | 
             drive = db.optional("testdrives.lock_drive_for_member", drive_id=drive_id, user_id=actor.user_id)
             if drive is None:
                 raise NotFound(NOT_FOUND)
+            if drive["blocked"]:
+                # Once one has blocked the other, a drive can still be called off, but carries no words any more:
+                # a note would reach the other side as a message.
+                if action != "cancel":
+                    raise Conflict(conversations.BLOCKED)
+                form = {}
             return MOVES[action](drive, side_of(drive, actor), form, actor, now)
     except ExclusionViolation as exc:
         if exc.constraint == "test_drives_no_overlap":
@@ -208,7 +215,7 @@ def _confirm(drive: dict[str, Any], side: str, form: Any, actor: Actor, now: dat
     if side == drive["proposed_by"]:
         raise Conflict(f"You proposed these times: the {other(side)} confirms one of them.")
     raw = (form.get("slot") or "").strip()
-    if not raw.isascii() or not raw.isdigit() or not 0 <= int(raw) < len(drive["slots"]):
+    if not re.fullmatch(r"[0-9]{1,2}", raw) or not 0 <= int(raw) < len(drive["slots"]):
         raise Invalid("Choose one of the proposed times.", "slot")
     chosen = drive["slots"][int(raw)]
     if chosen.lower <= now:
@@ -503,6 +510,10 @@ def panel(
                 "waiting": status == "requested" and not answering,
             }
         )
+    blocked = bool(_get(conversation, "i_blocked") or _get(conversation, "blocked_me"))
+    if blocked:  # only calling a drive off remains (see act)
+        for d in shown:
+            d.update(can_confirm=False, can_propose=False, can_decline=False, can_mark=False)
     open_drive = any(d["status"] in ("requested", "confirmed") for d in shown)
     offer = (
         hours.offered(int(_get(conversation, "car_id")), settings, now=now, busy_slots=_get(conversation, "car_busy"))
@@ -513,7 +524,8 @@ def panel(
         "conversation_id": conversation_id,
         "role": role,
         "drives": shown,
-        "can_request": role == "buyer" and not open_drive,
+        "can_request": role == "buyer" and not open_drive and not blocked,
+        "blocked": blocked,
         "zone": settings.time_zone,
         "slot_minutes": settings.slot_minutes,
         "has_hours": settings.has_hours,

@@ -49,6 +49,12 @@ def time_zones() -> tuple[str, ...]:
     return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
 
 
+def end_of(start: datetime, length: timedelta) -> datetime:
+    """When a drive that starts at ``start`` (aware, in the seller's zone) ends: ``length`` of real time later. Adding
+    to an aware datetime adds wall-clock time, which across the autumn clock change makes 30 minutes last 90."""
+    return (start.astimezone(UTC) + length).astimezone(start.tzinfo)
+
+
 def zone_of(name: str) -> ZoneInfo:
     """The zone of a stored name; UTC should a stored name ever be unknown here (the page never fails on it)."""
     try:
@@ -104,7 +110,7 @@ def save(form: dict[str, str], *, actor: Actor) -> Settings:
     if zone not in time_zones():
         raise Invalid("Choose a time zone from the list.", "time_zone")
     raw_minutes = (form.get("slot_minutes") or "").strip()
-    if not raw_minutes.isascii() or not raw_minutes.isdigit() or int(raw_minutes) not in SLOT_CHOICES:
+    if not re.fullmatch(r"[0-9]{1,4}", raw_minutes) or int(raw_minutes) not in SLOT_CHOICES:
         raise Invalid("Choose how long a test drive lasts from the list.", "slot_minutes")
     minutes = int(raw_minutes)
     hours: dict[str, list[list[str]]] = {}
@@ -197,7 +203,7 @@ def check_slots(
             raise Invalid(f"{label} is proposed twice: propose different times.", field)
         if within_hours and settings.has_hours and not inside_hours(start, settings):
             raise Invalid(f"{label} is outside the seller's opening hours for test drives.", field)
-        out.append((start, start + length))
+        out.append((start, end_of(start, length)))
     return out
 
 
@@ -255,7 +261,7 @@ def offered(
                     continue  # skipped by a clock change
                 if start < now + OFFER_NOTICE:
                     continue
-                if any(start < e and s < start + length for s, e in busy):
+                if any(start < e and s < end_of(start, length) for s, e in busy):
                     continue
                 times.append((f"{start:%Y-%m-%dT%H:%M}", f"{start:%H:%M}"))
         if times:

@@ -12,8 +12,9 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ..cars import catalogue
 from ..domain.actor import Actor
-from ..domain.errors import Invalid
+from ..domain.errors import Conflict, Forbidden, Invalid
 from ..messages import conversations
 from ..web.access import login_required, role_required
 from ..web.forms import safe_next
@@ -74,20 +75,32 @@ def create(conversation_id: int) -> Response:
     return back(conversation_id)
 
 
+@bp.get("/cars/<int:car_id>/test-drives")
+@login_required
+def book_page(car_id: int) -> str:
+    """Book a test drive of a car (linked from its page): the car and the booking box (``testdrives/_book.html``),
+    which offers the seller's free times. A page of its own keeps the car page's queries few."""
+    return render_template("testdrives/book.html", car=catalogue.public_car(car_id), error=None)
+
+
 @bp.post("/cars/<int:car_id>/test-drives")
 @login_required
 @limiter.limit(REQUESTS_PER_ACCOUNT, key_func=account, error_message=TOO_MANY)
-def book(car_id: int) -> Response:
-    """A buyer asks for a test drive from the car page (the box of ``testdrives/_book.html``): in their conversation
-    about the car, started if new."""
+def book(car_id: int) -> Response | tuple[str, int]:
+    """A buyer asks for a test drive from the booking page: in their conversation about the car, started if new. A
+    refusal shows the page again with the reason."""
     utm = {key: request.form.get(key) for key in conversations.UTM_KEYS}
-    drive = drives.book(
-        car_id,
-        drives.SlotInput.from_form(request.form),
-        request.form.get("note"),
-        actor=Actor.from_request(),
-        utm=utm,
-    )
+    try:
+        drive = drives.book(
+            car_id,
+            drives.SlotInput.from_form(request.form),
+            request.form.get("note"),
+            actor=Actor.from_request(),
+            utm=utm,
+        )
+    except (Invalid, Conflict, Forbidden) as exc:
+        car = catalogue.public_car(car_id)
+        return render_template("testdrives/book.html", car=car, error=exc.message), exc.status
     flash("Your test drive request is sent to the seller.", "success")
     return redirect(f"/messages/{drive['conversation_id']}#test-drives", code=303)
 

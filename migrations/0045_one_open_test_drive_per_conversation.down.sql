@@ -1,0 +1,1 @@
+DROP INDEX test_drives_one_open_key;
