@@ -657,3 +657,11 @@ def test_an_unconfirmed_account_is_asked_to_confirm_before_writing_or_booking(wo
     assert sql(app, "SELECT count(*) FROM conversations") == [(1,)] and sql(app, "SELECT count(*) FROM messages") == [
         (0,)
     ]
+
+
+def test_the_conversation_page_shows_the_panel(world):
+    w = world
+    assert "Request a test drive" in w["bea"].get(f"/messages/{w['cid']}").get_data(as_text=True)
+    ask(w, (day(3), "10:00"))
+    page = w["sam"].get(f"/messages/{w['cid']}").get_data(as_text=True)
+    assert 'id="test-drives"' in page and "Confirm this time" in page and "Test drive requested" in page
