@@ -164,5 +164,19 @@
     });
   }
 
+  // The file input hides behind its "Attach photos or PDFs" label; the chosen files are named beside it.
+  var files = form && form.querySelector('.reply-files input[type="file"]');
+  var chosen = form && form.querySelector(".reply-chosen");
+  if (files && chosen) {
+    var showChosen = function () {
+      var names = Array.prototype.map.call(files.files || [], function (file) { return file.name; });
+      chosen.textContent = names.length > 1 ? names.length + " files chosen" : names.join("");
+      chosen.title = names.join("\n");
+    };
+    form.classList.add("files-enhanced");
+    files.addEventListener("change", showChosen);
+    form.addEventListener("reset", function () { window.setTimeout(showChosen, 0); });
+  }
+
   if (list && !window.location.hash && form && lastMessage()) form.scrollIntoView({ block: "end" });
 })();
