@@ -117,7 +117,8 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
 -- Everything the car page shows about one car anyone may see (listing_is_public), with whether :user_id (NULL for
 -- visitors) saved it and its price rating (NULL unless the car is for sale and its current price was rated; a
 -- rating NULL with comparables set means too few comparables) and whether its seller publishes a phone number
--- (phone_shown: the number itself is not here, see contact.reveal_phone); no row when the id is unknown, the car
+-- (phone_shown: the number itself is not here, see contact.reveal_phone) and :user_id's conversation about it
+-- (my_conversation_id, NULL when none); no row when the id is unknown, the car
 -- was deleted or is not public. For a logged-in :user_id the same statement notes the car as recently viewed (so the page
 -- keeps its query budget).
 WITH seen AS (
@@ -137,7 +138,8 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
           FROM car_photos p WHERE p.car_id = c.id AND NOT p.awaiting_review) AS photos,
        pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
        pr.comparables AS price_comparables,
-       (u.phone IS NOT NULL AND coalesce(ss.phone_public, false)) AS phone_shown
+       (u.phone IS NOT NULL AND coalesce(ss.phone_public, false)) AS phone_shown,
+       (SELECT cv.id FROM conversations cv WHERE cv.car_id = c.id AND cv.buyer_id = :user_id) AS my_conversation_id
   FROM cars c
   JOIN users u ON u.id = c.seller_id
   LEFT JOIN seller_settings ss ON ss.user_id = c.seller_id

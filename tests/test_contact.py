@@ -307,7 +307,7 @@ BAD = [
     ({"message": "Hello\x00there"}, "cannot be sent"),
     ({"email": "not-an-address"}, "email"),
     ({"email": "vic@example.com\x00"}, "control characters"),
-    ({"name": ""}, "This field is required"),
+    ({"name": ""}, "Tell the seller your name"),
     ({"phone": "12"}, "6 to 15 digits"),
 ]
 
@@ -522,3 +522,14 @@ def test_a_second_contact_of_an_account_without_password_logs_its_owner_in_again
     conversation = conversation_of(send_by_link(laptop, links[-1]))
     assert laptop.get(f"/messages/{conversation}").status_code == 200
     assert sql(app, "SELECT count(*) FROM users WHERE email = 'vic@example.com'") == [(1,)]
+
+
+def test_the_car_page_leads_a_buyer_who_wrote_already_to_the_conversation(app, market):
+    car = market["car"]
+    buyer = app.test_client()
+    assert login(buyer, "bea@example.com").status_code == 303
+    page = f"/cars/{car}/fiat-panda-1-2"
+    assert "see your conversation" not in buyer.get(page).get_data(as_text=True)
+    conversation = conversation_of(post(buyer, f"/cars/{car}/contact", {"message": MESSAGE}, page=page))
+    html = buyer.get(page).get_data(as_text=True)
+    assert f'href="/messages/{conversation}">see your conversation</a>' in html and 'name="message"' in html

@@ -52,9 +52,24 @@ class AskForm(FlaskForm):
 class VisitorForm(AskForm):
     """A visitor's message, with who they are; ``website`` is a honeypot: hidden from people by CSS, filled by bots."""
 
-    name = StringField("Your name", filters=[collapse], validators=[PlainText(), DataRequired(), Length(max=100)])
+    name = StringField(
+        "Your name",
+        filters=[collapse],
+        validators=[
+            PlainText(),
+            DataRequired("Tell the seller your name."),
+            Length(max=100, message="Your name has at most 100 characters."),
+        ],
+    )
     email = EmailField(
-        "Email", filters=[strip], validators=[PlainText(), DataRequired(), Length(max=254), EmailAddress()]
+        "Email",
+        filters=[strip],
+        validators=[
+            PlainText(),
+            DataRequired("Give your email address: the link that sends your message goes there."),
+            Length(max=254, message="An email address has at most 254 characters."),
+            EmailAddress(),
+        ],
     )
     phone = TelField("Phone (optional)", filters=[strip], validators=[PlainText(), Optional(), PHONE])
     website = StringField("Leave this field empty", filters=[strip])

@@ -41,7 +41,12 @@ KINDS: dict[str, Kind] = {
         Kind("saved_search", "Saved search alerts", "New cars that match a search you saved."),
         Kind("price_drop", "Price drops", "When a car you saved gets cheaper."),
         Kind("car_unavailable", "Saved cars gone", "When a car you saved is sold or no longer listed."),
-        Kind("inquiry", "Messages from buyers", "When a buyer writes to you about one of your cars."),
+        Kind(
+            "inquiry",
+            "New buyers for your cars",
+            "When a buyer writes to you about one of your cars for the first time (their later messages: Unread "
+            "messages).",
+        ),
         Kind(
             "test_drive",
             "Test drives",
@@ -50,8 +55,9 @@ KINDS: dict[str, Kind] = {
         # In the site the messages counter shows them already; by mail, one per conversation after a short delay.
         Kind(
             "message",
-            "New messages",
-            "Messages from buyers or sellers that you have not read a few minutes after they came.",
+            "Unread messages",
+            "Messages in your conversations that you have not read a few minutes after they came: one mail per "
+            "conversation.",
             in_site=False,
         ),
         Kind("report", "Your reports", "When our moderators have acted on something you reported.", by_mail=False),
