@@ -282,7 +282,7 @@ WITH candidates AS (
             WHERE c.id = cm.conversation_id
             LIMIT 1) c
      WHERE cm.unread_count > 0
-       AND cm.last_message_at > :now - make_interval(days => :horizon_days)
+       AND cm.last_message_at > :now::timestamptz - make_interval(days => :horizon_days)
        AND c.last_message_id > coalesce(cm.mailed_message_id, 0)
        AND NOT EXISTS (
                SELECT FROM user_blocks b
@@ -299,7 +299,7 @@ WITH candidates AS (
               AND m.sender_id = candidates.other_id
             ORDER BY m.id
             LIMIT 1) first ON true
-     WHERE first.created_at <= :now - make_interval(mins => :delay_minutes)
+     WHERE first.created_at <= :now::timestamptz - make_interval(mins => :delay_minutes)
      ORDER BY first.created_at
      LIMIT :limit
 ), summary AS (
