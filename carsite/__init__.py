@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)
+    database.load_demo_if_new(app)
     return app
 
 

@@ -48,11 +48,17 @@ def init_app(app: Flask) -> None:
     if fresh:
         log.info("new embedded database: applying migrations and loading demo data")
         runner(app).migrate()
-        if app.config["EMBEDDED_DEMO_DATA"]:
-            from .. import seed
+        app.extensions["carsite.demo_pending"] = bool(app.config["EMBEDDED_DEMO_DATA"])
 
-            with app.app_context():
-                seed.demo()
+
+def load_demo_if_new(app: Flask) -> None:
+    """Load the demo data into an embedded database created by this start (init_app), once the app is complete:
+    the demo goes through the use cases, whose mail builds links to every area's pages."""
+    if app.extensions.pop("carsite.demo_pending", False):
+        from .. import seed
+
+        with app.app_context():
+            seed.demo()
 
 
 def runner(app: Flask, echo: Callable[[str], None] | None = None) -> Runner:
