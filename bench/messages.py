@@ -114,7 +114,7 @@ class Spy:
                 self.calls.append((name, dict(params)))
             return original(database, name, params, shape)
 
-        Database._run = run  # type: ignore[method-assign]
+        Database._run = run  # type: ignore[method-assign,assignment]
 
 
 def total_ms(database: Database) -> float:
