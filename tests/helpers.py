@@ -155,16 +155,24 @@ def run_jobs(app: Flask, queues: tuple[str, ...] | None = None) -> None:
 
 
 def mails(app: Flask, *, deliver: bool = True) -> list[EmailMessage]:
-    """Every mail written so far, after the worker has sent what was queued (deliver=False: only what is there)."""
+    """Every mail written so far, after the worker has sent what was queued (deliver=False: only what is there), in
+    the order they were queued: the worker sends several at once, so the order they were written in is chance."""
     if deliver:
         run_jobs(app)
     folder = Path(app.config["MAIL_DIR"])
     if not folder.exists():
         return []
-    return [
+    written = [
         email.message_from_bytes(p.read_bytes(), _class=EmailMessage, policy=email.policy.default)
         for p in sorted(folder.glob("*.eml"))
     ]
+    queued = {
+        message_id: n
+        for n, (message_id,) in enumerate(
+            sql(app, "SELECT message_id FROM mail_outbox WHERE message_id IS NOT NULL ORDER BY id")
+        )
+    }
+    return sorted(written, key=lambda m: queued.get(str(m["Message-ID"]), len(queued)))
 
 
 def link_in(message: EmailMessage) -> str:
