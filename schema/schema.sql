@@ -1800,6 +1800,23 @@ CREATE TABLE public.data_versions (
 );
 
 --
+-- Name: deal_counters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.deal_counters (
+    seller_id bigint NOT NULL,
+    year smallint NOT NULL,
+    last_number integer NOT NULL,
+    CONSTRAINT deal_counters_last_number_check CHECK ((last_number >= 0))
+);
+
+--
+-- Name: TABLE deal_counters; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.deal_counters IS 'The last deal number per seller and year (gap-free: taken in the sale''s transaction).';
+
+--
 -- Name: favorites; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2237,6 +2254,78 @@ ALTER TABLE public.notifications ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
 );
 
 --
+-- Name: order_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.order_events (
+    id bigint NOT NULL,
+    order_id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    actor_id bigint,
+    event text NOT NULL,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    request_key uuid,
+    CONSTRAINT order_events_detail_check CHECK ((jsonb_typeof(detail) = 'object'::text)),
+    CONSTRAINT order_events_event_check CHECK ((event = ANY (ARRAY['reserved'::text, 'accepted'::text, 'completed'::text, 'cancelled'::text, 'lapsed'::text, 'sold_elsewhere'::text, 'scenario_added'::text, 'scenario_chosen'::text, 'scenario_removed'::text, 'details_changed'::text, 'document_added'::text])))
+);
+
+--
+-- Name: order_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.order_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.order_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: order_scenarios; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.order_scenarios (
+    id bigint NOT NULL,
+    order_id bigint NOT NULL,
+    kind text NOT NULL,
+    price numeric(12,2) NOT NULL,
+    deposit numeric(12,2) DEFAULT 0 NOT NULL,
+    apr numeric(5,2),
+    term_months smallint,
+    monthly_payment numeric(12,2),
+    total_interest numeric(12,2),
+    total_payable numeric(12,2) NOT NULL,
+    chosen boolean DEFAULT false NOT NULL,
+    created_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT order_scenarios_apr_check CHECK (((apr >= (0)::numeric) AND (apr < (100)::numeric))),
+    CONSTRAINT order_scenarios_deposit_check CHECK (((deposit >= (0)::numeric) AND (deposit <= price))),
+    CONSTRAINT order_scenarios_kind_check CHECK ((kind = ANY (ARRAY['cash'::text, 'finance'::text]))),
+    CONSTRAINT order_scenarios_price_check CHECK ((price > (0)::numeric)),
+    CONSTRAINT order_scenarios_shape_check CHECK (
+CASE kind
+    WHEN 'cash'::text THEN ((apr IS NULL) AND (term_months IS NULL) AND (monthly_payment IS NULL))
+    ELSE ((apr IS NOT NULL) AND (term_months IS NOT NULL) AND (monthly_payment IS NOT NULL) AND (total_interest IS NOT NULL))
+END),
+    CONSTRAINT order_scenarios_term_check CHECK (((term_months >= 1) AND (term_months <= 120)))
+);
+
+--
+-- Name: order_scenarios_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.order_scenarios ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.order_scenarios_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: orders; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2246,14 +2335,46 @@ CREATE TABLE public.orders (
     buyer_id bigint NOT NULL,
     seller_id bigint NOT NULL,
     final_price numeric(12,2) NOT NULL,
-    status text DEFAULT 'draft'::text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
     documents jsonb DEFAULT '[]'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    idempotency_key uuid DEFAULT gen_random_uuid() NOT NULL,
+    conversation_id bigint,
+    asking_price numeric(12,2),
+    reserved_until timestamp with time zone,
+    accepted_at timestamp with time zone,
+    completed_at timestamp with time zone,
+    cancelled_at timestamp with time zone,
+    cancelled_by bigint,
+    cancel_kind text,
+    cancel_reason text,
+    buyer_message text DEFAULT ''::text NOT NULL,
+    buyer_name text DEFAULT ''::text NOT NULL,
+    buyer_address text DEFAULT ''::text NOT NULL,
+    buyer_phone text DEFAULT ''::text NOT NULL,
+    seller_name text DEFAULT ''::text NOT NULL,
+    seller_address text DEFAULT ''::text NOT NULL,
+    sale_date date,
+    deal_year smallint,
+    deal_seq integer,
+    deal_number text GENERATED ALWAYS AS ((((deal_year)::text || '-'::text) || lpad((deal_seq)::text, 6, '0'::text))) STORED,
+    CONSTRAINT orders_buyer_address_check CHECK ((length(buyer_address) <= 300)),
+    CONSTRAINT orders_buyer_message_check CHECK ((length(buyer_message) <= 2000)),
+    CONSTRAINT orders_buyer_name_check CHECK ((length(buyer_name) <= 120)),
     CONSTRAINT orders_buyer_not_seller_check CHECK ((buyer_id <> seller_id)),
+    CONSTRAINT orders_buyer_phone_check CHECK ((length(buyer_phone) <= 40)),
+    CONSTRAINT orders_cancel_kind_check CHECK ((cancel_kind = ANY (ARRAY['buyer'::text, 'seller'::text, 'lapsed'::text, 'sold_elsewhere'::text, 'admin'::text]))),
+    CONSTRAINT orders_cancel_reason_check CHECK ((length(cancel_reason) <= 1000)),
+    CONSTRAINT orders_cancelled_check CHECK (((status = 'cancelled'::text) = (cancelled_at IS NOT NULL))),
+    CONSTRAINT orders_completed_has_deal_check CHECK (((status = 'completed'::text) = ((deal_seq IS NOT NULL) AND (deal_year IS NOT NULL) AND (completed_at IS NOT NULL) AND (sale_date IS NOT NULL)))),
+    CONSTRAINT orders_deal_seq_check CHECK ((deal_seq >= 1)),
     CONSTRAINT orders_documents_check CHECK ((jsonb_typeof(documents) = 'array'::text)),
     CONSTRAINT orders_final_price_check CHECK ((final_price > (0)::numeric)),
-    CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'pending'::text, 'completed'::text, 'cancelled'::text])))
+    CONSTRAINT orders_open_held_check CHECK (((status <> ALL (ARRAY['pending'::text, 'accepted'::text])) OR (reserved_until IS NOT NULL))),
+    CONSTRAINT orders_seller_address_check CHECK ((length(seller_address) <= 300)),
+    CONSTRAINT orders_seller_name_check CHECK ((length(seller_name) <= 120)),
+    CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'accepted'::text, 'completed'::text, 'cancelled'::text])))
 );
 
 --
@@ -2923,6 +3044,13 @@ ALTER TABLE ONLY public.data_versions
     ADD CONSTRAINT data_versions_pkey PRIMARY KEY (name);
 
 --
+-- Name: deal_counters deal_counters_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deal_counters
+    ADD CONSTRAINT deal_counters_pkey PRIMARY KEY (seller_id, year);
+
+--
 -- Name: favorites favorites_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3054,6 +3182,20 @@ ALTER TABLE ONLY public.notification_settings
 
 ALTER TABLE ONLY public.notifications
     ADD CONSTRAINT notifications_pkey PRIMARY KEY (id);
+
+--
+-- Name: order_events order_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.order_events
+    ADD CONSTRAINT order_events_pkey PRIMARY KEY (id);
+
+--
+-- Name: order_scenarios order_scenarios_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.order_scenarios
+    ADD CONSTRAINT order_scenarios_pkey PRIMARY KEY (id);
 
 --
 -- Name: orders orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3613,10 +3755,46 @@ CREATE INDEX notifications_unread_idx ON public.notifications USING btree (user_
 CREATE INDEX notifications_user_created_idx ON public.notifications USING btree (user_id, created_at DESC, id DESC);
 
 --
+-- Name: order_events_order_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX order_events_order_id_idx ON public.order_events USING btree (order_id, id);
+
+--
+-- Name: order_events_request_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX order_events_request_key ON public.order_events USING btree (order_id, request_key) WHERE (request_key IS NOT NULL);
+
+--
+-- Name: order_scenarios_one_chosen_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX order_scenarios_one_chosen_key ON public.order_scenarios USING btree (order_id) WHERE chosen;
+
+--
+-- Name: INDEX order_scenarios_one_chosen_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.order_scenarios_one_chosen_key IS 'At most one chosen payment scenario per order.';
+
+--
+-- Name: order_scenarios_order_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX order_scenarios_order_id_idx ON public.order_scenarios USING btree (order_id, id);
+
+--
 -- Name: orders_buyer_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX orders_buyer_id_idx ON public.orders USING btree (buyer_id, created_at DESC);
+
+--
+-- Name: orders_buyer_status_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_buyer_status_idx ON public.orders USING btree (buyer_id, status, created_at DESC, id DESC);
 
 --
 -- Name: orders_car_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -3631,10 +3809,52 @@ CREATE INDEX orders_car_id_idx ON public.orders USING btree (car_id);
 CREATE UNIQUE INDEX orders_car_id_live_key ON public.orders USING btree (car_id) WHERE (status <> 'cancelled'::text);
 
 --
+-- Name: orders_conversation_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_conversation_id_idx ON public.orders USING btree (conversation_id) WHERE (conversation_id IS NOT NULL);
+
+--
+-- Name: orders_deal_number_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX orders_deal_number_key ON public.orders USING btree (seller_id, deal_year, deal_seq) WHERE (deal_seq IS NOT NULL);
+
+--
+-- Name: INDEX orders_deal_number_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.orders_deal_number_key IS 'Deal numbers are unique per seller and year.';
+
+--
+-- Name: orders_idempotency_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX orders_idempotency_key ON public.orders USING btree (buyer_id, idempotency_key);
+
+--
+-- Name: INDEX orders_idempotency_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.orders_idempotency_key IS 'A buyer''s retried reservation (same form key) finds its order.';
+
+--
+-- Name: orders_open_until_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_open_until_idx ON public.orders USING btree (reserved_until) WHERE (status = ANY (ARRAY['pending'::text, 'accepted'::text]));
+
+--
 -- Name: orders_seller_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX orders_seller_id_idx ON public.orders USING btree (seller_id, created_at DESC);
+
+--
+-- Name: orders_seller_status_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_seller_status_idx ON public.orders USING btree (seller_id, status, created_at DESC, id DESC);
 
 --
 -- Name: procrastinate_events_job_id_fkey_v1; Type: INDEX; Schema: public; Owner: -
@@ -4386,6 +4606,13 @@ ALTER TABLE ONLY public.conversations
     ADD CONSTRAINT conversations_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
+-- Name: deal_counters deal_counters_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deal_counters
+    ADD CONSTRAINT deal_counters_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.users(id) ON DELETE RESTRICT;
+
+--
 -- Name: favorites favorites_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4505,6 +4732,34 @@ ALTER TABLE ONLY public.notifications
     ADD CONSTRAINT notifications_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
+-- Name: order_events order_events_actor_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.order_events
+    ADD CONSTRAINT order_events_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: order_events order_events_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.order_events
+    ADD CONSTRAINT order_events_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE CASCADE;
+
+--
+-- Name: order_scenarios order_scenarios_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.order_scenarios
+    ADD CONSTRAINT order_scenarios_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: order_scenarios order_scenarios_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.order_scenarios
+    ADD CONSTRAINT order_scenarios_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE CASCADE;
+
+--
 -- Name: orders orders_buyer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4512,11 +4767,25 @@ ALTER TABLE ONLY public.orders
     ADD CONSTRAINT orders_buyer_id_fkey FOREIGN KEY (buyer_id) REFERENCES public.users(id) ON DELETE RESTRICT;
 
 --
+-- Name: orders orders_cancelled_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_cancelled_by_fkey FOREIGN KEY (cancelled_by) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
 -- Name: orders orders_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.orders
     ADD CONSTRAINT orders_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE RESTRICT;
+
+--
+-- Name: orders orders_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE SET NULL;
 
 --
 -- Name: orders orders_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
