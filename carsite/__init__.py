@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .contact import views as contact
     from .messages import views as messages
     from .notifications import views as notifications
+    from .orders import views as orders
     from .reports import views as reports
     from .searches import views as searches
     from .selling import views as selling
@@ -53,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         contact.bp,
         testdrives.bp,
         reports.bp,
+        orders.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -88,6 +88,9 @@ DEFAULTS: dict[str, Any] = {
     # New messages are mailed in one batch per conversation once the oldest unread one is this many minutes old
     # (a member who reads them in the site meanwhile gets no mail). 0: at the next minute's run.
     "MESSAGE_MAIL_DELAY_MINUTES": 5,
+    # A reservation holds the car this many hours (counted again from the seller's acceptance); when it lapses
+    # unsold, the car is available again and both sides are told.
+    "RESERVATION_HOLD_HOURS": 48,
     # Uploads live outside the web root and are served by carsite with safe headers.
     "UPLOAD_DIR": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -139,6 +142,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     _locale(app.config)
     _listing_days(app.config)
     _message_mail(app.config)
+    _reservation_hold(app.config)
     if production:
         key = app.config.get("SECRET_KEY")
         if not key or str(key).lower() in PLACEHOLDER_KEYS or len(str(key)) < 32:
@@ -232,6 +236,18 @@ def _message_mail(config: dict[str, Any]) -> None:
     if not 0 <= minutes <= 1440:
         raise ConfigError(f"CARSITE_MESSAGE_MAIL_DELAY_MINUTES must be whole minutes from 0 to 1440, got {raw!r}")
     config["MESSAGE_MAIL_DELAY_MINUTES"] = minutes
+
+
+def _reservation_hold(config: dict[str, Any]) -> None:
+    """Check RESERVATION_HOLD_HOURS: whole hours from 1 to 30 days."""
+    raw = config["RESERVATION_HOLD_HOURS"]
+    try:
+        hours = int(str(raw))
+    except (TypeError, ValueError):
+        hours = 0
+    if not 1 <= hours <= 720:
+        raise ConfigError(f"CARSITE_RESERVATION_HOLD_HOURS must be whole hours from 1 to 720, got {raw!r}")
+    config["RESERVATION_HOLD_HOURS"] = hours
 
 
 def _locale(config: dict[str, Any]) -> None:

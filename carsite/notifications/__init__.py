@@ -60,6 +60,12 @@ KINDS: dict[str, Kind] = {
             "conversation.",
             in_site=False,
         ),
+        Kind(
+            "orders",
+            "Reservations and sales",
+            "When a car of yours is reserved, and every step of a reservation after that: accepted, sold, "
+            "cancelled or lapsed.",
+        ),
         Kind("report", "Your reports", "When our moderators have acted on something you reported.", by_mail=False),
     )
 }
