@@ -303,10 +303,8 @@ def test_cancelling_needs_a_reason_and_gives_the_car_back(world):
         w["sam"], f"/orders/{order}/cancel", {"key": str(uuid.uuid4()), "reason": " "}, page=f"/orders/{order}"
     )
     assert (
-        (response.status_code == 422
-        and "Write a reason" in response.get_data(as_text=True))
-        or "reason" in response.get_data(as_text=True)
-    )
+        response.status_code == 422 and "Write a reason" in response.get_data(as_text=True)
+    ) or "reason" in response.get_data(as_text=True)
     assert state(w["app"], w["car"]) == ("reserved", ["pending"])
     response = post(
         w["sam"],

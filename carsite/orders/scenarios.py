@@ -50,7 +50,7 @@ def add(order_id: int, form: Mapping[str, Any], *, actor: Actor) -> dict[str, An
                 "total_payable": price,
             }
         else:
-            from ..finance import loans  # noqa: PLC0415 - (the finance package lands beside this one)
+            from ..finance import loans
 
             _values, quote, errors = loans.parse_terms(
                 {k: str(form.get(k) or "") for k in ("deposit", "apr", "term")}, price
