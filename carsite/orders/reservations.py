@@ -161,7 +161,7 @@ def reserve(car_id: int, key: Any, details: BuyerDetails, *, actor: Actor) -> di
             f"{body}\nAccept the reservation, or cancel it with a reason, on the order's page.",
             order["id"],
         )
-    pricing.refresh_models((car["make"], car["model"]))  # it left the listed cars: its model's medians change
+        pricing.refresh_models_soon((car["make"], car["model"]))  # it left the listed cars: its medians change
     return {**order, "repeated": False}
 
 
@@ -190,8 +190,8 @@ def act(order_id: int, action: str, form: Mapping[str, Any], *, actor: Actor) ->
             else "admin"
         )
         changed = MOVES[action](order, side, form, actor, request_key)
-    if changed.get("released"):
-        pricing.refresh_models((order["make"], order["model"]))
+        if changed.get("released"):
+            pricing.refresh_models_soon((order["make"], order["model"]))
     return {**order, **changed, "repeated": False}
 
 
@@ -354,8 +354,8 @@ def lapse_due(now: datetime) -> int:
     """Cancel the open orders whose hold ended before ``now`` and tell both sides; how many (tests pass a later
     ``now``). In batches, each its own transaction; a row a move is changing is skipped until the next run."""
     total = 0
-    models: set[tuple[str, str]] = set()
     while True:
+        models: set[tuple[str, str]] = set()
         with db.transaction():
             rows = db.all("orders.lapsed", now=now, limit=LAPSE_BATCH)
             for order in rows:
@@ -371,11 +371,10 @@ def lapse_due(now: datetime) -> int:
                 _note(order, body)
                 _tell([order["buyer_id"], order["seller_id"]], "A reservation lapsed", body, order["id"])
                 models.add((order["make"], order["model"]))
+            pricing.refresh_models_soon(*models)
         total += len(rows)
         if len(rows) < LAPSE_BATCH:
             break
-    if models:
-        pricing.refresh_models(*models)
     return total
 
 
@@ -406,7 +405,7 @@ def sold_elsewhere(car_id: int, *, actor: Actor) -> dict[str, Any]:
                 order["id"],
             )
         _car_gone(car_id, None, car["title"])
-    pricing.refresh_models((car["make"], car["model"]))
+        pricing.refresh_models_soon((car["make"], car["model"]))
     return dict(sold)
 
 
