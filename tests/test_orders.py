@@ -509,3 +509,103 @@ def test_my_orders_and_sales_list_filter_and_page(world):
     assert w["bea"].get("/account/orders?status=bogus").status_code == 400
     assert w["bea"].get("/account/orders?cursor=forged").status_code == 400
     assert w["bea"].get("/account/sales").status_code == 403
+
+
+# -- completing: the sale, its deal number, the bill of sale --------------------------------------------------------
+
+
+def test_the_seller_completes_the_sale_and_both_can_download_the_bill_of_sale(world):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    w = world
+    order = reserve(w["app"], w["car"], w["buyer"])["id"]
+    move(w["app"], order, "accept", w["seller"], "seller")
+    response = post(
+        w["sam"], f"/orders/{order}/complete", {"key": str(uuid.uuid4()), **sale_form()}, page=f"/orders/{order}"
+    )
+    assert response.status_code == 303
+    year = datetime.now(UTC).year
+    assert state(w["app"], w["car"]) == ("sold", ["completed"])
+    [(number, price, buyer_name)] = sql(w["app"], "SELECT deal_number, final_price, buyer_name FROM orders")
+    assert number == f"{year}-000001" and price == 6200 and buyer_name == "Łukasz Żółć"
+    page = w["bea"].get(f"/orders/{order}").get_data(as_text=True)
+    assert f"Deal number <strong>{number}</strong>" in page and "Sale completed" in page
+    link = re.search(rf'href="(/orders/{order}/documents/[0-9a-f]+)"', page).group(1)
+    for client in (w["bea"], w["sam"]):
+        pdf = client.get(link)
+        pdf.get_data()
+        pdf.close()
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+        assert (
+            pdf.headers["X-Content-Type-Options"] == "nosniff" and "sandbox" in pdf.headers["Content-Security-Policy"]
+        )
+        assert f"bill-of-sale-{number}.pdf" in pdf.headers["Content-Disposition"]
+        text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
+        assert number in text and "Łukasz Żółć" in text and "ZFA16900000123456" in text
+    assert w["otto"].get(link).status_code == 404 and w["oz"].get(link).status_code == 404
+    assert w["app"].test_client().get(link).status_code in (302, 303)
+    events = [r[0] for r in sql(w["app"], "SELECT event FROM order_events ORDER BY id")]
+    assert events == ["reserved", "accepted", "completed", "document_added"]
+    assert "You bought Fiat Panda 1.2" in [r[0] for r in sql(w["app"], "SELECT title FROM notifications")]
+    # a sold car cannot be reserved, and the completed order cannot be cancelled
+    assert reserve_http(w["otto"], w["car"]).status_code == 409
+    assert (
+        post(
+            w["bea"], f"/orders/{order}/cancel", {"key": str(uuid.uuid4()), "reason": "x"}, page=f"/orders/{order}"
+        ).status_code
+        == 409
+    )
+
+
+def test_deal_numbers_stay_gap_free_and_unique_under_concurrent_completions_with_rollbacks(world, monkeypatch):
+    w = world
+    app = w["app"]
+    buyers = [
+        row[0]
+        for row in sql(
+            app,
+            "INSERT INTO users (name, email, password_hash, email_verified_at)"
+            " SELECT 'Buyer ' || n, 'deal' || n || '@example.com', 'x', now() FROM generate_series(1, 20) n"
+            " RETURNING id",
+        )
+    ]
+    cars = [make_car(app, w["seller"], status="available", title=f"Deal car {n}") for n in range(20)]
+    orders = [reserve(app, car, buyer)["id"] for car, buyer in zip(cars, buyers, strict=True)]
+    doomed = set(orders[::4])  # five of them fail after taking their number
+    real = documents.store_bill_of_sale
+
+    def store(order_id: int):
+        if order_id in doomed:
+            raise RuntimeError("injected failure after the deal number was taken")
+        return real(order_id)
+
+    monkeypatch.setattr(documents, "store_bill_of_sale", store)
+    barrier = threading.Barrier(len(orders))
+    failures: list[int] = []
+    unexpected: list[BaseException] = []
+
+    def complete(order_id: int) -> None:
+        barrier.wait()
+        try:
+            move(app, order_id, "complete", w["seller"], "seller", **sale_form())
+        except RuntimeError:
+            failures.append(order_id)
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+            unexpected.append(exc)
+
+    threads = [threading.Thread(target=complete, args=(o,)) for o in orders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not unexpected, unexpected
+    assert sorted(failures) == sorted(doomed)
+    seqs = sorted(r[0] for r in sql(app, "SELECT deal_seq FROM orders WHERE status = 'completed'"))
+    assert seqs == list(range(1, 16))  # consecutive from 1: no gap, no duplicate
+    assert sql(app, "SELECT last_number FROM deal_counters")[0][0] == 15
+    statuses = dict(sql(app, "SELECT id, status FROM orders"))
+    assert all(statuses[o] == "pending" for o in doomed)
+    sold = sql(app, "SELECT count(*) FROM cars WHERE status = 'sold'")[0][0]
+    assert sold == 15
