@@ -228,8 +228,9 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
 
 
 def _demo_conversations(seller_ids: list[int], echo: Callable[[str], None]) -> None:
-    """The demo buyer's conversations with the demo sellers (carsite.messages.demo), and test drives in the first
-    two of them: one confirmed, one waiting for the seller (carsite.testdrives.demo)."""
+    """The demo buyer's conversations with the demo sellers (carsite.messages.demo), test drives in the first
+    two of them: one confirmed, one waiting for the seller (carsite.testdrives.demo), and the buyer's orders: one
+    waiting for the seller, one accepted, one completed (carsite.orders.demo)."""
     from .messages.demo import demo_conversations
     from .testdrives import demo as demo_drives
 
@@ -240,6 +241,11 @@ def _demo_conversations(seller_ids: list[int], echo: Callable[[str], None]) -> N
     made = demo_drives.create([row["id"] for row in reversed(rows)])
     if made:
         echo(f"booked {len(made)} demo test drives")
+    from .orders import demo as demo_orders
+
+    orders = demo_orders.create(buyer["id"], seller_ids)
+    if orders:
+        echo(f"made {len(orders)} demo orders")
 
 
 def demo_expiry(seller_ids: list[int]) -> None:

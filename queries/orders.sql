@@ -227,3 +227,11 @@ SELECT c.id FROM cars c WHERE c.id = (SELECT car_id FROM orders WHERE id = :orde
 -- name: scenario_ids
 -- The ids of an order's payment scenarios and which is chosen.
 SELECT id, chosen FROM order_scenarios WHERE order_id = :order_id ORDER BY id;
+
+-- name: account_name
+-- An account's display name (the demo's seller as the bill of sale prints them).
+SELECT name FROM users WHERE id = :user_id;
+
+-- name: asking_price
+-- An order's asking price (the listing's price when it was reserved).
+SELECT asking_price FROM orders WHERE id = :order_id;
