@@ -415,3 +415,23 @@ def test_result_cards_follow_the_configured_terms(make_app):
     make_car(app, seller, status="available", price=18900)
     text = html.unescape(app.test_client().get("/cars").get_data(as_text=True))
     assert "from €\u202f1,890 / month" in text
+
+
+def test_the_quote_endpoint_costs_no_query_and_can_be_revalidated(client):
+    url = "/finance/quote?price=18900&deposit=3780&apr=6.9&term=48"
+    with Database.record() as names:
+        first = client.get(url)
+    assert first.status_code == 200 and list(names) == []
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_the_calculator_speaks_the_site_locale(make_app):
+    app = make_app(LOCALE="de")
+    seller = make_user(app, "sam@example.com", role="seller")
+    car = make_car(app, seller, status="available", title="Fiat Panda 1.2", price=18900)
+    client = app.test_client()
+    section = finance_section(client.get(PAGE.format(car)))
+    assert field_value(section, "deposit") == "3.780" and "361,37\u00a0€" in section
+    data = client.get("/finance/quote?price=18.900&deposit=3.780&apr=6,9&term=48").get_json()
+    assert data["monthly_payment"] == "361.37" and data["shown"]["total_payable"] == "21.125,55\u00a0€"
