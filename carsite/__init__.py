@@ -1,6 +1,6 @@
 """carsite: a car marketplace. ``create_app`` builds the Flask application.
 
-One package per area (accounts, cars, selling, admin, api, site), each with a thin ``views.py`` over use-case
+One package per area (accounts, cars, selling, finance, admin, api, site), each with a thin ``views.py`` over use-case
 modules that take an explicit ``domain.Actor``; ``web`` is request plumbing, ``db`` the data module.
 """
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import views as api
     from .cars import views as cars
     from .contact import views as contact
+    from .finance import views as finance
     from .messages import views as messages
     from .notifications import views as notifications
     from .orders import views as orders
@@ -55,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         testdrives.bp,
         reports.bp,
         orders.bp,
+        finance.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)
