@@ -7,9 +7,11 @@ import re
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
+from carsite import db
 from carsite.db import Database
 from carsite.domain.actor import Actor
 from carsite.domain.errors import Conflict
@@ -609,3 +611,46 @@ def test_deal_numbers_stay_gap_free_and_unique_under_concurrent_completions_with
     assert all(statuses[o] == "pending" for o in doomed)
     sold = sql(app, "SELECT count(*) FROM cars WHERE status = 'sold'")[0][0]
     assert sold == 15
+
+
+# -- payment scenarios ---------------------------------------------------------------------------------------------
+
+
+def test_payment_options_are_added_chosen_removed_and_printed(world):
+    from carsite.finance import loans
+
+    w = world
+    order = reserve(w["app"], w["car"], w["buyer"])["id"]
+    page = f"/orders/{order}"
+    assert post(w["bea"], f"{page}/scenarios", {"kind": "cash"}, page=page).status_code == 303
+    finance = {"kind": "finance", "deposit": "1500", "apr": "5.9", "term": "36"}
+    assert post(w["sam"], f"{page}/scenarios", finance, page=page).status_code == 303
+    rows = sql(w["app"], "SELECT id, kind, chosen, monthly_payment, total_payable FROM order_scenarios ORDER BY id")
+    (cash_id, _, cash_chosen, _, cash_total), (loan_id, _, loan_chosen, monthly, total) = rows
+    with w["app"].app_context():
+        expected = loans.quote(Decimal(6500), Decimal(1500), Decimal("5.9"), 36)
+    assert cash_chosen and not loan_chosen and cash_total == 6500
+    assert monthly == expected.monthly_payment and total == expected.total_payable
+    html = w["bea"].get(page).get_data(as_text=True)
+    assert "5.9 % APR, 36 months" in html and "Chosen" in html
+    chosen = post(w["bea"], f"{page}/scenarios/{loan_id}/choose", {}, page=page)
+    assert chosen.status_code == 303
+    assert sql(w["app"], "SELECT id FROM order_scenarios WHERE chosen") == [(loan_id,)]
+    # the chosen one cannot be removed; the other can
+    assert post(w["bea"], f"{page}/scenarios/{loan_id}/remove", {}, page=page).status_code == 409
+    assert post(w["bea"], f"{page}/scenarios/{cash_id}/remove", {}, page=page).status_code == 303
+    assert post(w["bea"], f"{page}/scenarios/{cash_id}/choose", {}, page=page).status_code == 404
+    bad = post(w["bea"], f"{page}/scenarios", {**finance, "apr": "140"}, page=page)
+    assert bad.status_code == 400 and "APR" in bad.get_data(as_text=True)
+    assert post(w["bea"], f"{page}/scenarios", {"kind": "barter"}, page=page).status_code == 400
+    for _ in range(5):
+        post(w["bea"], f"{page}/scenarios", {"kind": "cash"}, page=page)
+    assert sql(w["app"], "SELECT count(*) FROM order_scenarios")[0][0] == 6
+    assert post(w["bea"], f"{page}/scenarios", {"kind": "cash"}, page=page).status_code == 409
+    # completed: the chosen option is on the bill of sale, and the options are final
+    move(w["app"], order, "complete", w["seller"], "seller", **sale_form())
+    with w["app"].app_context():
+        sale = documents.sale_of(db.one("orders.page", order_id=order, user_id=None, is_admin=True))
+    assert sale.payment.kind == "finance" and sale.payment.monthly_payment == expected.monthly_payment
+    assert post(w["bea"], f"{page}/scenarios", {"kind": "cash"}, page=page).status_code == 409
+    assert post(w["bea"], f"{page}/scenarios/{loan_id}/remove", {}, page=page).status_code == 409

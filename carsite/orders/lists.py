@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from .. import db
@@ -43,6 +44,10 @@ def page(order_id: int, *, actor: Actor, now: datetime | None = None) -> dict[st
     )
     status = order["status"]
     is_open = status in ("pending", "accepted")
+    for scenario in order["scenarios"]:  # numbers from JSON come as floats: shown as the Decimals they were
+        for key in ("price", "deposit", "apr", "monthly_payment", "total_interest", "total_payable"):
+            if scenario[key] is not None:
+                scenario[key] = Decimal(str(scenario[key]))
     for event in order["events"]:
         event["label"] = EVENT_LABELS.get(event["event"], event["event"])
         event["at"] = datetime.fromisoformat(event["at"])

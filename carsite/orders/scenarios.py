@@ -9,9 +9,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
+
 from .. import db
 from ..domain.actor import Actor
 from ..domain.errors import Conflict, Invalid, NotFound
+from ..finance import loans
 from .lists import SCENARIOS_MAX
 from .reservations import NOT_FOUND, SHORT_LABELS
 
@@ -50,10 +53,10 @@ def add(order_id: int, form: Mapping[str, Any], *, actor: Actor) -> dict[str, An
                 "total_payable": price,
             }
         else:
-            from ..finance import loans
-
             _values, quote, errors = loans.parse_terms(
-                {k: str(form.get(k) or "") for k in ("deposit", "apr", "term")}, price
+                {k: str(form.get(k) or "") for k in ("deposit", "apr", "term")},
+                price,
+                locale=str(current_app.config.get("LOCALE", "en")),
             )
             if quote is None:
                 field, message = next(iter(errors.items())) if errors else ("deposit", "Check the figures.")
