@@ -70,6 +70,8 @@ def _logging(app: Flask) -> None:
     logging.getLogger("carsite").setLevel(app.config["LOG_LEVEL"])
     # waitress warns about its task queue depth under any burst; it is noise, not a problem.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    # fpdf2's font subsetting (fontTools) logs a line per table at INFO for every bill of sale.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     # procrastinate logs every job's start and end at INFO (a line a minute from the periodic jobs alone); failures
     # come at WARNING and above, and carsite's own job logs stay as LOG_LEVEL says.
     logging.getLogger("procrastinate").setLevel(max(logging.WARNING, logging.getLogger("carsite").level))
