@@ -228,10 +228,12 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
 
 
 def _demo_conversations(seller_ids: list[int], echo: Callable[[str], None]) -> None:
-    """The demo buyer's conversations with the demo sellers (carsite.messages.demo), and test drives in the first
-    two of them: one confirmed, one waiting for the seller (carsite.testdrives.demo)."""
+    """The demo buyer's conversations with the demo sellers (carsite.messages.demo), test drives in the first two of
+    them: one confirmed, one waiting for the seller (carsite.testdrives.demo), and a trade-in with the dealer's offer
+    (carsite.tradeins.demo)."""
     from .messages.demo import demo_conversations
     from .testdrives import demo as demo_drives
+    from .tradeins import demo as demo_trade_ins
 
     buyer = db.optional("users.user_by_email", email="buyer@demo.carsite.test")
     if buyer is None or not demo_conversations(buyer["id"], seller_ids, echo):
@@ -240,6 +242,8 @@ def _demo_conversations(seller_ids: list[int], echo: Callable[[str], None]) -> N
     made = demo_drives.create([row["id"] for row in reversed(rows)])
     if made:
         echo(f"booked {len(made)} demo test drives")
+    if len(seller_ids) > 1 and demo_trade_ins.create(buyer["id"], seller_ids[1]):
+        echo("offered a demo trade-in")
 
 
 def demo_expiry(seller_ids: list[int]) -> None:
