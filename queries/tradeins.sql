@@ -124,3 +124,7 @@ SELECT id FROM conversations WHERE buyer_id = :buyer_id AND seller_id = :seller_
 -- name: order_completed
 -- Whether an order is completed (its trade-in is then part of the sale); false for an unknown id.
 SELECT EXISTS (SELECT FROM orders WHERE id = :order_id AND status = 'completed');
+
+-- name: car_for_sale
+-- Whether a car is still for sale (listed, or reserved by an order that may still complete); false for an unknown id.
+SELECT EXISTS (SELECT FROM cars WHERE id = :car_id AND status IN ('available', 'reserved'));

@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from carsite import db
+from carsite.db import Database
 from carsite.domain.actor import Actor
 from carsite.domain.errors import Conflict
 from carsite.messages import conversations
@@ -191,6 +192,21 @@ def test_describe_offer_revise_accept(world):
     assert f"http://localhost/trade-ins/{tid}" in sent[0].get_body(("plain",)).get_content()
 
 
+def test_the_conversation_page_shows_the_panel_without_queries_of_its_own(world):
+    w, app = world, world["app"]
+    assert describe(w, [("a.jpg", jpeg(size=(64, 48)))]).status_code == 303
+    tid = trade_in_id(app)
+    assert send(w["sam"], f"/trade-ins/{tid}/offer", {"amount": "2500.50"}).status_code == 303
+    w["bea"].get(f"/messages/{w['cid']}")  # read the notes first, as the page would
+    with Database.record() as names:
+        response = w["bea"].get(f"/messages/{w['cid']}")
+    assert response.status_code == 200
+    assert len(names) <= 4, names
+    panel = response.get_data(as_text=True).split('id="trade-in"')[1]
+    assert "Offer: <strong>€\u202f2,500.50</strong>" in panel and "Answer the offer" in panel
+    assert f"/trade-ins/{tid}/photos/" in panel and "1 photo" in panel
+
+
 def test_decline_then_a_better_offer_then_withdraw_and_describe_another(world):
     w, app = world, world["app"]
     assert describe(w).status_code == 303
@@ -232,6 +248,14 @@ def test_each_side_only_makes_its_own_moves(world):
     # admins look, but change nothing
     assert w["ada"].get(f"/trade-ins/{tid}").status_code == 200
     assert send(w["ada"], f"/trade-ins/{tid}/offer", {"amount": "5000"}).status_code == 404
+
+
+def test_no_trade_in_for_a_car_no_longer_for_sale(world):
+    w, app = world, world["app"]
+    sql(app, "UPDATE cars SET status = 'sold' WHERE id = %s", w["car"])
+    response = describe(w, [("a.jpg", jpeg(size=(64, 48)))])
+    assert response.status_code == 409 and b"no longer for sale" in response.data
+    assert sql(app, "SELECT count(*) FROM trade_ins") == [(0,)] and stored_files(app) == []
 
 
 def test_a_block_stops_describing_and_offers_but_not_withdrawing(world):

@@ -32,6 +32,7 @@ KIND = "trade-ins"  # the upload folder's sub-folder (never served by the public
 NOT_FOUND = "No such trade-in."
 OPEN = "There is already a trade-in in this conversation: withdraw it first to describe another car."
 ONLY_BUYER = "Only the buyer describes a car to trade in here."
+NOT_FOR_SALE = "This car is no longer for sale, so no car can be offered in part exchange for it."
 MAX_PHOTOS = 6
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 NAME_MAX = 60
@@ -228,12 +229,21 @@ def photo_file(trade_in_id: int, name: str, *, actor: Actor) -> str:
     return str(row["file"])
 
 
-def panel(conversation_id: int, *, actor: Actor) -> dict[str, Any]:
+def panel(conversation: Mapping[str, Any] | int, *, actor: Actor) -> dict[str, Any]:
     """What a conversation page (or an order page) shows of the conversation's trade-ins to one of its members: the
-    trade-ins newest first and whether this member may describe one now. NotFound for non-members."""
-    conversation = conversations.membership(conversation_id, actor=actor)
-    rows = db.all("tradeins.of_conversation", conversation_id=conversation_id)
-    role = conversation["role"]
+    trade-ins newest first and whether this member may describe one now. ``conversation``: the conversation page's
+    row (with ``role`` and ``trade_ins``, read by messages.conversation_page: no query here) or an id (then read
+    here; NotFound for non-members)."""
+    if isinstance(conversation, Mapping) and "trade_ins" in conversation:
+        conversation_id, role = int(conversation["id"]), str(conversation["role"])
+        rows = [
+            {**row, "offer_amount": None if row["offer_amount"] is None else Decimal(row["offer_amount"])}
+            for row in conversation["trade_ins"]
+        ]
+    else:
+        conversation_id = int(conversation["id"] if isinstance(conversation, Mapping) else conversation)
+        role = conversations.membership(conversation_id, actor=actor)["role"]
+        rows = db.all("tradeins.of_conversation", conversation_id=conversation_id)
     shown = [
         {
             **row,
@@ -269,11 +279,14 @@ def describe(
     order_id: int | None = None,
 ) -> dict[str, Any]:
     """The buyer of a conversation describes a car to trade in, with up to six photos; the new trade-in. Notes it in
-    the conversation and tells the seller. NotFound for non-members; Conflict for the seller, a block or a live
-    trade-in in the conversation; Invalid or TooLarge for a bad photo (then nothing is stored)."""
+    the conversation and tells the seller. NotFound for non-members; Conflict for the seller, a car no longer for
+    sale, a block or a live trade-in in the conversation; Invalid or TooLarge for a bad photo (then nothing is
+    stored)."""
     conversation = conversations.membership(conversation_id, actor=actor)
     if conversation["role"] != "buyer":
         raise Conflict(ONLY_BUYER)
+    if not db.scalar("tradeins.car_for_sale", car_id=conversation["car_id"]):
+        raise Conflict(NOT_FOR_SALE)
     if db.optional("tradeins.live_of_conversation", conversation_id=conversation_id):
         raise Conflict(OPEN)  # before decoding any photo; the unique index decides a race
     stored = store_photos(uploads, MAX_PHOTOS)

@@ -35,8 +35,8 @@ def account() -> str:
 
 @bp.app_context_processor
 def panel_function() -> dict[str, Any]:
-    def trade_in_panel(conversation_id: int) -> dict[str, Any]:
-        return trades.panel(int(conversation_id), actor=Actor.from_request())
+    def trade_in_panel(conversation: Any) -> dict[str, Any]:
+        return trades.panel(conversation, actor=Actor.from_request())
 
     return {"trade_in_panel": trade_in_panel, "trade_in_conditions": trades.CONDITIONS}
 
