@@ -432,7 +432,11 @@ def test_the_order_box_links_a_new_trade_in_to_the_order(world):
 
         login_user(start_session(w["buyer"], False, timedelta(hours=1)))
         html = render_template_string(template, cid=w["cid"], oid=order_id)
-    assert f'href="/orders/{order_id}/trade-in"' in html and "Offer your car in part exchange" in html
+        assert f'href="/orders/{order_id}/trade-in"' in html and "Offer your car in part exchange" in html
+        # someone outside the conversation (an admin on the order page), or an order without one: no box, no 404
+        login_user(start_session(w["outsider"], False, timedelta(hours=1)))
+        assert 'id="trade-in"' not in render_template_string(template, cid=w["cid"], oid=order_id)
+        assert 'id="trade-in"' not in render_template_string(template, cid=None, oid=order_id)
 
 
 @pytest.mark.parametrize(("status", "conversation"), [("cancelled", True), ("completed", True), ("pending", False)])

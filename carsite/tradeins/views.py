@@ -35,8 +35,15 @@ def account() -> str:
 
 @bp.app_context_processor
 def panel_function() -> dict[str, Any]:
-    def trade_in_panel(conversation: Any) -> dict[str, Any]:
-        return trades.panel(conversation, actor=Actor.from_request())
+    def trade_in_panel(conversation: Any) -> dict[str, Any] | None:
+        """The panel's contents; None (nothing shown) without a conversation or for someone not in it (an admin
+        looking at an order), so a page that includes the panel never turns into a 404 because of it."""
+        if conversation is None:
+            return None
+        try:
+            return trades.panel(conversation, actor=Actor.from_request())
+        except NotFound:
+            return None
 
     return {"trade_in_panel": trade_in_panel, "trade_in_conditions": trades.CONDITIONS}
 
