@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .selling import views as selling
     from .site import views as site
     from .testdrives import views as testdrives
+    from .tradeins import views as tradeins
 
     for blueprint in (
         site.bp,
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         messages.bp,
         contact.bp,
         testdrives.bp,
+        tradeins.bp,
         reports.bp,
         orders.bp,
         finance.bp,

@@ -228,11 +228,13 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
 
 
 def _demo_conversations(seller_ids: list[int], echo: Callable[[str], None]) -> None:
-    """The demo buyer's conversations with the demo sellers (carsite.messages.demo), test drives in the first
-    two of them: one confirmed, one waiting for the seller (carsite.testdrives.demo), and the buyer's orders: one
-    waiting for the seller, one accepted, one completed (carsite.orders.demo)."""
+    """The demo buyer's conversations with the demo sellers (carsite.messages.demo), test drives in the first two of
+    them: one confirmed, one waiting for the seller (carsite.testdrives.demo), the buyer's orders: one waiting for
+    the seller, one accepted, one completed (carsite.orders.demo), and a trade-in with the dealer's offer
+    (carsite.tradeins.demo)."""
     from .messages.demo import demo_conversations
     from .testdrives import demo as demo_drives
+    from .tradeins import demo as demo_trade_ins
 
     buyer = db.optional("users.user_by_email", email="buyer@demo.carsite.test")
     if buyer is None or not demo_conversations(buyer["id"], seller_ids, echo):
@@ -246,6 +248,8 @@ def _demo_conversations(seller_ids: list[int], echo: Callable[[str], None]) -> N
     orders = demo_orders.create(buyer["id"], seller_ids)
     if orders:
         echo(f"made {len(orders)} demo orders")
+    if len(seller_ids) > 1 and demo_trade_ins.create(buyer["id"], seller_ids[1]):
+        echo("offered a demo trade-in")
 
 
 def demo_expiry(seller_ids: list[int]) -> None:

@@ -52,6 +52,11 @@ KINDS: dict[str, Kind] = {
             "Test drives",
             "Test drives asked for, confirmed, moved or cancelled, and a reminder the day before.",
         ),
+        Kind(
+            "trade_in",
+            "Trade-ins",
+            "A car offered to you in part exchange, the seller's offer for yours, and the buyer's answer.",
+        ),
         # In the site the messages counter shows them already; by mail, one per conversation after a short delay.
         Kind(
             "message",
