@@ -159,7 +159,8 @@ DELETE FROM order_scenarios WHERE id = :scenario_id AND order_id = :order_id AND
 -- plan: generic
 -- Everything an order's page shows, for its buyer, its seller or an admin, in one statement: the order, its car
 -- (with cover photo, VIN, mileage, first registration), both people, its timeline with who did what, its payment
--- scenarios and its documents. No row for anyone else or an unknown id (a 404: ids cannot be probed).
+-- scenarios, its documents and the trade-ins of its conversation (trade_ins: as messages.conversation_page has
+-- them, for the panel of carsite/templates/tradeins/_box.html). No row for anyone else or an unknown id (a 404: ids cannot be probed).
 SELECT o.*, c.title AS car_title, c.status AS car_status, c.make, c.model, c.year, c.vin, c.mileage_km,
        c.registration_month, c.colour, c.cover_photo, c.city AS car_city, c.deleted_at IS NOT NULL AS car_deleted,
        b.name AS buyer_account_name, b.email AS buyer_email, s.name AS seller_account_name, s.email AS seller_email,
@@ -173,7 +174,15 @@ SELECT o.*, c.title AS car_title, c.status AS car_status, c.make, c.model, c.yea
                    'term_months', sc.term_months, 'monthly_payment', sc.monthly_payment,
                    'total_interest', sc.total_interest, 'total_payable', sc.total_payable, 'chosen', sc.chosen)
                    ORDER BY sc.id), '[]'::json)
-          FROM order_scenarios sc WHERE sc.order_id = o.id) AS scenarios
+          FROM order_scenarios sc WHERE sc.order_id = o.id) AS scenarios,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'id', t.id, 'status', t.status, 'make', t.make, 'model', t.model, 'year', t.year,
+                   'mileage_km', t.mileage_km, 'condition', t.condition, 'offer_amount', t.offer_amount::text,
+                   'order_id', t.order_id,
+                   'photo_count', (SELECT count(*) FROM trade_in_photos p WHERE p.trade_in_id = t.id),
+                   'cover', (SELECT p.file FROM trade_in_photos p WHERE p.trade_in_id = t.id
+                              ORDER BY p.position LIMIT 1)) ORDER BY t.id DESC), '[]'::jsonb)
+          FROM trade_ins t WHERE t.conversation_id = o.conversation_id) AS trade_ins
   FROM orders o
   JOIN cars c ON c.id = o.car_id
   JOIN users b ON b.id = o.buyer_id

@@ -74,6 +74,10 @@ def page(order_id: int, *, actor: Actor, now: datetime | None = None) -> dict[st
         if order["reserved_until"]
         else None,
         "other_name": order["seller_account_name"] if side == "buyer" else order["buyer_account_name"],
+        # what the trade-in panel takes in place of a conversation id (so it reads nothing); admins see none
+        "trade_in_conversation": {"id": order["conversation_id"], "role": side, "trade_ins": order["trade_ins"]}
+        if order["conversation_id"] and side in ("buyer", "seller")
+        else None,
     }
 
 
