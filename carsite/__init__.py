@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .messages import views as messages
     from .notifications import views as notifications
     from .reports import views as reports
+    from .reviews import views as reviews
     from .searches import views as searches
     from .selling import views as selling
     from .site import views as site
@@ -53,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         contact.bp,
         testdrives.bp,
         reports.bp,
+        reviews.bp,
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -60,6 +60,12 @@ KINDS: dict[str, Kind] = {
             "conversation.",
             in_site=False,
         ),
+        Kind(
+            "review",
+            "Reviews",
+            "A new review of you as a seller, the seller's reply to your review, and when moderators hid a review "
+            "of yours.",
+        ),
         Kind("report", "Your reports", "When our moderators have acted on something you reported.", by_mail=False),
     )
 }
