@@ -59,21 +59,38 @@ CREATE TABLE seller_ratings (
 );
 COMMENT ON TABLE seller_ratings IS 'Each seller''s visible reviews summed up (count, sum, stars per rating), kept by the reviews trigger.';
 
--- Add (sign 1) or take away (sign -1) one review's rating from its seller's row.
+-- Add (sign 1) or take away (sign -1) one review's rating from its seller's row. Taking away is an UPDATE: an
+-- INSERT ... ON CONFLICT checks the proposed row (negative counts) against the CHECK constraints first.
 CREATE FUNCTION seller_ratings_add(p_seller_id bigint, p_rating smallint, p_sign integer) RETURNS void
-LANGUAGE sql AS $$
-    INSERT INTO seller_ratings AS s (seller_id, review_count, rating_sum, stars_1, stars_2, stars_3, stars_4, stars_5)
-    VALUES (p_seller_id, p_sign, p_sign * p_rating, p_sign * (p_rating = 1)::int, p_sign * (p_rating = 2)::int,
-            p_sign * (p_rating = 3)::int, p_sign * (p_rating = 4)::int, p_sign * (p_rating = 5)::int)
-    ON CONFLICT (seller_id) DO UPDATE
-       SET review_count = s.review_count + excluded.review_count,
-           rating_sum = s.rating_sum + excluded.rating_sum,
-           stars_1 = s.stars_1 + excluded.stars_1,
-           stars_2 = s.stars_2 + excluded.stars_2,
-           stars_3 = s.stars_3 + excluded.stars_3,
-           stars_4 = s.stars_4 + excluded.stars_4,
-           stars_5 = s.stars_5 + excluded.stars_5,
-           updated_at = now();
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_sign > 0 THEN
+        INSERT INTO seller_ratings AS s (seller_id, review_count, rating_sum, stars_1, stars_2, stars_3, stars_4,
+                                         stars_5)
+        VALUES (p_seller_id, 1, p_rating, (p_rating = 1)::int, (p_rating = 2)::int, (p_rating = 3)::int,
+                (p_rating = 4)::int, (p_rating = 5)::int)
+        ON CONFLICT (seller_id) DO UPDATE
+           SET review_count = s.review_count + 1,
+               rating_sum = s.rating_sum + excluded.rating_sum,
+               stars_1 = s.stars_1 + excluded.stars_1,
+               stars_2 = s.stars_2 + excluded.stars_2,
+               stars_3 = s.stars_3 + excluded.stars_3,
+               stars_4 = s.stars_4 + excluded.stars_4,
+               stars_5 = s.stars_5 + excluded.stars_5,
+               updated_at = now();
+    ELSE
+        UPDATE seller_ratings
+           SET review_count = review_count - 1,
+               rating_sum = rating_sum - p_rating,
+               stars_1 = stars_1 - (p_rating = 1)::int,
+               stars_2 = stars_2 - (p_rating = 2)::int,
+               stars_3 = stars_3 - (p_rating = 3)::int,
+               stars_4 = stars_4 - (p_rating = 4)::int,
+               stars_5 = stars_5 - (p_rating = 5)::int,
+               updated_at = now()
+         WHERE seller_id = p_seller_id;
+    END IF;
+END;
 $$;
 
 CREATE FUNCTION reviews_keep_seller_ratings() RETURNS trigger
