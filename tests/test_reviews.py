@@ -202,6 +202,12 @@ def test_the_test_drive_panel_offers_the_review_to_the_buyer_of_a_held_drive(wor
     cid = sql(app, "SELECT conversation_id FROM test_drives WHERE id = %s", drive)[0][0]
     assert f"/test-drives/{drive}/review" in w["bea"].get(f"/messages/{cid}").get_data(as_text=True)
     assert f"/test-drives/{drive}/review" not in w["sam"].get(f"/messages/{cid}").get_data(as_text=True)
+    assert review(w, "4", "Punctual.", path=f"/test-drives/{drive}/review").status_code == 303
+    review_id = sql(app, "SELECT id FROM reviews")[0][0]
+    with Database.record() as names:
+        page = w["bea"].get(f"/messages/{cid}").get_data(as_text=True)
+    assert f"/test-drives/{drive}/review" not in page and f"/reviews/{review_id}/edit" in page
+    assert len(names) <= 4, names  # the review is found in the conversation page's own query
 
 
 def test_two_reviews_posted_at_once_make_one(world):
