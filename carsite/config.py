@@ -6,6 +6,7 @@ import ipaddress
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -90,6 +91,9 @@ DEFAULTS: dict[str, Any] = {
     "MESSAGE_MAIL_DELAY_MINUTES": 5,
     # A buyer may change their review of a seller for this many days after writing it (1 to 365).
     "REVIEW_EDIT_DAYS": 7,
+    # A reservation holds the car this many hours (counted again from the seller's acceptance); when it lapses
+    # unsold, the car is available again and both sides are told.
+    "RESERVATION_HOLD_HOURS": 48,
     # Uploads live outside the web root and are served by carsite with safe headers.
     "UPLOAD_DIR": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -106,6 +110,11 @@ DEFAULTS: dict[str, Any] = {
     # How long a shared cache (a proxy in front) may answer search, home, sitemap and API list pages from its copy
     # before asking again (s-maxage); car pages are always checked. 0: every use is checked with carsite.
     "SHARED_CACHE_SECONDS": 5,
+    # The car page's finance calculator starts from these terms, and result cards show "from €N / month" on them:
+    # APR in percent (nominal, a twelfth a month), the term in months (1 to 120), the deposit as a share of the price.
+    "FINANCE_APR": "6.9",
+    "FINANCE_TERM_MONTHS": 48,
+    "FINANCE_DEPOSIT_PERCENT": 20,
 }
 
 
@@ -142,6 +151,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     _listing_days(app.config)
     _message_mail(app.config)
     _review_days(app.config)
+    _reservation_hold(app.config)
+    _finance(app.config)
     if production:
         key = app.config.get("SECRET_KEY")
         if not key or str(key).lower() in PLACEHOLDER_KEYS or len(str(key)) < 32:
@@ -247,6 +258,48 @@ def _review_days(config: dict[str, Any]) -> None:
     if not 1 <= days <= 365:
         raise ConfigError(f"CARSITE_REVIEW_EDIT_DAYS must be whole days from 1 to 365, got {raw!r}")
     config["REVIEW_EDIT_DAYS"] = days
+
+
+def _reservation_hold(config: dict[str, Any]) -> None:
+    """Check RESERVATION_HOLD_HOURS: whole hours from 1 to 30 days."""
+    raw = config["RESERVATION_HOLD_HOURS"]
+    try:
+        hours = int(str(raw))
+    except (TypeError, ValueError):
+        hours = 0
+    if not 1 <= hours <= 720:
+        raise ConfigError(f"CARSITE_RESERVATION_HOLD_HOURS must be whole hours from 1 to 720, got {raw!r}")
+    config["RESERVATION_HOLD_HOURS"] = hours
+
+
+def _finance(config: dict[str, Any]) -> None:
+    """Check the finance defaults: FINANCE_APR from 0 to under 100 (%), FINANCE_TERM_MONTHS 1 to 120,
+    FINANCE_DEPOSIT_PERCENT 0 to 100; store them as Decimal, int and Decimal."""
+    apr = _decimal(config["FINANCE_APR"])
+    if apr is None or not 0 <= apr < 100:
+        raise ConfigError(
+            f"CARSITE_FINANCE_APR must be a percentage from 0 to under 100, got {config['FINANCE_APR']!r}"
+        )
+    raw_term = config["FINANCE_TERM_MONTHS"]
+    term = int(str(raw_term)) if str(raw_term).isascii() and str(raw_term).isdigit() else 0
+    if not 1 <= term <= 120:
+        raise ConfigError(f"CARSITE_FINANCE_TERM_MONTHS must be whole months from 1 to 120, got {raw_term!r}")
+    raw_deposit = config["FINANCE_DEPOSIT_PERCENT"]
+    deposit = _decimal(raw_deposit)
+    if deposit is None or not 0 <= deposit <= 100:
+        raise ConfigError(f"CARSITE_FINANCE_DEPOSIT_PERCENT must be a percentage from 0 to 100, got {raw_deposit!r}")
+    config.update(FINANCE_APR=apr, FINANCE_TERM_MONTHS=term, FINANCE_DEPOSIT_PERCENT=deposit)
+
+
+def _decimal(raw: Any) -> Decimal | None:
+    """A finite number from a setting (text, int, float as the environment's JSON gives it, or Decimal); else None."""
+    if isinstance(raw, bool):
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
 
 
 def _locale(config: dict[str, Any]) -> None:

@@ -151,13 +151,13 @@ def _store(image: Image.Image, path: Path, quality: int) -> None:
     os.replace(temporary, path)
 
 
-def serve(kind: str, filename: str, download_name: str) -> Response:
+def serve(kind: str, filename: str, download_name: str, *, private: bool = False) -> Response:
     """An uploaded image: never rendered as HTML (nosniff comes with every response), cached for a year because
-    server-made names never change."""
+    server-made names never change (``private``: by the browser only, never by a shared cache)."""
     response = send_from_directory(upload_dir(kind), filename, mimetype="image/webp", max_age=31536000)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Content-Disposition"] = f"inline; filename={download_name}"
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Cache-Control"] = f"{'private' if private else 'public'}, max-age=31536000, immutable"
     return response
 
 
@@ -180,32 +180,35 @@ def photo_decode_pixels(data: bytes) -> int:
     return (width // scale) * (height // scale)
 
 
-def save_photo(data: bytes) -> tuple[str, int, int]:
-    """Store a listing photo as WebP in two sizes (a 4:3 thumbnail crop and a large fit); return the base name and
-    the large size's width and height. Metadata does not survive re-encoding. ImageRejected when refused, Busy
-    when no worker frees up in time."""
+def save_photo(data: bytes, kind: str = "photos") -> tuple[str, int, int]:
+    """Store a listing photo as WebP in two sizes (a 4:3 thumbnail crop and a large fit) under the upload folder's
+    ``kind`` (``photos``: public listing photos; ``trade-ins``: private ones); return the base name and the large
+    size's width and height. Metadata does not survive re-encoding. ImageRejected when refused, Busy when no worker
+    frees up in time."""
     check(data, PHOTO_MAX_PIXELS)  # refuse before waiting for a worker
     with worker():
         large = load(data, PHOTO_MAX_PIXELS, PHOTO_SIZES["large"])
         large.thumbnail(PHOTO_SIZES["large"], Image.Resampling.LANCZOS)
         thumb = ImageOps.fit(large, PHOTO_SIZES["thumb"], Image.Resampling.LANCZOS)
         name = secrets.token_hex(16)
-        folder = upload_dir("photos")
+        folder = upload_dir(kind)
         try:
             for size, picture in (("thumb", thumb), ("large", large)):
                 _store(picture, folder / f"{name}-{size}.webp", quality=82)
         except BaseException:
-            remove_photo(name)
+            remove_photo(name, kind)
             raise
     return name, large.width, large.height
 
 
-def remove_photo(name: str | None) -> None:
-    """Remove a photo's files: an upload's, or a demo photo's drawn ones (each demo car's names are its own)."""
+def remove_photo(name: str | None, kind: str = "photos") -> None:
+    """Remove a photo's files (stored by save_photo under ``kind``): an upload's, or a listing's demo photo's drawn
+    ones (each demo car's names are its own)."""
     if name and PHOTO_NAME.fullmatch(name):
         for size in PHOTO_SIZES:
-            (upload_dir("photos") / f"{name}-{size}.webp").unlink(missing_ok=True)
-        demo_photos.forget(upload_dir("demo"), name)
+            (upload_dir(kind) / f"{name}-{size}.webp").unlink(missing_ok=True)
+        if kind == "photos":
+            demo_photos.forget(upload_dir("demo"), name)
 
 
 # Images sent with a message keep their own format (a JPEG stays a JPEG), at most ATTACHMENT_MAX_SIDE a side.

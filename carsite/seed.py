@@ -228,10 +228,13 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
 
 
 def _demo_conversations(seller_ids: list[int], echo: Callable[[str], None]) -> None:
-    """The demo buyer's conversations with the demo sellers (carsite.messages.demo), test drives in the first
-    two of them: one confirmed, one waiting for the seller (carsite.testdrives.demo), and reviewed sales."""
+    """The demo buyer's conversations with the demo sellers (carsite.messages.demo), test drives in the first two of
+    them: one confirmed, one waiting for the seller (carsite.testdrives.demo), the buyer's orders: one waiting for
+    the seller, one accepted, one completed (carsite.orders.demo), a trade-in with the dealer's offer
+    (carsite.tradeins.demo), and reviewed sales (carsite.reviews.demo)."""
     from .messages.demo import demo_conversations
     from .testdrives import demo as demo_drives
+    from .tradeins import demo as demo_trade_ins
 
     buyer = db.optional("users.user_by_email", email="buyer@demo.carsite.test")
     if buyer is None:
@@ -241,6 +244,13 @@ def _demo_conversations(seller_ids: list[int], echo: Callable[[str], None]) -> N
         made = demo_drives.create([row["id"] for row in reversed(rows)])
         if made:
             echo(f"booked {len(made)} demo test drives")
+        from .orders import demo as demo_orders
+
+        orders = demo_orders.create(buyer["id"], seller_ids)
+        if orders:
+            echo(f"made {len(orders)} demo orders")
+        if len(seller_ids) > 1 and demo_trade_ins.create(buyer["id"], seller_ids[1]):
+            echo("offered a demo trade-in")
     _demo_reviews(seller_ids, buyer["id"], echo)
 
 

@@ -335,3 +335,28 @@ SELECT d.car_id, d.buyer_id, c.seller_id, d.created_at
 -- name: messaging_conversations_of_user
 -- How many conversations a member has; 0 when none.
 SELECT count(*) FROM conversation_members WHERE user_id = (SELECT id FROM users WHERE email = :email);
+
+-- name: orders_available_cars
+-- Up to :count available cars that no order ever touched, for the buying benchmark (ids, lowest first).
+SELECT c.id FROM cars c
+ WHERE c.status = 'available' AND c.deleted_at IS NULL
+   AND NOT EXISTS (SELECT FROM orders o WHERE o.car_id = c.id)
+ ORDER BY c.id
+ LIMIT :count;
+
+-- name: orders_buyers
+-- The ids of the accounts bench-user-1 … -:count (made by messaging_accounts), which are never sellers of a car.
+SELECT u.id FROM users u
+ WHERE u.email LIKE 'bench-user-%@bench.carsite.test'
+   AND NOT EXISTS (SELECT FROM cars c WHERE c.seller_id = u.id)
+ ORDER BY u.id
+ LIMIT :count;
+
+-- name: orders_live_per_car
+-- For the buying benchmark's check: cars with more than one order that is not cancelled (0 expected), and cars
+-- reserved or sold without such an order, among :car_ids.
+SELECT (SELECT count(*) FROM (SELECT car_id FROM orders WHERE car_id = ANY(:car_ids::bigint[]) AND status <> 'cancelled'
+                               GROUP BY car_id HAVING count(*) > 1) d) AS double_sales,
+       (SELECT count(*) FROM cars c WHERE c.id = ANY(:car_ids::bigint[]) AND c.status IN ('reserved', 'sold')
+           AND NOT EXISTS (SELECT FROM orders o WHERE o.car_id = c.id AND o.status <> 'cancelled')) AS orphaned,
+       (SELECT count(*) FROM orders WHERE car_id = ANY(:car_ids::bigint[]) AND status <> 'cancelled') AS live_orders;

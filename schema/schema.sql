@@ -2928,6 +2928,125 @@ ALTER TABLE public.test_drives ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
 );
 
 --
+-- Name: trade_in_photos; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.trade_in_photos (
+    id bigint NOT NULL,
+    trade_in_id bigint NOT NULL,
+    "position" smallint NOT NULL,
+    file text NOT NULL,
+    width integer NOT NULL,
+    height integer NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT trade_in_photos_file_check CHECK ((file ~ '^[0-9a-f]{32}$'::text)),
+    CONSTRAINT trade_in_photos_height_check CHECK ((height > 0)),
+    CONSTRAINT trade_in_photos_position_check CHECK ((("position" >= 0) AND ("position" <= 5))),
+    CONSTRAINT trade_in_photos_width_check CHECK ((width > 0))
+);
+
+--
+-- Name: TABLE trade_in_photos; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.trade_in_photos IS 'Photos of a trade-in (at most six: positions 0 to 5), re-encoded WebP files under uploads/trade-ins/, for its buyer, seller and admins only.';
+
+--
+-- Name: COLUMN trade_in_photos.file; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.trade_in_photos.file IS 'The server-made base name of the files <file>-thumb.webp and <file>-large.webp.';
+
+--
+-- Name: trade_in_photos_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.trade_in_photos ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.trade_in_photos_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: trade_ins; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.trade_ins (
+    id bigint NOT NULL,
+    conversation_id bigint NOT NULL,
+    order_id bigint,
+    car_id bigint NOT NULL,
+    buyer_id bigint NOT NULL,
+    seller_id bigint NOT NULL,
+    make text NOT NULL,
+    model text NOT NULL,
+    year smallint NOT NULL,
+    mileage_km integer NOT NULL,
+    condition text NOT NULL,
+    notes text DEFAULT ''::text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    offer_amount numeric(12,2),
+    offer_note text DEFAULT ''::text NOT NULL,
+    offered_at timestamp with time zone,
+    decided_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT trade_ins_buyer_not_seller_check CHECK ((buyer_id <> seller_id)),
+    CONSTRAINT trade_ins_condition_check CHECK ((condition = ANY (ARRAY['excellent'::text, 'good'::text, 'fair'::text, 'poor'::text]))),
+    CONSTRAINT trade_ins_decided_check CHECK (((status = ANY (ARRAY['accepted'::text, 'declined'::text, 'withdrawn'::text])) = (decided_at IS NOT NULL))),
+    CONSTRAINT trade_ins_make_check CHECK (((length(make) >= 1) AND (length(make) <= 60))),
+    CONSTRAINT trade_ins_mileage_km_check CHECK (((mileage_km >= 0) AND (mileage_km <= 2000000))),
+    CONSTRAINT trade_ins_model_check CHECK (((length(model) >= 1) AND (length(model) <= 60))),
+    CONSTRAINT trade_ins_notes_check CHECK ((length(notes) <= 2000)),
+    CONSTRAINT trade_ins_offer_amount_check CHECK (((offer_amount > (0)::numeric) AND (offer_amount <= (10000000)::numeric))),
+    CONSTRAINT trade_ins_offer_check CHECK (((offer_amount IS NULL) = (offered_at IS NULL))),
+    CONSTRAINT trade_ins_offer_note_check CHECK ((length(offer_note) <= 1000)),
+    CONSTRAINT trade_ins_offered_check CHECK (((status <> ALL (ARRAY['offered'::text, 'accepted'::text, 'declined'::text])) OR (offer_amount IS NOT NULL))),
+    CONSTRAINT trade_ins_status_check CHECK ((status = ANY (ARRAY['open'::text, 'offered'::text, 'accepted'::text, 'declined'::text, 'withdrawn'::text]))),
+    CONSTRAINT trade_ins_year_check CHECK (((year >= 1900) AND (year <= 2100)))
+);
+
+--
+-- Name: TABLE trade_ins; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.trade_ins IS 'A car a buyer offers in part exchange, in a conversation (and maybe on its order): described, offered for by the seller, accepted, declined or withdrawn.';
+
+--
+-- Name: COLUMN trade_ins.order_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.trade_ins.order_id IS 'The reservation it was described on; NULL when described in the conversation (an inquiry).';
+
+--
+-- Name: COLUMN trade_ins.offer_amount; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.trade_ins.offer_amount IS 'What the seller offers for the car (EUR); revised while not accepted.';
+
+--
+-- Name: COLUMN trade_ins.decided_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.trade_ins.decided_at IS 'When the buyer accepted, declined (the offer) or withdrew it.';
+
+--
+-- Name: trade_ins_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.trade_ins ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.trade_ins_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: user_blocks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3459,6 +3578,34 @@ COMMENT ON CONSTRAINT test_drives_no_overlap ON public.test_drives IS 'One car n
 
 ALTER TABLE ONLY public.test_drives
     ADD CONSTRAINT test_drives_pkey PRIMARY KEY (id);
+
+--
+-- Name: trade_in_photos trade_in_photos_file_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.trade_in_photos
+    ADD CONSTRAINT trade_in_photos_file_key UNIQUE (file);
+
+--
+-- Name: trade_in_photos trade_in_photos_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.trade_in_photos
+    ADD CONSTRAINT trade_in_photos_pkey PRIMARY KEY (id);
+
+--
+-- Name: trade_in_photos trade_in_photos_trade_in_id_position_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.trade_in_photos
+    ADD CONSTRAINT trade_in_photos_trade_in_id_position_key UNIQUE (trade_in_id, "position");
+
+--
+-- Name: trade_ins trade_ins_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.trade_ins
+    ADD CONSTRAINT trade_ins_pkey PRIMARY KEY (id);
 
 --
 -- Name: user_blocks user_blocks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -4151,6 +4298,42 @@ COMMENT ON INDEX public.test_drives_one_open_key IS 'At most one requested or co
 CREATE INDEX test_drives_seller_id_idx ON public.test_drives USING btree (seller_id, status);
 
 --
+-- Name: trade_ins_buyer_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX trade_ins_buyer_id_idx ON public.trade_ins USING btree (buyer_id, status);
+
+--
+-- Name: trade_ins_conversation_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX trade_ins_conversation_id_idx ON public.trade_ins USING btree (conversation_id, id);
+
+--
+-- Name: trade_ins_one_live_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX trade_ins_one_live_key ON public.trade_ins USING btree (conversation_id) WHERE (status = ANY (ARRAY['open'::text, 'offered'::text, 'accepted'::text]));
+
+--
+-- Name: INDEX trade_ins_one_live_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.trade_ins_one_live_key IS 'At most one open, offered or accepted trade-in per conversation.';
+
+--
+-- Name: trade_ins_order_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX trade_ins_order_id_idx ON public.trade_ins USING btree (order_id) WHERE (order_id IS NOT NULL);
+
+--
+-- Name: trade_ins_seller_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX trade_ins_seller_id_idx ON public.trade_ins USING btree (seller_id, status);
+
+--
 -- Name: user_blocks_blocked_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4624,6 +4807,18 @@ CREATE TRIGGER test_drives_set_updated_at BEFORE UPDATE ON public.test_drives FO
 --
 
 COMMENT ON TRIGGER test_drives_set_updated_at ON public.test_drives IS 'Keeps test_drives.updated_at at the time of the last change (set_updated_at).';
+
+--
+-- Name: trade_ins trade_ins_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER trade_ins_set_updated_at BEFORE UPDATE ON public.trade_ins FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+--
+-- Name: TRIGGER trade_ins_set_updated_at ON trade_ins; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER trade_ins_set_updated_at ON public.trade_ins IS 'Keeps trade_ins.updated_at at the time of the last change (set_updated_at).';
 
 --
 -- Name: users users_bump_listings; Type: TRIGGER; Schema: public; Owner: -
@@ -5152,6 +5347,48 @@ ALTER TABLE ONLY public.test_drives
 
 ALTER TABLE ONLY public.test_drives
     ADD CONSTRAINT test_drives_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: trade_in_photos trade_in_photos_trade_in_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.trade_in_photos
+    ADD CONSTRAINT trade_in_photos_trade_in_id_fkey FOREIGN KEY (trade_in_id) REFERENCES public.trade_ins(id) ON DELETE CASCADE;
+
+--
+-- Name: trade_ins trade_ins_buyer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.trade_ins
+    ADD CONSTRAINT trade_ins_buyer_id_fkey FOREIGN KEY (buyer_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: trade_ins trade_ins_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.trade_ins
+    ADD CONSTRAINT trade_ins_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+
+--
+-- Name: trade_ins trade_ins_conversation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.trade_ins
+    ADD CONSTRAINT trade_ins_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES public.conversations(id) ON DELETE CASCADE;
+
+--
+-- Name: trade_ins trade_ins_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.trade_ins
+    ADD CONSTRAINT trade_ins_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE SET NULL;
+
+--
+-- Name: trade_ins trade_ins_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.trade_ins
+    ADD CONSTRAINT trade_ins_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
 -- Name: user_blocks user_blocks_blocked_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

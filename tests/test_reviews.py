@@ -567,3 +567,13 @@ def test_review_prompt_for_the_order_page(world):
         assert use_cases.prompt({**row, "status": "accepted"}, actor=person(w["buyer"])) is None
         review_id = use_cases.write("order", w["order"], "5", "Good.", actor=person(w["buyer"]))
         assert use_cases.prompt(row, actor=person(w["buyer"]))["url"] == f"/reviews/{review_id}/edit"
+
+
+def test_the_order_page_offers_its_buyer_the_review(world):
+    w = world
+    page = w["bea"].get(f"/orders/{w['order']}").get_data(as_text=True)
+    assert f'href="/orders/{w["order"]}/review"' in page and "Review the seller" in page
+    assert "/review" not in w["sam"].get(f"/orders/{w['order']}").get_data(as_text=True)
+    review(w)
+    review_id = sql(w["app"], "SELECT id FROM reviews")[0][0]
+    assert f'href="/reviews/{review_id}/edit"' in w["bea"].get(f"/orders/{w['order']}").get_data(as_text=True)

@@ -84,6 +84,20 @@ def refresh_models(*models: tuple[str, str]) -> None:
         refresh(make, model)
 
 
+@jobs.task(queue="maintenance", name="carsite.cars.pricing.refresh_later", retry=jobs.Backoff(attempts=3))
+def refresh_later(make: str, model: str) -> int:
+    """The queued refresh of one model (see refresh_models_soon)."""
+    return refresh(make, model)
+
+
+def refresh_models_soon(*models: tuple[str, str]) -> None:
+    """Queue the refresh of each (make, model) in the caller's transaction (it runs once that commits): for moves
+    that many buyers make at once, such as reserving a car, where the medians can wait a moment for the worker and
+    the request should not wait for them. Refreshes of one model never run side by side."""
+    for make, model in dict.fromkeys(models):
+        jobs.defer(refresh_later, lock=f"pricing:{make}:{model}", make=make, model=model)
+
+
 def mileage_band(mileage_km: int) -> tuple[int, int | None]:
     """The band (lowest km, highest km or None for the open top band) that ``mileage_km`` falls in."""
     low, high = 0, None

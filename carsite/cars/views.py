@@ -12,6 +12,7 @@ from .. import searches as saved_searches
 from ..domain.actor import Actor
 from ..domain.errors import Invalid
 from ..domain.vocabulary import BODIES, EMISSION_CLASSES, FEATURES, FUELS, SELLER_TYPES, TRANSMISSIONS
+from ..finance import loans
 from ..web import recent, session_ids
 from ..web.access import login_required, public
 from ..web.caching import REVALIDATE, SHARED, validated
@@ -180,8 +181,11 @@ def _viewed(car_id: int, slug: str | None = None) -> None:
 @bp.get("/cars/<int:car_id>/<slug>")
 @public
 @validated(REVALIDATE, unchanged=_viewed)
-def show(car_id: int, slug: str | None = None) -> str | Response:
+def show(car_id: int, slug: str | None = None) -> tuple[str, int] | Response:
     """One car; 404 when unknown or not published; a wrong or missing slug redirects to the canonical URL.
+
+    The finance calculator reads ?deposit=, ?apr= and ?term= (pure Python, no query); a value it cannot use is
+    shown with its message under the field, and the page answers 400 then, as the search page does.
 
     Checked with carsite on every use (a price change shows at once); a view answered 304 still counts (the view
     counter is not on the page). The seller's name and role come from users, whose changes bump the listings
@@ -199,7 +203,10 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
         recent.remember(car_id, catalogue.RECENT_SIZE)
     asked = request.args.get("photo", "0")
     photo_index = int(asked) if asked.isascii() and asked.isdigit() and int(asked) < len(car["photos"]) else 0
-    return render_template(
+    finance = None
+    if car["status"] == "available":
+        finance = loans.parse_terms(request.args, car["price"], locale=current_app.config["LOCALE"])
+    page = render_template(
         "cars/show.html",
         car=car,
         photo_index=photo_index,
@@ -209,7 +216,14 @@ def show(car_id: int, slug: str | None = None) -> str | Response:
         similar=catalogue.similar(car, actor=actor),
         canonical=absolute_url("cars.show", car_id=car_id, slug=canonical),
         comparing=car_id in compared(),
+        finance=finance,
+        finance_keep=[(key, request.args[key]) for key in FINANCE_KEEP if request.args.get(key)],
     )
+    return page, 400 if finance and finance[2] else 200
+
+
+# What the finance form carries along when it reloads the page: the photo shown and a campaign's utm_* values.
+FINANCE_KEEP = ("photo", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 
 @bp.post("/cars/<int:car_id>/favorite")

@@ -150,6 +150,7 @@ TASK_MODULES = (
     "carsite.contact.asking",
     "carsite.testdrives.drives",
     "carsite.messages.mailing",
+    "carsite.orders.reservations",
 )
 
 

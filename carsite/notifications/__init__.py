@@ -52,6 +52,11 @@ KINDS: dict[str, Kind] = {
             "Test drives",
             "Test drives asked for, confirmed, moved or cancelled, and a reminder the day before.",
         ),
+        Kind(
+            "trade_in",
+            "Trade-ins",
+            "A car offered to you in part exchange, the seller's offer for yours, and the buyer's answer.",
+        ),
         # In the site the messages counter shows them already; by mail, one per conversation after a short delay.
         Kind(
             "message",
@@ -65,6 +70,12 @@ KINDS: dict[str, Kind] = {
             "Reviews",
             "A new review of you as a seller, the seller's reply to your review, and when moderators hid a review "
             "of yours.",
+        ),
+        Kind(
+            "orders",
+            "Reservations and sales",
+            "When a car of yours is reserved, and every step of a reservation after that: accepted, sold, "
+            "cancelled or lapsed.",
         ),
         Kind("report", "Your reports", "When our moderators have acted on something you reported.", by_mail=False),
     )

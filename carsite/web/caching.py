@@ -34,7 +34,8 @@ from . import recent as _recent
 PACKAGE = Path(__file__).resolve().parent.parent
 QUERIES = PACKAGE.parent / "queries"
 RELEASE_FILES = ("*.py", "*.html", "*.xml", "*.css", "*.js", "*.svg", "*.sql")
-RENDER_SETTINGS = ("SITE_NAME", "LOCALE", "BASE_URL")  # settings every page's text depends on
+# settings every page's text depends on (the finance terms: car pages and result cards show payments on them)
+RENDER_SETTINGS = ("SITE_NAME", "LOCALE", "BASE_URL", "FINANCE_APR", "FINANCE_TERM_MONTHS", "FINANCE_DEPOSIT_PERCENT")
 
 # Lifetimes (Cache-Control). Browsers always revalidate (max-age=0: a conditional request, answered 304 while
 # nothing changed); a shared cache may answer from its copy for SHARED_CACHE_SECONDS where staleness is harmless.
