@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .notifications import views as notifications
     from .orders import views as orders
     from .reports import views as reports
+    from .reviews import views as reviews
     from .searches import views as searches
     from .selling import views as selling
     from .site import views as site
@@ -57,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         testdrives.bp,
         tradeins.bp,
         reports.bp,
+        reviews.bp,
         orders.bp,
         finance.bp,
     ):

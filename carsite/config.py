@@ -89,6 +89,8 @@ DEFAULTS: dict[str, Any] = {
     # New messages are mailed in one batch per conversation once the oldest unread one is this many minutes old
     # (a member who reads them in the site meanwhile gets no mail). 0: at the next minute's run.
     "MESSAGE_MAIL_DELAY_MINUTES": 5,
+    # A buyer may change their review of a seller for this many days after writing it (1 to 365).
+    "REVIEW_EDIT_DAYS": 7,
     # A reservation holds the car this many hours (counted again from the seller's acceptance); when it lapses
     # unsold, the car is available again and both sides are told.
     "RESERVATION_HOLD_HOURS": 48,
@@ -148,6 +150,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     _locale(app.config)
     _listing_days(app.config)
     _message_mail(app.config)
+    _review_days(app.config)
     _reservation_hold(app.config)
     _finance(app.config)
     if production:
@@ -243,6 +246,18 @@ def _message_mail(config: dict[str, Any]) -> None:
     if not 0 <= minutes <= 1440:
         raise ConfigError(f"CARSITE_MESSAGE_MAIL_DELAY_MINUTES must be whole minutes from 0 to 1440, got {raw!r}")
     config["MESSAGE_MAIL_DELAY_MINUTES"] = minutes
+
+
+def _review_days(config: dict[str, Any]) -> None:
+    """Check REVIEW_EDIT_DAYS: whole days from 1 to 365."""
+    raw = config["REVIEW_EDIT_DAYS"]
+    try:
+        days = int(str(raw))
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= 365:
+        raise ConfigError(f"CARSITE_REVIEW_EDIT_DAYS must be whole days from 1 to 365, got {raw!r}")
+    config["REVIEW_EDIT_DAYS"] = days
 
 
 def _reservation_hold(config: dict[str, Any]) -> None:

@@ -230,26 +230,38 @@ def demo(echo: Callable[[str], None] = lambda message: None) -> int:
 def _demo_conversations(seller_ids: list[int], echo: Callable[[str], None]) -> None:
     """The demo buyer's conversations with the demo sellers (carsite.messages.demo), test drives in the first two of
     them: one confirmed, one waiting for the seller (carsite.testdrives.demo), the buyer's orders: one waiting for
-    the seller, one accepted, one completed (carsite.orders.demo), and a trade-in with the dealer's offer
-    (carsite.tradeins.demo)."""
+    the seller, one accepted, one completed (carsite.orders.demo), a trade-in with the dealer's offer
+    (carsite.tradeins.demo), and reviewed sales (carsite.reviews.demo)."""
     from .messages.demo import demo_conversations
     from .testdrives import demo as demo_drives
     from .tradeins import demo as demo_trade_ins
 
     buyer = db.optional("users.user_by_email", email="buyer@demo.carsite.test")
-    if buyer is None or not demo_conversations(buyer["id"], seller_ids, echo):
+    if buyer is None:
         return
-    rows = db.all("messages.inbox", user_id=buyer["id"], archived=False, after_at=None, after_id=None, limit=10)
-    made = demo_drives.create([row["id"] for row in reversed(rows)])
-    if made:
-        echo(f"booked {len(made)} demo test drives")
-    from .orders import demo as demo_orders
+    if demo_conversations(buyer["id"], seller_ids, echo):
+        rows = db.all("messages.inbox", user_id=buyer["id"], archived=False, after_at=None, after_id=None, limit=10)
+        made = demo_drives.create([row["id"] for row in reversed(rows)])
+        if made:
+            echo(f"booked {len(made)} demo test drives")
+        from .orders import demo as demo_orders
 
-    orders = demo_orders.create(buyer["id"], seller_ids)
-    if orders:
-        echo(f"made {len(orders)} demo orders")
-    if len(seller_ids) > 1 and demo_trade_ins.create(buyer["id"], seller_ids[1]):
-        echo("offered a demo trade-in")
+        orders = demo_orders.create(buyer["id"], seller_ids)
+        if orders:
+            echo(f"made {len(orders)} demo orders")
+        if len(seller_ids) > 1 and demo_trade_ins.create(buyer["id"], seller_ids[1]):
+            echo("offered a demo trade-in")
+    _demo_reviews(seller_ids, buyer["id"], echo)
+
+
+def _demo_reviews(seller_ids: list[int], buyer_id: int, echo: Callable[[str], None]) -> None:
+    """Completed sales of the first demo seller to the demo buyer and the dealer, reviewed and answered
+    (carsite.reviews.demo), so the seller page has reviews."""
+    from .reviews import demo as demo_reviews
+
+    made = demo_reviews.create(seller_ids[0], [buyer_id, seller_ids[1]])
+    if made:
+        echo(f"added {made} demo reviews")
 
 
 def demo_expiry(seller_ids: list[int]) -> None:

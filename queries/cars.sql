@@ -118,8 +118,9 @@ SELECT (:seller_ids::bigint[])[1 + floor(r.s * cardinality(:seller_ids::bigint[]
 -- visitors) saved it and its price rating (NULL unless the car is for sale and its current price was rated; a
 -- rating NULL with comparables set means too few comparables) and whether its seller publishes a phone number
 -- (phone_shown: the number itself is not here, see contact.reveal_phone) and :user_id's conversation about it
--- (my_conversation_id, NULL when none) and :user_id's latest order of it as buyer or seller (my_order_id and
--- my_order_status, a live one first; NULL when none); no row when the id is unknown, the car
+-- (my_conversation_id, NULL when none), :user_id's latest order of it as buyer or seller (my_order_id and
+-- my_order_status, a live one first; NULL when none) and the seller's rating (seller_rating, seller_reviews: NULL
+-- without reviews); no row when the id is unknown, the car
 -- was deleted or is not public. For a logged-in :user_id the same statement notes the car as recently viewed (so the page
 -- keeps its query budget).
 WITH seen AS (
@@ -141,10 +142,12 @@ SELECT c.id, c.title, c.description, c.price, c.status, c.make, c.model, c.year,
        pr.comparables AS price_comparables,
        (u.phone IS NOT NULL AND coalesce(ss.phone_public, false)) AS phone_shown,
        (SELECT cv.id FROM conversations cv WHERE cv.car_id = c.id AND cv.buyer_id = :user_id) AS my_conversation_id,
-       mo.id AS my_order_id, mo.status AS my_order_status
+       mo.id AS my_order_id, mo.status AS my_order_status,
+       sr.average AS seller_rating, sr.review_count AS seller_reviews
   FROM cars c
   JOIN users u ON u.id = c.seller_id
   LEFT JOIN seller_settings ss ON ss.user_id = c.seller_id
+  LEFT JOIN seller_ratings sr ON sr.seller_id = c.seller_id
   LEFT JOIN favorites f ON f.car_id = c.id AND f.user_id = :user_id
   LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price AND c.status = 'available'
   LEFT JOIN LATERAL (SELECT o.id, o.status FROM orders o

@@ -115,7 +115,8 @@ SELECT c.id, c.car_id, me.role, me.unread_count, me.archived_at, me.last_message
 -- drive settings (seller_time_zone, seller_slot_minutes, seller_opening_hours: the defaults when none are saved) and
 -- the car's confirmed drives of the next :offer_days days (car_busy, ranges: the free times the panel offers); the
 -- conversation's trade-ins, newest first (trade_ins: a JSON list, as tradeins.of_conversation, offer_amount as
--- text); and the drive's columns as drive_<column>. No row when there is no such conversation or the user is not a member
+-- text); and the drive's columns as drive_<column> (and drive_review_id: the buyer's review of a held drive or of
+-- its car, NULL when none). No row when there is no such conversation or the user is not a member
 -- (404).
 SELECT c.id, c.car_id, c.buyer_id, c.seller_id, c.created_at, c.last_message_id,
        me.role, me.last_read_message_id, me.unread_count, me.archived_at,
@@ -132,6 +133,9 @@ SELECT c.id, c.car_id, c.buyer_id, c.seller_id, c.created_at, c.last_message_id,
        d.time_zone AS drive_time_zone, d.note AS drive_note, d.reminder_job_id AS drive_reminder_job_id,
        d.cancelled_by AS drive_cancelled_by, d.created_at AS drive_created_at, d.updated_at AS drive_updated_at,
        d.confirmed_at AS drive_confirmed_at, d.ics_sequence AS drive_ics_sequence,
+       (SELECT r.id FROM reviews r
+         WHERE d.status = 'held' AND (r.test_drive_id = d.id OR (r.author_id = d.buyer_id AND r.car_id = d.car_id))
+         ORDER BY r.id LIMIT 1) AS drive_review_id,
        coalesce(ss.time_zone, 'Europe/Berlin') AS seller_time_zone, coalesce(ss.slot_minutes, 30) AS seller_slot_minutes,
        coalesce(ss.opening_hours, '{}') AS seller_opening_hours,
        ARRAY(SELECT b.slot FROM test_drives b

@@ -1,8 +1,10 @@
 -- name: cars
 -- plan: custom
 -- One page of listed cars matching the filters (each NULL filter is off), in the order :sort names, after the
--- keyset (:after_value, :after_id) of the previous page, each with whether :user_id (NULL for visitors) saved it
--- and its price rating (NULL without a rating of its current price); an empty list when nothing matches.
+-- keyset (:after_value, :after_id) of the previous page, each with whether :user_id (NULL for visitors) saved it,
+-- its price rating (NULL without a rating of its current price) and its seller's rating (seller_rating, the
+-- average, and seller_reviews, the count: NULL without reviews; seller_ratings joined by key for the page's rows
+-- only); an empty list when nothing matches.
 -- Search words that at most 2,000 listed cars contain are looked up in the text index first (listed_text_hits)
 -- and those cars sorted in the last branch, whatever the sort; common words are checked while walking the sort's
 -- own index (walking the price index for a word no car has would read every listed car). Relevance then ranks
@@ -125,10 +127,12 @@ SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.
        EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = :user_id AND fv.car_id = c.id) AS is_favorite, n.rank,
        pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
        pr.comparables AS price_comparables,
-       distance_km(c.latitude, c.longitude, :near_lat, :near_lon) AS distance_km
+       distance_km(c.latitude, c.longitude, :near_lat, :near_lon) AS distance_km,
+       sr.average AS seller_rating, sr.review_count AS seller_reviews
   FROM numbered n
   JOIN cars c ON c.id = n.id
   LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price
+  LEFT JOIN seller_ratings sr ON sr.seller_id = c.seller_id
  ORDER BY n.position;
 
 -- name: cars_unfiltered
@@ -136,7 +140,8 @@ SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.
 -- One page of listed cars as search.cars returns it for a search without filters, words or place (the home page,
 -- /cars and the API's list as they open): in the order :sort names (any but relevance, which needs words), after
 -- the keyset (:after_value, :after_id) of the previous page (both NULL for the first), each with whether :user_id
--- (NULL for visitors) saved it and its price rating; an empty list when nothing is listed.
+-- (NULL for visitors) saved it, its price rating and its seller's rating (as search.cars); an empty list when
+-- nothing is listed.
 -- One plan serves every call (search.cars is planned for each call's values, which costs more than running this):
 -- each sort's branch walks its own covering index from the keyset on, and without a cursor from the index's first
 -- entry (a keyset before every car), so the index condition is the same for every page; only the branch of :sort
@@ -193,10 +198,12 @@ SELECT c.id, c.title, c.price, c.make, c.model, c.year, c.fuel, c.mileage_km, c.
        NULL::real AS rank,
        pr.rating AS price_rating, pr.median AS price_median, pr.difference AS price_difference,
        pr.comparables AS price_comparables,
-       NULL::float8 AS distance_km
+       NULL::float8 AS distance_km,
+       sr.average AS seller_rating, sr.review_count AS seller_reviews
   FROM unnest(ARRAY(SELECT p.id FROM page p)) WITH ORDINALITY AS n(id, position)
   JOIN cars c ON c.id = n.id
   LEFT JOIN car_price_ratings pr ON pr.car_id = c.id AND pr.price = c.price
+  LEFT JOIN seller_ratings sr ON sr.seller_id = c.seller_id
  ORDER BY n.position;
 
 -- name: facets_from_counts

@@ -127,8 +127,16 @@ RETURNING *;
 UPDATE test_drives SET reminder_job_id = :job_id WHERE id = :drive_id;
 
 -- name: of_conversation
--- The test drives of a conversation, newest first; an empty list when it has none.
-SELECT * FROM test_drives WHERE conversation_id = :conversation_id ORDER BY id DESC LIMIT 20;
+-- The test drives of a conversation, newest first, each held one with review_id (the buyer's review of it or of its
+-- car, NULL when none); an empty list when it has none.
+SELECT d.*,
+       (SELECT r.id FROM reviews r
+         WHERE d.status = 'held' AND (r.test_drive_id = d.id OR (r.author_id = d.buyer_id AND r.car_id = d.car_id))
+         ORDER BY r.id LIMIT 1) AS review_id
+  FROM test_drives d
+ WHERE d.conversation_id = :conversation_id
+ ORDER BY d.id DESC
+ LIMIT 20;
 
 -- name: busy_times
 -- The times of a car's confirmed test drives that overlap [:from_at, :to_at), earliest first; empty when none do.

@@ -1313,6 +1313,30 @@ $$;
 COMMENT ON FUNCTION public.record_car_prices() IS 'Trigger function (AFTER INSERT or UPDATE on cars, FOR EACH STATEMENT, transition tables): appends the price of each new car, and each changed price, to car_price_history, numbered per car (seq) under the car''s row lock, so the history''s order is the order the prices were set in.';
 
 --
+-- Name: reviews_keep_seller_ratings(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.reviews_keep_seller_ratings() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.hidden_at IS NULL THEN
+        PERFORM seller_ratings_add(OLD.seller_id, OLD.rating, -1);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.hidden_at IS NULL THEN
+        PERFORM seller_ratings_add(NEW.seller_id, NEW.rating, 1);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+--
+-- Name: FUNCTION reviews_keep_seller_ratings(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.reviews_keep_seller_ratings() IS 'The trigger function of reviews_keep_seller_ratings: a visible review counts in seller_ratings, a hidden one does not.';
+
+--
 -- Name: saved_searches_within_limit(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1338,6 +1362,49 @@ $$;
 --
 
 COMMENT ON FUNCTION public.saved_searches_within_limit() IS 'Before a saved search is inserted: refuses the 51st of a person (check_violation, saved_searches_limit).';
+
+--
+-- Name: seller_ratings_add(bigint, smallint, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.seller_ratings_add(p_seller_id bigint, p_rating smallint, p_sign integer) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF p_sign > 0 THEN
+        INSERT INTO seller_ratings AS s (seller_id, review_count, rating_sum, stars_1, stars_2, stars_3, stars_4,
+                                         stars_5)
+        VALUES (p_seller_id, 1, p_rating, (p_rating = 1)::int, (p_rating = 2)::int, (p_rating = 3)::int,
+                (p_rating = 4)::int, (p_rating = 5)::int)
+        ON CONFLICT (seller_id) DO UPDATE
+           SET review_count = s.review_count + 1,
+               rating_sum = s.rating_sum + excluded.rating_sum,
+               stars_1 = s.stars_1 + excluded.stars_1,
+               stars_2 = s.stars_2 + excluded.stars_2,
+               stars_3 = s.stars_3 + excluded.stars_3,
+               stars_4 = s.stars_4 + excluded.stars_4,
+               stars_5 = s.stars_5 + excluded.stars_5,
+               updated_at = now();
+    ELSE
+        UPDATE seller_ratings
+           SET review_count = review_count - 1,
+               rating_sum = rating_sum - p_rating,
+               stars_1 = stars_1 - (p_rating = 1)::int,
+               stars_2 = stars_2 - (p_rating = 2)::int,
+               stars_3 = stars_3 - (p_rating = 3)::int,
+               stars_4 = stars_4 - (p_rating = 4)::int,
+               stars_5 = stars_5 - (p_rating = 5)::int,
+               updated_at = now()
+         WHERE seller_id = p_seller_id;
+    END IF;
+END;
+$$;
+
+--
+-- Name: FUNCTION seller_ratings_add(p_seller_id bigint, p_rating smallint, p_sign integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.seller_ratings_add(p_seller_id bigint, p_rating smallint, p_sign integer) IS 'Adds (sign 1) or takes away (sign -1) one review''s rating in its seller''s seller_ratings row.';
 
 --
 -- Name: set_updated_at(); Type: FUNCTION; Schema: public; Owner: -
@@ -2599,16 +2666,53 @@ ALTER TABLE public.reports ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 CREATE TABLE public.reviews (
     id bigint NOT NULL,
-    car_id bigint NOT NULL,
-    user_id bigint,
+    seller_id bigint NOT NULL,
+    author_id bigint,
     author_name text NOT NULL,
+    car_id bigint,
+    car_title text NOT NULL,
+    order_id bigint,
+    test_drive_id bigint,
+    source text NOT NULL,
     rating smallint NOT NULL,
-    comment text DEFAULT ''::text NOT NULL,
+    body text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    edited_at timestamp with time zone,
+    reply text,
+    replied_at timestamp with time zone,
+    hidden_at timestamp with time zone,
+    hidden_by bigint,
+    hidden_reason text,
     CONSTRAINT reviews_author_name_check CHECK (((length(btrim(author_name)) >= 1) AND (length(btrim(author_name)) <= 100))),
-    CONSTRAINT reviews_comment_check CHECK ((length(comment) <= 5000)),
-    CONSTRAINT reviews_rating_check CHECK (((rating >= 1) AND (rating <= 5)))
+    CONSTRAINT reviews_author_not_seller_check CHECK ((author_id <> seller_id)),
+    CONSTRAINT reviews_body_check CHECK (((length(btrim(body)) >= 1) AND (length(btrim(body)) <= 2000))),
+    CONSTRAINT reviews_car_title_check CHECK (((length(car_title) >= 1) AND (length(car_title) <= 200))),
+    CONSTRAINT reviews_hidden_check CHECK (((hidden_at IS NULL) = (hidden_reason IS NULL))),
+    CONSTRAINT reviews_hidden_reason_check CHECK (((length(btrim(hidden_reason)) >= 1) AND (length(btrim(hidden_reason)) <= 500))),
+    CONSTRAINT reviews_rating_check CHECK (((rating >= 1) AND (rating <= 5))),
+    CONSTRAINT reviews_reply_check CHECK (((length(btrim(reply)) >= 1) AND (length(btrim(reply)) <= 2000))),
+    CONSTRAINT reviews_reply_check_pair CHECK (((reply IS NULL) = (replied_at IS NULL))),
+    CONSTRAINT reviews_source_check CHECK ((source = ANY (ARRAY['order'::text, 'test_drive'::text]))),
+    CONSTRAINT reviews_source_ref_check CHECK ((((source = 'order'::text) OR (order_id IS NULL)) AND ((source = 'test_drive'::text) OR (test_drive_id IS NULL))))
 );
+
+--
+-- Name: TABLE reviews; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.reviews IS 'A buyer''s review of a seller after a completed order or a held test drive, with the car named; the seller replies once, admins hide abusive ones.';
+
+--
+-- Name: COLUMN reviews.car_title; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.reviews.car_title IS 'The car''s title when reviewed (kept when the listing goes).';
+
+--
+-- Name: COLUMN reviews.hidden_reason; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.reviews.hidden_reason IS 'Why an admin hid it (told to the author); hidden reviews count in no rating.';
 
 --
 -- Name: reviews_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -2675,6 +2779,40 @@ CREATE TABLE public.schema_migrations (
     duration_ms integer NOT NULL,
     applied_by text NOT NULL
 );
+
+--
+-- Name: seller_ratings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.seller_ratings (
+    seller_id bigint NOT NULL,
+    review_count integer DEFAULT 0 NOT NULL,
+    rating_sum integer DEFAULT 0 NOT NULL,
+    stars_1 integer DEFAULT 0 NOT NULL,
+    stars_2 integer DEFAULT 0 NOT NULL,
+    stars_3 integer DEFAULT 0 NOT NULL,
+    stars_4 integer DEFAULT 0 NOT NULL,
+    stars_5 integer DEFAULT 0 NOT NULL,
+    average numeric(3,2) GENERATED ALWAYS AS (
+CASE
+    WHEN (review_count > 0) THEN round(((rating_sum)::numeric / (review_count)::numeric), 2)
+    ELSE NULL::numeric
+END) STORED,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT seller_ratings_rating_sum_check CHECK ((rating_sum >= 0)),
+    CONSTRAINT seller_ratings_review_count_check CHECK ((review_count >= 0)),
+    CONSTRAINT seller_ratings_stars_1_check CHECK ((stars_1 >= 0)),
+    CONSTRAINT seller_ratings_stars_2_check CHECK ((stars_2 >= 0)),
+    CONSTRAINT seller_ratings_stars_3_check CHECK ((stars_3 >= 0)),
+    CONSTRAINT seller_ratings_stars_4_check CHECK ((stars_4 >= 0)),
+    CONSTRAINT seller_ratings_stars_5_check CHECK ((stars_5 >= 0))
+);
+
+--
+-- Name: TABLE seller_ratings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.seller_ratings IS 'Each seller''s visible reviews summed up (count, sum, stars per rating), kept by the reviews trigger.';
 
 --
 -- Name: seller_settings; Type: TABLE; Schema: public; Owner: -
@@ -3380,13 +3518,6 @@ ALTER TABLE ONLY public.reports
     ADD CONSTRAINT reports_pkey PRIMARY KEY (id);
 
 --
--- Name: reviews reviews_car_id_user_id_key; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.reviews
-    ADD CONSTRAINT reviews_car_id_user_id_key UNIQUE (car_id, user_id);
-
---
 -- Name: reviews reviews_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3413,6 +3544,13 @@ ALTER TABLE ONLY public.saved_searches
 
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+--
+-- Name: seller_ratings seller_ratings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.seller_ratings
+    ADD CONSTRAINT seller_ratings_pkey PRIMARY KEY (seller_id);
 
 --
 -- Name: seller_settings seller_settings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3734,10 +3872,10 @@ CREATE INDEX conversation_members_unread_idx ON public.conversation_members USIN
 CREATE INDEX conversations_buyer_id_idx ON public.conversations USING btree (buyer_id);
 
 --
--- Name: conversations_seller_id_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: conversations_seller_id_created_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX conversations_seller_id_idx ON public.conversations USING btree (seller_id);
+CREATE INDEX conversations_seller_id_created_at_idx ON public.conversations USING btree (seller_id, created_at);
 
 --
 -- Name: favorites_car_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -4082,10 +4220,46 @@ CREATE INDEX reports_open_idx ON public.reports USING btree (created_at, id) WHE
 CREATE UNIQUE INDEX reports_open_key ON public.reports USING btree (reporter_id, kind, COALESCE(conversation_id, car_id)) WHERE (status = 'open'::text);
 
 --
--- Name: reviews_user_id_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: reviews_author_car_key; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX reviews_user_id_idx ON public.reviews USING btree (user_id);
+CREATE UNIQUE INDEX reviews_author_car_key ON public.reviews USING btree (author_id, car_id) WHERE ((author_id IS NOT NULL) AND (car_id IS NOT NULL));
+
+--
+-- Name: INDEX reviews_author_car_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.reviews_author_car_key IS 'One review per buyer and car, whether it came from the order or a held test drive.';
+
+--
+-- Name: reviews_car_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reviews_car_id_idx ON public.reviews USING btree (car_id);
+
+--
+-- Name: reviews_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reviews_created_at_idx ON public.reviews USING btree (created_at DESC, id DESC);
+
+--
+-- Name: reviews_order_id_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX reviews_order_id_key ON public.reviews USING btree (order_id) WHERE (order_id IS NOT NULL);
+
+--
+-- Name: reviews_seller_visible_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reviews_seller_visible_idx ON public.reviews USING btree (seller_id, id DESC) WHERE (hidden_at IS NULL);
+
+--
+-- Name: reviews_test_drive_id_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX reviews_test_drive_id_key ON public.reviews USING btree (test_drive_id) WHERE (test_drive_id IS NOT NULL);
 
 --
 -- Name: saved_searches_due_idx; Type: INDEX; Schema: public; Owner: -
@@ -4563,6 +4737,18 @@ CREATE TRIGGER recently_viewed_keep_newest AFTER INSERT ON public.recently_viewe
 COMMENT ON TRIGGER recently_viewed_keep_newest ON public.recently_viewed IS 'Keeps recently viewed cars bounded at 20 per user (recently_viewed_keep_newest()).';
 
 --
+-- Name: reviews reviews_keep_seller_ratings; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER reviews_keep_seller_ratings AFTER INSERT OR DELETE OR UPDATE OF rating, hidden_at, seller_id ON public.reviews FOR EACH ROW EXECUTE FUNCTION public.reviews_keep_seller_ratings();
+
+--
+-- Name: TRIGGER reviews_keep_seller_ratings ON reviews; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER reviews_keep_seller_ratings ON public.reviews IS 'Keeps seller_ratings equal to the sums over each seller''s visible reviews, in the writing transaction.';
+
+--
 -- Name: saved_searches saved_searches_within_limit; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4573,6 +4759,18 @@ CREATE TRIGGER saved_searches_within_limit BEFORE INSERT ON public.saved_searche
 --
 
 COMMENT ON TRIGGER saved_searches_within_limit ON public.saved_searches IS 'At most 50 saved searches a person (saved_searches_within_limit()).';
+
+--
+-- Name: seller_ratings seller_ratings_bump_listings; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER seller_ratings_bump_listings AFTER INSERT OR DELETE OR UPDATE ON public.seller_ratings FOR EACH STATEMENT EXECUTE FUNCTION public.bump_data_version('listings');
+
+--
+-- Name: TRIGGER seller_ratings_bump_listings ON seller_ratings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TRIGGER seller_ratings_bump_listings ON public.seller_ratings IS 'Bumps the listings data version when a seller''s rating changes: car pages and search cards show it (bump_data_version).';
 
 --
 -- Name: seller_settings seller_settings_bump_listings_inserted; Type: TRIGGER; Schema: public; Owner: -
@@ -5053,18 +5251,46 @@ ALTER TABLE ONLY public.reports
     ADD CONSTRAINT reports_resolved_by_fkey FOREIGN KEY (resolved_by) REFERENCES public.users(id) ON DELETE SET NULL;
 
 --
+-- Name: reviews reviews_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reviews
+    ADD CONSTRAINT reviews_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
 -- Name: reviews reviews_car_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.reviews
-    ADD CONSTRAINT reviews_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE CASCADE;
+    ADD CONSTRAINT reviews_car_id_fkey FOREIGN KEY (car_id) REFERENCES public.cars(id) ON DELETE SET NULL;
 
 --
--- Name: reviews reviews_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: reviews reviews_hidden_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.reviews
-    ADD CONSTRAINT reviews_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
+    ADD CONSTRAINT reviews_hidden_by_fkey FOREIGN KEY (hidden_by) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: reviews reviews_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reviews
+    ADD CONSTRAINT reviews_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE SET NULL;
+
+--
+-- Name: reviews reviews_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reviews
+    ADD CONSTRAINT reviews_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: reviews reviews_test_drive_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reviews
+    ADD CONSTRAINT reviews_test_drive_id_fkey FOREIGN KEY (test_drive_id) REFERENCES public.test_drives(id) ON DELETE SET NULL;
 
 --
 -- Name: saved_searches saved_searches_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -5072,6 +5298,13 @@ ALTER TABLE ONLY public.reviews
 
 ALTER TABLE ONLY public.saved_searches
     ADD CONSTRAINT saved_searches_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: seller_ratings seller_ratings_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.seller_ratings
+    ADD CONSTRAINT seller_ratings_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
 -- Name: seller_settings seller_settings_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

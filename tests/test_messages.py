@@ -13,6 +13,7 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from carsite import db
 from carsite.db import Database
 from carsite.domain.actor import Actor
 from carsite.messages import conversations
@@ -300,7 +301,10 @@ def test_the_drives_reach_the_panel_as_rows_of_test_drives(world):
             row[0]
             for row in sql(w.app, "SELECT column_name FROM information_schema.columns WHERE table_name = 'test_drives'")
         }
-    assert len(drives) == 1 and set(drives[0]) == columns and drives[0]["status"] == "requested"
+        read_alone = db.all("testdrives.of_conversation", conversation_id=w.conversation_id)
+    # the columns of test_drives and the buyer's review of a held drive, as testdrives.of_conversation gives them
+    assert len(drives) == 1 and set(drives[0]) == columns | {"review_id"} and drives[0]["status"] == "requested"
+    assert set(read_alone[0]) == set(drives[0])
 
 
 def test_messages_page_shows_the_last_fifty_with_a_link_to_earlier_ones(world):

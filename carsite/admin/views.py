@@ -15,6 +15,7 @@ from ..domain.actor import Actor
 from ..domain.errors import Conflict, DomainError, Invalid, NotFound
 from ..domain.vocabulary import BODIES, ROLES
 from ..reports import reports
+from ..reviews import reviews as seller_reviews
 from ..selling import workflow
 from ..web.access import role_required
 from ..web.forms import confirmation_page, confirmed
@@ -259,6 +260,32 @@ def decide_report(report_id: int, decision: str) -> Response:
         return redirect(url_for("admin.moderation", _anchor="reports"), code=303)
     flash(f"The report on “{row['car_title']}” is {reports.DECISIONS[decision]}.", "success")
     return redirect(url_for("admin.moderation", _anchor="reports"), code=303)
+
+
+@bp.get("/reviews")
+@role_required("admin")
+def reviews() -> str:
+    """The newest reviews of sellers (hidden ones too, with why), 50 at a time, each visible one with a Hide form."""
+    before = request.args.get("before")
+    rows, next_before = seller_reviews.recent(
+        parse_id(before, "before") if before else None, actor=Actor.from_request()
+    )
+    return render_template(
+        "admin/reviews.html", reviews=rows, next_before=next_before, reason_max=seller_reviews.REASON_MAX
+    )
+
+
+@bp.post("/reviews/<int:review_id>/hide")
+@role_required("admin")
+def hide_review(review_id: int) -> Response:
+    """Hide an abusive review with a reason (required; audited, and the author is told why)."""
+    try:
+        seller_reviews.hide(review_id, request.form.get("reason"), actor=Actor.from_request())
+    except (Invalid, NotFound) as exc:
+        flash(exc.message, "error")
+    else:
+        flash("The review is hidden; its author is told why.", "success")
+    return redirect(url_for("admin.reviews", _anchor=f"review-{review_id}"), code=303)
 
 
 @bp.post("/cars/<int:car_id>/<any(feature, unfeature):action>")

@@ -66,6 +66,12 @@ KINDS: dict[str, Kind] = {
             in_site=False,
         ),
         Kind(
+            "review",
+            "Reviews",
+            "A new review of you as a seller, the seller's reply to your review, and when moderators hid a review "
+            "of yours.",
+        ),
+        Kind(
             "orders",
             "Reservations and sales",
             "When a car of yours is reserved, and every step of a reservation after that: accepted, sold, "

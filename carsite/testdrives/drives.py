@@ -507,6 +507,8 @@ def panel(
                 "can_cancel": status in ("requested", "confirmed"),
                 "can_mark": status == "confirmed" and role == "seller" and started,
                 "has_ics": slot is not None and status in ("confirmed", "held", "no_show"),
+                "can_review": status == "held" and role == "buyer" and not row.get("review_id"),
+                "review_id": row.get("review_id") if role == "buyer" else None,
                 "waiting": status == "requested" and not answering,
             }
         )

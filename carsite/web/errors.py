@@ -24,7 +24,9 @@ log = logging.getLogger("carsite")
 CONSTRAINT_MESSAGES: dict[str, tuple[int, str, str | None]] = {
     "users_email_key": (409, "An account with this email already exists.", "email"),
     "favorites_user_id_car_id_key": (409, "This car is already in your favorites.", None),
-    "reviews_car_id_user_id_key": (409, "You have already reviewed this car.", None),
+    "reviews_author_car_key": (409, "You have already reviewed the seller of this car.", None),
+    "reviews_order_id_key": (409, "This order has been reviewed already.", None),
+    "reviews_test_drive_id_key": (409, "This test drive has been reviewed already.", None),
     "orders_car_id_live_key": (409, "This car has already been reserved or sold.", None),
 }
 TITLES = {

@@ -22,7 +22,8 @@ RETURNING id;
 
 -- name: add_review
 -- Insert a review (reviews_rating_check fires outside 1-5); returns the id.
-INSERT INTO reviews (car_id, user_id, author_name, rating) VALUES (:car_id, :user_id, 'Probe', :rating) RETURNING id;
+INSERT INTO reviews (seller_id, author_name, car_id, car_title, source, rating, body)
+VALUES (:user_id, 'Probe', :car_id, 'Probe car', 'order', :rating, 'Fine.') RETURNING id;
 
 -- name: tricky_text
 -- None of the quoted ':names', casts, dollar bodies or comments are parameters; one row.
