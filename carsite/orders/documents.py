@@ -36,7 +36,7 @@ def store_bill_of_sale(order_id: int) -> dict[str, Any]:
 
     order = db.one("orders.page", order_id=order_id, user_id=None, is_admin=True)
     pdf = bill_of_sale.render(sale_of(order))
-    entry = {
+    entry: dict[str, Any] = {
         "id": secrets.token_hex(8),
         "kind": "bill_of_sale",
         "name": f"bill-of-sale-{order['deal_number']}.pdf",
