@@ -114,7 +114,7 @@ SELECT c.id, c.car_id, me.role, me.unread_count, me.archived_at, me.last_message
 -- how far they read, and when); the car (title, price, status, cover photo); who blocked whom; the seller's test
 -- drive settings (seller_time_zone, seller_slot_minutes, seller_opening_hours: the defaults when none are saved) and
 -- the car's confirmed drives of the next :offer_days days (car_busy, ranges: the free times the panel offers); the
--- conversation's trade-ins, newest first (trade_ins: a JSON list, as tradeins.of_conversation, offer_amount as
+-- conversation's trade-ins, newest first (trade_ins: conversation_trade_ins(), a JSON list, offer_amount as
 -- text); and the drive's columns as drive_<column> (and drive_review_id: the buyer's review of a held drive or of
 -- its car, NULL when none). No row when there is no such conversation or the user is not a member
 -- (404).
@@ -142,14 +142,7 @@ SELECT c.id, c.car_id, c.buyer_id, c.seller_id, c.created_at, c.last_message_id,
               WHERE b.car_id = c.car_id AND b.status = 'confirmed'
                 AND b.slot && tstzrange(now(), now() + make_interval(days => :offer_days), '[)')
               ORDER BY lower(b.slot)) AS car_busy,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                   'id', t.id, 'status', t.status, 'make', t.make, 'model', t.model, 'year', t.year,
-                   'mileage_km', t.mileage_km, 'condition', t.condition, 'offer_amount', t.offer_amount::text,
-                   'order_id', t.order_id,
-                   'photo_count', (SELECT count(*) FROM trade_in_photos p WHERE p.trade_in_id = t.id),
-                   'cover', (SELECT p.file FROM trade_in_photos p WHERE p.trade_in_id = t.id
-                              ORDER BY p.position LIMIT 1)) ORDER BY t.id DESC), '[]'::jsonb)
-          FROM trade_ins t WHERE t.conversation_id = c.id) AS trade_ins
+       conversation_trade_ins(c.id) AS trade_ins
   FROM conversations c
   JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = :user_id
   JOIN conversation_members them ON them.conversation_id = c.id AND them.user_id <> :user_id

@@ -175,14 +175,7 @@ SELECT o.*, c.title AS car_title, c.status AS car_status, c.make, c.model, c.yea
                    'total_interest', sc.total_interest, 'total_payable', sc.total_payable, 'chosen', sc.chosen)
                    ORDER BY sc.id), '[]'::json)
           FROM order_scenarios sc WHERE sc.order_id = o.id) AS scenarios,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                   'id', t.id, 'status', t.status, 'make', t.make, 'model', t.model, 'year', t.year,
-                   'mileage_km', t.mileage_km, 'condition', t.condition, 'offer_amount', t.offer_amount::text,
-                   'order_id', t.order_id,
-                   'photo_count', (SELECT count(*) FROM trade_in_photos p WHERE p.trade_in_id = t.id),
-                   'cover', (SELECT p.file FROM trade_in_photos p WHERE p.trade_in_id = t.id
-                              ORDER BY p.position LIMIT 1)) ORDER BY t.id DESC), '[]'::jsonb)
-          FROM trade_ins t WHERE t.conversation_id = o.conversation_id) AS trade_ins
+       conversation_trade_ins(o.conversation_id) AS trade_ins
   FROM orders o
   JOIN cars c ON c.id = o.car_id
   JOIN users b ON b.id = o.buyer_id

@@ -531,6 +531,113 @@ $$;
 COMMENT ON FUNCTION public.catalogue_model_id(make integer, typed text, by_leading_words boolean) IS 'The model of a catalogue make a typed name stands for (name or alias by catalogue_key, else, by_leading_words, its leading words'' model: ''Golf GTI'' is a Golf); NULL if none.';
 
 --
+-- Name: trade_in_photos; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.trade_in_photos (
+    id bigint NOT NULL,
+    trade_in_id bigint NOT NULL,
+    "position" smallint NOT NULL,
+    file text NOT NULL,
+    width integer NOT NULL,
+    height integer NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT trade_in_photos_file_check CHECK ((file ~ '^[0-9a-f]{32}$'::text)),
+    CONSTRAINT trade_in_photos_height_check CHECK ((height > 0)),
+    CONSTRAINT trade_in_photos_position_check CHECK ((("position" >= 0) AND ("position" <= 5))),
+    CONSTRAINT trade_in_photos_width_check CHECK ((width > 0))
+);
+
+--
+-- Name: TABLE trade_in_photos; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.trade_in_photos IS 'Photos of a trade-in (at most six: positions 0 to 5), re-encoded WebP files under uploads/trade-ins/, for its buyer, seller and admins only.';
+
+--
+-- Name: COLUMN trade_in_photos.file; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.trade_in_photos.file IS 'The server-made base name of the files <file>-thumb.webp and <file>-large.webp.';
+
+--
+-- Name: trade_ins; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.trade_ins (
+    id bigint NOT NULL,
+    conversation_id bigint NOT NULL,
+    order_id bigint,
+    car_id bigint NOT NULL,
+    buyer_id bigint NOT NULL,
+    seller_id bigint NOT NULL,
+    make text NOT NULL,
+    model text NOT NULL,
+    year smallint NOT NULL,
+    mileage_km integer NOT NULL,
+    condition text NOT NULL,
+    notes text DEFAULT ''::text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    offer_amount numeric(12,2),
+    offer_note text DEFAULT ''::text NOT NULL,
+    offered_at timestamp with time zone,
+    decided_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT trade_ins_buyer_not_seller_check CHECK ((buyer_id <> seller_id)),
+    CONSTRAINT trade_ins_condition_check CHECK ((condition = ANY (ARRAY['excellent'::text, 'good'::text, 'fair'::text, 'poor'::text]))),
+    CONSTRAINT trade_ins_decided_check CHECK (((status = ANY (ARRAY['accepted'::text, 'declined'::text, 'withdrawn'::text])) = (decided_at IS NOT NULL))),
+    CONSTRAINT trade_ins_make_check CHECK (((length(make) >= 1) AND (length(make) <= 60))),
+    CONSTRAINT trade_ins_mileage_km_check CHECK (((mileage_km >= 0) AND (mileage_km <= 2000000))),
+    CONSTRAINT trade_ins_model_check CHECK (((length(model) >= 1) AND (length(model) <= 60))),
+    CONSTRAINT trade_ins_notes_check CHECK ((length(notes) <= 2000)),
+    CONSTRAINT trade_ins_offer_amount_check CHECK (((offer_amount > (0)::numeric) AND (offer_amount <= (10000000)::numeric))),
+    CONSTRAINT trade_ins_offer_check CHECK (((offer_amount IS NULL) = (offered_at IS NULL))),
+    CONSTRAINT trade_ins_offer_note_check CHECK ((length(offer_note) <= 1000)),
+    CONSTRAINT trade_ins_offered_check CHECK (((status <> ALL (ARRAY['offered'::text, 'accepted'::text, 'declined'::text])) OR (offer_amount IS NOT NULL))),
+    CONSTRAINT trade_ins_status_check CHECK ((status = ANY (ARRAY['open'::text, 'offered'::text, 'accepted'::text, 'declined'::text, 'withdrawn'::text]))),
+    CONSTRAINT trade_ins_year_check CHECK (((year >= 1900) AND (year <= 2100)))
+);
+
+--
+-- Name: TABLE trade_ins; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.trade_ins IS 'A car a buyer offers in part exchange, in a conversation (and maybe on its order): described, offered for by the seller, accepted, declined or withdrawn.';
+
+--
+-- Name: COLUMN trade_ins.order_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.trade_ins.order_id IS 'The reservation it was described on; NULL when described in the conversation (an inquiry).';
+
+--
+-- Name: COLUMN trade_ins.offer_amount; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.trade_ins.offer_amount IS 'What the seller offers for the car (EUR); revised while not accepted.';
+
+--
+-- Name: COLUMN trade_ins.decided_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.trade_ins.decided_at IS 'When the buyer accepted, declined (the offer) or withdrew it.';
+
+--
+-- Name: conversation_trade_ins(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.conversation_trade_ins(conversation bigint) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (SELECT COALESCE(jsonb_agg(jsonb_build_object('id', t.id, 'status', t.status, 'make', t.make, 'model', t.model, 'year', t.year, 'mileage_km', t.mileage_km, 'condition', t.condition, 'offer_amount', (t.offer_amount)::text, 'order_id', t.order_id, 'photo_count', (SELECT count(*) AS count FROM public.trade_in_photos p WHERE (p.trade_in_id = t.id)), 'cover', (SELECT p.file FROM public.trade_in_photos p WHERE (p.trade_in_id = t.id) ORDER BY p."position" LIMIT 1)) ORDER BY t.id DESC), '[]'::jsonb) AS "coalesce" FROM public.trade_ins t WHERE (t.conversation_id = conversation_trade_ins.conversation));
+
+--
+-- Name: FUNCTION conversation_trade_ins(conversation bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.conversation_trade_ins(conversation bigint) IS 'A conversation''s trade-ins, newest first, as a JSON list (id, status, make, model, year, mileage_km, condition, offer_amount as text, order_id, photo_count, cover); [] for none or NULL.';
+
+--
 -- Name: count_car_contact(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2928,36 +3035,6 @@ ALTER TABLE public.test_drives ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
 );
 
 --
--- Name: trade_in_photos; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.trade_in_photos (
-    id bigint NOT NULL,
-    trade_in_id bigint NOT NULL,
-    "position" smallint NOT NULL,
-    file text NOT NULL,
-    width integer NOT NULL,
-    height integer NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT trade_in_photos_file_check CHECK ((file ~ '^[0-9a-f]{32}$'::text)),
-    CONSTRAINT trade_in_photos_height_check CHECK ((height > 0)),
-    CONSTRAINT trade_in_photos_position_check CHECK ((("position" >= 0) AND ("position" <= 5))),
-    CONSTRAINT trade_in_photos_width_check CHECK ((width > 0))
-);
-
---
--- Name: TABLE trade_in_photos; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.trade_in_photos IS 'Photos of a trade-in (at most six: positions 0 to 5), re-encoded WebP files under uploads/trade-ins/, for its buyer, seller and admins only.';
-
---
--- Name: COLUMN trade_in_photos.file; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.trade_in_photos.file IS 'The server-made base name of the files <file>-thumb.webp and <file>-large.webp.';
-
---
 -- Name: trade_in_photos_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -2969,69 +3046,6 @@ ALTER TABLE public.trade_in_photos ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
     NO MAXVALUE
     CACHE 1
 );
-
---
--- Name: trade_ins; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.trade_ins (
-    id bigint NOT NULL,
-    conversation_id bigint NOT NULL,
-    order_id bigint,
-    car_id bigint NOT NULL,
-    buyer_id bigint NOT NULL,
-    seller_id bigint NOT NULL,
-    make text NOT NULL,
-    model text NOT NULL,
-    year smallint NOT NULL,
-    mileage_km integer NOT NULL,
-    condition text NOT NULL,
-    notes text DEFAULT ''::text NOT NULL,
-    status text DEFAULT 'open'::text NOT NULL,
-    offer_amount numeric(12,2),
-    offer_note text DEFAULT ''::text NOT NULL,
-    offered_at timestamp with time zone,
-    decided_at timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT trade_ins_buyer_not_seller_check CHECK ((buyer_id <> seller_id)),
-    CONSTRAINT trade_ins_condition_check CHECK ((condition = ANY (ARRAY['excellent'::text, 'good'::text, 'fair'::text, 'poor'::text]))),
-    CONSTRAINT trade_ins_decided_check CHECK (((status = ANY (ARRAY['accepted'::text, 'declined'::text, 'withdrawn'::text])) = (decided_at IS NOT NULL))),
-    CONSTRAINT trade_ins_make_check CHECK (((length(make) >= 1) AND (length(make) <= 60))),
-    CONSTRAINT trade_ins_mileage_km_check CHECK (((mileage_km >= 0) AND (mileage_km <= 2000000))),
-    CONSTRAINT trade_ins_model_check CHECK (((length(model) >= 1) AND (length(model) <= 60))),
-    CONSTRAINT trade_ins_notes_check CHECK ((length(notes) <= 2000)),
-    CONSTRAINT trade_ins_offer_amount_check CHECK (((offer_amount > (0)::numeric) AND (offer_amount <= (10000000)::numeric))),
-    CONSTRAINT trade_ins_offer_check CHECK (((offer_amount IS NULL) = (offered_at IS NULL))),
-    CONSTRAINT trade_ins_offer_note_check CHECK ((length(offer_note) <= 1000)),
-    CONSTRAINT trade_ins_offered_check CHECK (((status <> ALL (ARRAY['offered'::text, 'accepted'::text, 'declined'::text])) OR (offer_amount IS NOT NULL))),
-    CONSTRAINT trade_ins_status_check CHECK ((status = ANY (ARRAY['open'::text, 'offered'::text, 'accepted'::text, 'declined'::text, 'withdrawn'::text]))),
-    CONSTRAINT trade_ins_year_check CHECK (((year >= 1900) AND (year <= 2100)))
-);
-
---
--- Name: TABLE trade_ins; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.trade_ins IS 'A car a buyer offers in part exchange, in a conversation (and maybe on its order): described, offered for by the seller, accepted, declined or withdrawn.';
-
---
--- Name: COLUMN trade_ins.order_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.trade_ins.order_id IS 'The reservation it was described on; NULL when described in the conversation (an inquiry).';
-
---
--- Name: COLUMN trade_ins.offer_amount; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.trade_ins.offer_amount IS 'What the seller offers for the car (EUR); revised while not accepted.';
-
---
--- Name: COLUMN trade_ins.decided_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.trade_ins.decided_at IS 'When the buyer accepted, declined (the offer) or withdrew it.';
 
 --
 -- Name: trade_ins_id_seq; Type: SEQUENCE; Schema: public; Owner: -

@@ -16,6 +16,8 @@ from pathlib import Path
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import MethodReturnValue, TableBordersLayout, WrapMode
 
+from ..domain import numbers
+
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVuSans"
 
@@ -33,20 +35,7 @@ HALF = (CONTENT_WIDTH - GAP) / 2
 SECTION_HEIGHT = 4.5 + 5 + 2  # space above, the heading, space under its rule
 
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+MONTHS = numbers.MONTH_NAMES
 PAYMENT_KINDS = ("cash", "finance")
 
 

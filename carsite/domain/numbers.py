@@ -42,6 +42,20 @@ class Locale:
     months: tuple[str, ...]
 
 
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 LOCALES = {
     "en": Locale(",", ".", "€\u202f{}", "{d} {mon} {y}", MONTHS_EN),

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..cars import makes as catalogue
+from ..domain import numbers
 from ..domain.vocabulary import (
     BODIES,
     CONDITIONS,
@@ -65,20 +66,7 @@ PLAIN_FIELDS = (
     "seats",
     "emission_class",
 )
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+MONTHS = numbers.MONTH_NAMES
 
 
 def optional_int(value: object) -> int | None:

@@ -1,0 +1,1 @@
+DROP FUNCTION conversation_trade_ins(bigint);
