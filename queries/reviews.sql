@@ -220,12 +220,14 @@ RETURNING id;
 
 -- name: demo_cars_to_sell
 -- Demo data only: up to :limit of :seller_id's listed cars that nobody wrote about and nobody ordered (the demo's
--- conversations and test drives keep their cars), the oldest first; an empty list when there are none.
+-- conversations and test drives keep their cars, and the listing the demo shows about to expire keeps its own),
+-- the oldest first; an empty list when there are none.
 SELECT c.id
   FROM cars c
  WHERE c.seller_id = :seller_id
    AND c.status = 'available'
    AND c.deleted_at IS NULL
+   AND c.expiry_reminded_at IS NULL
    AND NOT EXISTS (SELECT FROM conversations cv WHERE cv.car_id = c.id)
    AND NOT EXISTS (SELECT FROM orders o WHERE o.car_id = c.id)
  ORDER BY c.id
